@@ -1,0 +1,66 @@
+#include "cli/command.hpp"
+#include "graph/project_check.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace ecluse::cli {
+
+namespace {
+
+nlohmann::json problem_json(const Diagnostic& problem) {
+    return {{"file", problem.location.file},   {"line", problem.location.line},
+            {"column", problem.location.column}, {"message", problem.message},
+            {"hint", problem.hint},              {"kind", problem.bad_input ? "input" : "check"}};
+}
+
+} // namespace
+
+int run_check(const Invocation& invocation) {
+    po::options_description options("check options");
+    auto values = parse_options(invocation, options);
+    if (!values) {
+        return 0;
+    }
+    CheckReport report = check_project(invocation.settings.root);
+    bool bad_input = std::any_of(report.problems.begin(), report.problems.end(),
+                                 [](const Diagnostic& d) { return d.bad_input; });
+    int exit_code = report.problems.empty() ? 0 : bad_input ? k_exit_usage : k_exit_failed;
+
+    if (invocation.settings.format == OutputFormat::json) {
+        nlohmann::json problems = nlohmann::json::array();
+        for (const Diagnostic& problem : report.problems) {
+            problems.push_back(problem_json(problem));
+        }
+        auto head = [](const std::optional<std::string>& h) {
+            return h ? nlohmann::json(*h) : nlohmann::json(nullptr);
+        };
+        print_json({{"ok", report.problems.empty()},
+                    {"revisions", report.revisions},
+                    {"heads", {{"pre", head(report.heads.pre)}, {"post", head(report.heads.post)}}},
+                    {"problems", problems}});
+        return exit_code;
+    }
+    if (invocation.settings.format == OutputFormat::github) {
+        for (const Diagnostic& problem : report.problems) {
+            std::cout << "::error file=" << problem.location.file << ",line=" << problem.location.line
+                      << ",col=" << problem.location.column << "::" << problem.message << '\n';
+        }
+    }
+    for (const Diagnostic& problem : report.problems) {
+        std::cerr << problem.to_string() << '\n';
+    }
+    if (!report.problems.empty()) {
+        std::cerr << "check failed: " << report.problems.size() << " problem"
+                  << (report.problems.size() == 1 ? "" : "s") << '\n';
+    } else if (invocation.settings.verbosity >= 0) {
+        std::cout << "check passed: " << report.revisions << " revisions, pre head "
+                  << report.heads.pre.value_or("(none)") << ", post head "
+                  << report.heads.post.value_or("(none)") << ", "
+                  << "alembic_version_conflict_detection.txt up to date\n";
+    }
+    return exit_code;
+}
+
+} // namespace ecluse::cli

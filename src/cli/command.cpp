@@ -1,0 +1,105 @@
+#include "cli/command.hpp"
+
+#include "graph/conflict.hpp"
+#include "script/project.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace ecluse::cli {
+
+const std::vector<CommandSpec>& commands() {
+    static const std::vector<CommandSpec> table = {
+        {"init", "init", "create the project layout, an empty conflict file and the git hook",
+         run_init},
+        {"revision", "revision -m MSG --head pre@head|post@head [--no-transaction] [--depends-on REV]",
+         "write a new revision file on top of a branch head", run_revision},
+        {"heads", "heads [--rewrite]", "print each branch's head, as the conflict file records them",
+         run_heads},
+        {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
+        {"show", "show REV", "print one revision: header, checksum, statements", run_show},
+        {"check", "check", "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
+        {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
+         "after a git conflict, re-chain this work's revisions onto the other side's heads",
+         run_rebase},
+        {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},
+    };
+    return table;
+}
+
+std::optional<po::variables_map> parse_options(const Invocation& invocation,
+                                               po::options_description options,
+                                               const po::positional_options_description& positional) {
+    options.add_options()("help,h", "show this help");
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(invocation.args)
+                      .options(options)
+                      .positional(positional)
+                      .run(),
+                  values);
+        if (values.count("help") != 0) {
+            for (const auto& command : commands()) {
+                if (invocation.command == command.name) {
+                    std::cout << "usage: ecluse [global options] " << command.usage << "\n\n"
+                              << command.summary << "\n\n";
+                }
+            }
+            std::cout << options << "\nGlobal options: see `ecluse --help`.\n";
+            return std::nullopt;
+        }
+        po::notify(values);
+    } catch (const po::error& error) {
+        throw UsageError("ecluse " + invocation.command + ": " + error.what(),
+                         "see `ecluse " + invocation.command + " --help`");
+    }
+    return values;
+}
+
+RevisionGraph load_graph(const Settings& settings) {
+    return RevisionGraph(load_revision_files(settings.root));
+}
+
+bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {
+    std::filesystem::path path = conflict_file_path(settings.root);
+    std::string wanted = render_conflict_file(expected_conflict_heads(graph));
+    if (read_file_if_exists(path) == wanted) {
+        return false;
+    }
+    write_file_atomically(path, wanted);
+    return true;
+}
+
+std::string display_path(const Settings& settings, const std::string& relative) {
+    if (settings.root == ".") {
+        return relative;
+    }
+    return (settings.root / relative).lexically_normal().string();
+}
+
+void print_json(const nlohmann::json& document) {
+    std::cout << document.dump(2) << '\n';
+}
+
+nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {
+    bool is_head = false;
+    for (const RevisionFile* head : graph.heads(revision.branch)) {
+        is_head = is_head || head == &revision;
+    }
+    return {
+        {"revision", revision.revision},
+        {"branch", branch_name(revision.branch)},
+        {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
+                                                 : nlohmann::json(nullptr)},
+        {"depends_on", revision.depends_on},
+        {"message", revision.message},
+        {"created", revision.created},
+        {"transaction", transaction_mode_name(revision.transaction)},
+        {"path", revision.path},
+        {"is_head", is_head},
+    };
+}
+
+} // namespace ecluse::cli

@@ -1,0 +1,66 @@
+#pragma once
+
+// What every command gets, and the helpers they share. Commands are thin:
+// parse options, call the libraries, print.
+
+#include "config/settings.hpp"
+#include "graph/revision_graph.hpp"
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ecluse::cli {
+
+namespace po = boost::program_options;
+
+struct Invocation {
+    std::string command;
+    std::vector<std::string> args; // the command's own arguments
+    Settings settings;
+};
+
+struct CommandSpec {
+    const char* name;
+    const char* usage;   // "history [-r RANGE]"
+    const char* summary; // one line
+    int (*run)(const Invocation&);
+};
+
+const std::vector<CommandSpec>& commands();
+
+// Parses a command's options; prints its help and returns nullopt on
+// --help. Throws UsageError (exit 2) for unknown or malformed options.
+std::optional<po::variables_map> parse_options(const Invocation& invocation,
+                                               po::options_description options,
+                                               const po::positional_options_description& positional = {});
+
+// The project's revisions as a graph (InputError when a file is malformed).
+RevisionGraph load_graph(const Settings& settings);
+
+// Writes the conflict-detection file from the graph's heads; true when its
+// content changed. Requires at most one head per branch.
+bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph);
+
+// A path under the project root as the user can open it from the
+// current directory.
+std::string display_path(const Settings& settings, const std::string& relative);
+
+// Prints a JSON document on stdout.
+void print_json(const nlohmann::json& document);
+
+// A revision as JSON, the shape every command shares.
+nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph);
+
+int run_init(const Invocation&);
+int run_revision(const Invocation&);
+int run_heads(const Invocation&);
+int run_history(const Invocation&);
+int run_show(const Invocation&);
+int run_check(const Invocation&);
+int run_rebase(const Invocation&);
+int run_hook(const Invocation&);
+
+} // namespace ecluse::cli

@@ -1,0 +1,44 @@
+#include "cli/command.hpp"
+#include "script/conflict_file.hpp"
+#include "util/error.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace ecluse::cli {
+
+int run_heads(const Invocation& invocation) {
+    po::options_description options("heads options");
+    options.add_options()("rewrite", "also write them to alembic_version_conflict_detection.txt");
+    auto values = parse_options(invocation, options);
+    if (!values) {
+        return 0;
+    }
+    RevisionGraph graph = load_graph(invocation.settings);
+    if (invocation.settings.format == OutputFormat::json) {
+        nlohmann::json heads = nlohmann::json::array();
+        for (Branch branch : k_branches) {
+            for (const RevisionFile* head : graph.heads(branch)) {
+                heads.push_back(revision_json(*head, graph));
+            }
+        }
+        print_json({{"heads", heads}});
+    } else {
+        for (Branch branch : k_branches) {
+            for (const RevisionFile* head : graph.heads(branch)) {
+                std::cout << render_conflict_file(ConflictFileHeads{
+                    branch == Branch::pre ? std::optional(head->revision) : std::nullopt,
+                    branch == Branch::post ? std::optional(head->revision) : std::nullopt});
+            }
+        }
+    }
+    graph.require_valid();
+    if (values->count("rewrite") != 0 && sync_conflict_file(invocation.settings, graph) &&
+        invocation.settings.verbosity >= 0) {
+        std::cerr << "rewrote " << display_path(invocation.settings, std::string(k_conflict_file_name))
+                  << '\n';
+    }
+    return 0;
+}
+
+} // namespace ecluse::cli

@@ -1,0 +1,78 @@
+#include "cli/command.hpp"
+#include "graph/specifier.hpp"
+#include "script/sql_splitter.hpp"
+#include "util/strings.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace ecluse::cli {
+
+namespace {
+
+nlohmann::json statements_json(const std::vector<Statement>& statements) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Statement& statement : statements) {
+        nlohmann::json item = {{"sql", statement.sql},
+                               {"line", statement.location.line},
+                               {"column", statement.location.column}};
+        if (statement.copy_data) {
+            item["copy_data_lines"] = std::count(statement.copy_data->begin(),
+                                                 statement.copy_data->end(), '\n');
+        }
+        list.push_back(item);
+    }
+    return list;
+}
+
+} // namespace
+
+int run_show(const Invocation& invocation) {
+    po::options_description options("show options");
+    options.add_options()("revision", po::value<std::string>()->required()->value_name("REV"),
+                          "the revision: id, prefix, pre@head, a1b2-1, ...");
+    po::positional_options_description positional;
+    positional.add("revision", 1);
+    auto values = parse_options(invocation, options, positional);
+    if (!values) {
+        return 0;
+    }
+    RevisionGraph graph = load_graph(invocation.settings);
+    graph.require_valid();
+    const RevisionFile& revision = resolve_revision((*values)["revision"].as<std::string>(), graph);
+    auto upgrade = split_section(revision, revision.upgrade);
+    auto downgrade = split_section(revision, revision.downgrade);
+    std::string checksum = upgrade_checksum(revision);
+
+    if (invocation.settings.format == OutputFormat::json) {
+        nlohmann::json document = revision_json(revision, graph);
+        document["checksum"] = checksum;
+        document["upgrade"] = statements_json(upgrade);
+        document["downgrade"] = revision.downgrade.present ? statements_json(downgrade)
+                                                           : nlohmann::json(nullptr);
+        print_json(document);
+        return 0;
+    }
+    bool head = graph.head(revision.branch) == revision.revision;
+    std::cout << "Revision: " << revision.revision << (head ? " (head)" : "") << '\n'
+              << "Branch: " << branch_name(revision.branch) << '\n'
+              << "Parent: " << revision.down_revision.value_or("<base>") << '\n';
+    if (!revision.depends_on.empty()) {
+        std::cout << "Depends on: " << join(revision.depends_on, ", ") << '\n';
+    }
+    std::cout << "Path: " << display_path(invocation.settings, revision.path) << '\n'
+              << "Created: " << revision.created << '\n'
+              << "Transaction: " << transaction_mode_name(revision.transaction) << '\n'
+              << "Checksum: " << checksum << '\n'
+              << "Statements: " << upgrade.size() << " upgrade, "
+              << (revision.downgrade.present ? std::to_string(downgrade.size()) + " downgrade"
+                                             : std::string("no downgrade section"))
+              << "\n\n    " << revision.message << "\n\n-- ecluse:upgrade\n"
+              << revision.upgrade.text;
+    if (revision.downgrade.present) {
+        std::cout << "-- ecluse:downgrade\n" << revision.downgrade.text;
+    }
+    return 0;
+}
+
+} // namespace ecluse::cli

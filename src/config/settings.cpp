@@ -1,0 +1,167 @@
+#include "config/settings.hpp"
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/strings.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <sstream>
+#include <toml.hpp>
+
+namespace ecluse {
+
+namespace {
+
+// Each setting, its environment variable, and whether ecluse.toml may hold it.
+struct SettingSource {
+    const char* name;
+    const char* environment;
+};
+
+constexpr std::array<SettingSource, 6> k_sources = {{
+    {"database_url", "ECLUSE_DATABASE_URL"},
+    {"format", "ECLUSE_FORMAT"},
+    {"lock_timeout", "ECLUSE_LOCK_TIMEOUT"},
+    {"statement_timeout", "ECLUSE_STATEMENT_TIMEOUT"},
+    {"lock_wait", "ECLUSE_LOCK_WAIT"},
+    {"schema", "ECLUSE_SCHEMA"},
+}};
+
+// Tables that later parts of ecluse read (lint rules); accepted here.
+constexpr std::array<const char*, 2> k_known_tables = {"lint", "deploy"};
+
+std::string closest_setting(const std::string& key) {
+    std::string best;
+    std::size_t best_distance = 4;
+    for (const auto& source : k_sources) {
+        std::size_t distance = edit_distance(key, source.name);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = source.name;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+std::optional<std::string> process_environment(const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(value);
+}
+
+OutputFormat parse_output_format(const std::string& text) {
+    if (text == "text") {
+        return OutputFormat::text;
+    }
+    if (text == "json") {
+        return OutputFormat::json;
+    }
+    if (text == "github") {
+        return OutputFormat::github;
+    }
+    throw UsageError("unknown output format " + quote_value(text), "use text, json or github");
+}
+
+SettingValues parse_settings_file(const std::string& content, const std::string& path) {
+    toml::value document;
+    try {
+        std::istringstream stream(content);
+        document = toml::parse(stream, path);
+    } catch (const toml::exception& error) {
+        throw InputError(SourceLocation{path, static_cast<int>(error.location().line())},
+                         "not valid TOML: " + std::string(trim(error.what())));
+    } catch (const std::exception& error) {
+        throw InputError(SourceLocation{path}, std::string("not valid TOML: ") + error.what());
+    }
+    SettingValues values;
+    if (!document.is_table()) {
+        return values;
+    }
+    for (const auto& [key, value] : document.as_table()) {
+        SourceLocation where{path, static_cast<int>(value.location().line())};
+        bool known = false;
+        for (const auto& source : k_sources) {
+            known = known || key == source.name;
+        }
+        if (!known) {
+            bool table = false;
+            for (const char* name : k_known_tables) {
+                table = table || key == name;
+            }
+            if (table && value.is_table()) {
+                continue;
+            }
+            std::string suggestion = closest_setting(key);
+            throw InputError(where, "unknown setting `" + key + "`",
+                             suggestion.empty() ? "see docs/configuration.md for the settings"
+                                                : "did you mean `" + suggestion + "`?");
+        }
+        if (value.is_string()) {
+            values[key] = value.as_string().str;
+        } else if (value.is_integer() && key != "database_url" && key != "format" &&
+                   key != "schema") {
+            values[key] = std::to_string(value.as_integer());
+        } else {
+            throw InputError(where, "setting `" + key + "` must be a string",
+                             "write it in double quotes, for example " + key + " = \"...\"");
+        }
+    }
+    return values;
+}
+
+Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
+                       const EnvironmentLookup& environment) {
+    SettingValues file_values;
+    std::filesystem::path file = root / k_settings_file_name;
+    if (auto content = read_file_if_exists(file)) {
+        file_values = parse_settings_file(*content, file.string());
+    }
+    auto pick = [&](const SettingSource& source) -> std::optional<std::string> {
+        if (auto it = flags.find(source.name); it != flags.end()) {
+            return it->second;
+        }
+        if (auto value = environment(source.environment)) {
+            return value;
+        }
+        if (std::string(source.name) == "database_url") {
+            if (auto value = environment("DATABASE_URL")) {
+                return value;
+            }
+        }
+        if (auto it = file_values.find(source.name); it != file_values.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    };
+    Settings settings;
+    settings.root = root;
+    settings.verbosity = verbosity;
+    for (const auto& source : k_sources) {
+        auto value = pick(source);
+        if (!value) {
+            continue;
+        }
+        std::string name = source.name;
+        if (name == "database_url") {
+            settings.database_url = *value;
+        } else if (name == "format") {
+            settings.format = parse_output_format(*value);
+        } else if (name == "lock_timeout") {
+            settings.lock_timeout = *value;
+        } else if (name == "statement_timeout") {
+            settings.statement_timeout = *value;
+        } else if (name == "lock_wait") {
+            settings.lock_wait = *value;
+        } else if (name == "schema") {
+            settings.schema = *value;
+        }
+    }
+    return settings;
+}
+
+} // namespace ecluse

@@ -1,0 +1,48 @@
+#pragma once
+
+// Settings and their precedence: flags, then ECLUSE_* environment
+// variables, then the project's ecluse.toml, then defaults.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace ecluse {
+
+enum class OutputFormat { text, json, github };
+
+struct Settings {
+    std::filesystem::path root = ".";           // the project root (-C)
+    std::optional<std::string> database_url;    // nullopt: libpq's own PG* defaults
+    OutputFormat format = OutputFormat::text;
+    int verbosity = 0;                          // -1 quiet, 0 normal, 1+ verbose
+    std::string lock_timeout = "5s";            // per migration
+    std::string statement_timeout = "60s";      // per migration
+    std::string lock_wait = "60s";              // waiting for another ecluse
+    std::string schema = "ecluse";              // ecluse's bookkeeping tables
+};
+
+inline constexpr std::string_view k_settings_file_name = "ecluse.toml";
+
+// Values given on the command line, by setting name ("database_url",
+// "format", "lock_timeout", ...). `root` and `verbosity` are set directly.
+using SettingValues = std::map<std::string, std::string>;
+
+// Reads an environment variable; nullopt when unset.
+using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
+std::optional<std::string> process_environment(const std::string& name);
+
+// Merges the sources. Throws UsageError for a bad value and InputError
+// (naming ecluse.toml and its line) for a malformed settings file.
+Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
+                       const EnvironmentLookup& environment = process_environment);
+
+// Parses ecluse.toml's content into setting values; throws InputError at
+// file:line for bad TOML, an unknown key or a value of the wrong type.
+SettingValues parse_settings_file(const std::string& content, const std::string& path);
+
+OutputFormat parse_output_format(const std::string& text);
+
+} // namespace ecluse

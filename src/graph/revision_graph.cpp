@@ -1,0 +1,269 @@
+#include "graph/revision_graph.hpp"
+
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace ecluse {
+
+namespace {
+
+std::string describe(const RevisionFile& revision) {
+    return revision.revision + " (" + revision.path + ")";
+}
+
+} // namespace
+
+RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions)
+    : m_revisions(std::move(revisions)) {
+    m_by_id.reserve(m_revisions.size());
+    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        const RevisionFile& revision = m_revisions[i];
+        auto [existing, inserted] = m_by_id.emplace(revision.revision, i);
+        if (!inserted) {
+            const RevisionFile& first = m_revisions[existing->second];
+            m_problems.push_back(
+                {SourceLocation{revision.path, revision.revision_line},
+                 "revision " + revision.revision + " is also defined in " + first.path,
+                 "ids must be unique across both branches: give one of them a new id "
+                 "(12 random lowercase hex characters) and update whatever revises it",
+                 false});
+        }
+    }
+    check_links();
+    check_cycles();
+    find_heads();
+    if (valid()) {
+        build_chains();
+    }
+}
+
+void RevisionGraph::check_links() {
+    for (const RevisionFile& revision : m_revisions) {
+        if (revision.down_revision) {
+            const RevisionFile* parent = find(*revision.down_revision);
+            SourceLocation where{revision.path, revision.down_revision_line};
+            if (parent == nullptr) {
+                m_problems.push_back(
+                    {where, "down_revision " + *revision.down_revision + " is not a known revision",
+                     "is its file missing from migrations/" +
+                         std::string(branch_name(revision.branch)) +
+                         "? Otherwise point down_revision at the branch's previous revision",
+                     false});
+            } else if (parent->branch != revision.branch) {
+                m_problems.push_back(
+                    {where,
+                     "down_revision " + parent->revision + " is in " +
+                         std::string(branch_name(parent->branch)) + " (" + parent->path +
+                         "), but this revision is in " + std::string(branch_name(revision.branch)),
+                     "each branch is one chain: revise a revision of the same folder, and use "
+                     "`depends_on` for an order across branches",
+                     false});
+            }
+        }
+        for (const std::string& dependency : revision.depends_on) {
+            SourceLocation where{revision.path, revision.depends_on_line};
+            if (dependency == revision.revision) {
+                m_problems.push_back({where, "revision " + dependency + " depends on itself",
+                                      "remove it from depends_on", false});
+            } else if (find(dependency) == nullptr) {
+                m_problems.push_back({where,
+                                      "depends_on names " + dependency +
+                                          ", which is not a known revision",
+                                      "is its file missing? Otherwise remove it from depends_on",
+                                      false});
+            }
+        }
+    }
+}
+
+void RevisionGraph::check_cycles() {
+    // Prerequisites of a revision: its parent and its dependencies.
+    auto prerequisites = [this](std::size_t i) {
+        std::vector<std::size_t> out;
+        const RevisionFile& revision = m_revisions[i];
+        if (revision.down_revision) {
+            if (auto it = m_by_id.find(*revision.down_revision); it != m_by_id.end()) {
+                out.push_back(it->second);
+            }
+        }
+        for (const std::string& dependency : revision.depends_on) {
+            if (auto it = m_by_id.find(dependency); it != m_by_id.end() && it->second != i) {
+                out.push_back(it->second);
+            }
+        }
+        return out;
+    };
+    enum class State { unvisited, on_path, done };
+    std::vector<State> state(m_revisions.size(), State::unvisited);
+    for (std::size_t start = 0; start < m_revisions.size(); ++start) {
+        if (state[start] != State::unvisited) {
+            continue;
+        }
+        // Iterative depth-first search; `path` holds the current walk.
+        std::vector<std::pair<std::size_t, std::vector<std::size_t>>> path;
+        path.push_back({start, prerequisites(start)});
+        state[start] = State::on_path;
+        while (!path.empty()) {
+            auto& [node, next] = path.back();
+            if (next.empty()) {
+                state[node] = State::done;
+                path.pop_back();
+                continue;
+            }
+            std::size_t child = next.back();
+            next.pop_back();
+            if (state[child] == State::unvisited) {
+                state[child] = State::on_path;
+                path.push_back({child, prerequisites(child)});
+            } else if (state[child] == State::on_path) {
+                std::vector<std::string> members;
+                auto cycle_start = std::find_if(path.begin(), path.end(),
+                                                [&](const auto& step) { return step.first == child; });
+                for (auto it = cycle_start; it != path.end(); ++it) {
+                    members.push_back(describe(m_revisions[it->first]));
+                }
+                members.push_back(m_revisions[child].revision);
+                const RevisionFile& first = m_revisions[child];
+                m_problems.push_back({SourceLocation{first.path, first.down_revision_line},
+                                      "cycle: " + join(members, " -> ") +
+                                          " (each revises or depends on the next)",
+                                      "break the cycle by pointing one down_revision or "
+                                      "depends_on at an older revision",
+                                      false});
+            }
+        }
+    }
+}
+
+void RevisionGraph::find_heads() {
+    std::set<std::string_view> revised;
+    for (const RevisionFile& revision : m_revisions) {
+        if (revision.down_revision) {
+            revised.insert(*revision.down_revision);
+        }
+    }
+    for (Branch branch : k_branches) {
+        std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
+        for (const RevisionFile& revision : m_revisions) {
+            if (revision.branch == branch && revised.count(revision.revision) == 0 &&
+                m_by_id.at(revision.revision) == static_cast<std::size_t>(&revision - m_revisions.data())) {
+                heads.push_back(&revision);
+            }
+        }
+        if (heads.size() < 2) {
+            continue;
+        }
+        std::vector<std::string> names;
+        for (const RevisionFile* head : heads) {
+            names.push_back(describe(*head));
+        }
+        const RevisionFile& last = *heads.back();
+        std::string parent = last.down_revision.value_or("none");
+        bool same_parent = std::all_of(heads.begin(), heads.end(), [&](const RevisionFile* head) {
+            return head->down_revision.value_or("none") == parent;
+        });
+        std::string message = std::string(branch_name(branch)) + " has " +
+                              std::to_string(heads.size()) + " heads: " + join(names, ", ");
+        if (same_parent) {
+            message += parent == "none" ? "; each starts the branch"
+                                        : "; each revises " + parent;
+        }
+        m_problems.push_back(
+            {SourceLocation{last.path, last.down_revision_line}, message,
+             "two lines of work each added a revision: after a git merge or rebase run `ecluse "
+             "rebase`; otherwise `ecluse rebase " + last.revision + " --onto " +
+                 heads.front()->revision + "` puts one on top of the other",
+             false});
+    }
+}
+
+void RevisionGraph::build_chains() {
+    for (Branch branch : k_branches) {
+        auto& chain = m_chains[index(branch)];
+        for (const RevisionFile* at = heads(branch).empty() ? nullptr : heads(branch).front();
+             at != nullptr; at = at->down_revision ? find(*at->down_revision) : nullptr) {
+            chain.push_back(at);
+        }
+        std::reverse(chain.begin(), chain.end());
+        for (std::size_t i = 0; i < chain.size(); ++i) {
+            m_chain_position.emplace(chain[i]->revision, i);
+        }
+    }
+}
+
+void RevisionGraph::require_valid() const {
+    if (!valid()) {
+        throw CheckFailed("the revision graph is not valid", {}, m_problems);
+    }
+}
+
+const RevisionFile* RevisionGraph::find(std::string_view id) const {
+    auto it = m_by_id.find(id);
+    return it == m_by_id.end() ? nullptr : &m_revisions[it->second];
+}
+
+std::vector<const RevisionFile*> RevisionGraph::find_prefix(std::string_view prefix) const {
+    std::vector<const RevisionFile*> matches;
+    for (const RevisionFile& revision : m_revisions) {
+        if (std::string_view(revision.revision).substr(0, prefix.size()) == prefix) {
+            matches.push_back(&revision);
+        }
+    }
+    return matches;
+}
+
+std::optional<std::string> RevisionGraph::head(Branch branch) const {
+    const auto& chain = m_chains[index(branch)];
+    if (chain.empty()) {
+        return std::nullopt;
+    }
+    return chain.back()->revision;
+}
+
+std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const {
+    return m_chain_position.at(revision.revision);
+}
+
+std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
+    auto before = [this](std::size_t a, std::size_t b) {
+        const RevisionFile& x = m_revisions[a];
+        const RevisionFile& y = m_revisions[b];
+        return std::tie(x.created, x.branch, x.revision) < std::tie(y.created, y.branch, y.revision);
+    };
+    std::vector<std::size_t> waiting_on(m_revisions.size(), 0);
+    std::vector<std::vector<std::size_t>> unblocks(m_revisions.size());
+    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        const RevisionFile& revision = m_revisions[i];
+        std::vector<std::string> prerequisites = revision.depends_on;
+        if (revision.down_revision) {
+            prerequisites.push_back(*revision.down_revision);
+        }
+        for (const std::string& id : prerequisites) {
+            unblocks[m_by_id.at(id)].push_back(i);
+            ++waiting_on[i];
+        }
+    }
+    std::set<std::size_t, decltype(before)> ready(before);
+    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        if (waiting_on[i] == 0) {
+            ready.insert(i);
+        }
+    }
+    std::vector<const RevisionFile*> order;
+    order.reserve(m_revisions.size());
+    while (!ready.empty()) {
+        std::size_t next = *ready.begin();
+        ready.erase(ready.begin());
+        order.push_back(&m_revisions[next]);
+        for (std::size_t blocked : unblocks[next]) {
+            if (--waiting_on[blocked] == 0) {
+                ready.insert(blocked);
+            }
+        }
+    }
+    return order;
+}
+
+} // namespace ecluse

@@ -1,0 +1,74 @@
+#pragma once
+
+// The revision graph on disk: one chain per branch, `depends_on` links
+// across branches. A pure value: built from parsed files, no database.
+
+#include "script/revision_file.hpp"
+#include "util/error.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ecluse {
+
+class RevisionGraph {
+public:
+    // Builds the graph and validates it. Problems (duplicate ids, unknown or
+    // cross-branch parents, unknown dependencies, cycles, two heads in a
+    // branch) are recorded, not thrown: `check` reports them all.
+    explicit RevisionGraph(std::vector<RevisionFile> revisions);
+
+    const std::vector<Diagnostic>& problems() const { return m_problems; }
+    bool valid() const { return m_problems.empty(); }
+    // Throws CheckFailed (exit 1) listing every problem.
+    void require_valid() const;
+
+    const std::vector<RevisionFile>& revisions() const { return m_revisions; }
+    std::size_t size() const { return m_revisions.size(); }
+
+    // The revision with exactly this id, or nullptr.
+    const RevisionFile* find(std::string_view id) const;
+    // Every revision whose id starts with `prefix`.
+    std::vector<const RevisionFile*> find_prefix(std::string_view prefix) const;
+
+    // The revisions of a branch that no other revision of it revises.
+    // Exactly one in a valid, non-empty branch.
+    const std::vector<const RevisionFile*>& heads(Branch branch) const {
+        return m_heads[index(branch)];
+    }
+    // The single head of a branch (nullopt for an empty branch). Requires
+    // a valid graph.
+    std::optional<std::string> head(Branch branch) const;
+
+    // The branch from its first revision to its head. Requires a valid graph.
+    const std::vector<const RevisionFile*>& chain(Branch branch) const {
+        return m_chains[index(branch)];
+    }
+    // 0-based place of a revision in its branch's chain. Requires a valid graph.
+    std::size_t position_in_chain(const RevisionFile& revision) const;
+
+    // Every revision after its parent and its dependencies; among those
+    // free to go, the earliest `created` first, then pre before post.
+    // Requires a valid graph.
+    std::vector<const RevisionFile*> topological_order() const;
+
+private:
+    static std::size_t index(Branch branch) { return branch == Branch::pre ? 0 : 1; }
+    void check_links();
+    void check_cycles();
+    void find_heads();
+    void build_chains();
+
+    std::vector<RevisionFile> m_revisions;
+    std::unordered_map<std::string_view, std::size_t> m_by_id;
+    std::vector<Diagnostic> m_problems;
+    std::array<std::vector<const RevisionFile*>, 2> m_heads;
+    std::array<std::vector<const RevisionFile*>, 2> m_chains;
+    std::unordered_map<std::string_view, std::size_t> m_chain_position;
+};
+
+} // namespace ecluse

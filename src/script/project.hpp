@@ -1,0 +1,33 @@
+#pragma once
+
+// The user's project on disk: where its revision files and conflict file are.
+
+#include "script/revision_file.hpp"
+#include "util/error.hpp"
+
+#include <filesystem>
+#include <vector>
+
+namespace ecluse {
+
+inline constexpr std::string_view k_migrations_folder = "migrations";
+inline constexpr std::string_view k_snapshot_folder = "snapshot";
+
+std::filesystem::path branch_folder(const std::filesystem::path& root, Branch branch);
+std::filesystem::path conflict_file_path(const std::filesystem::path& root);
+
+// What reading a project's revision files found: the files that parse,
+// and a problem (bad_input) for each that does not.
+struct ProjectFiles {
+    std::vector<RevisionFile> revisions;
+    std::vector<Diagnostic> problems;
+};
+ProjectFiles read_project_files(const std::filesystem::path& root);
+
+// Every revision file of both branches, sorted by path. Throws InputError
+// (exit 2) listing every file that cannot be read as a revision, every
+// `.sql` file outside `migrations/pre` and `migrations/post` (snapshots
+// aside), and a project without a `migrations/` folder.
+std::vector<RevisionFile> load_revision_files(const std::filesystem::path& root);
+
+} // namespace ecluse

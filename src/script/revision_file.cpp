@@ -1,0 +1,375 @@
+#include "script/revision_file.hpp"
+
+#include "util/error.hpp"
+#include "util/hash.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace ecluse {
+
+namespace {
+
+constexpr std::string_view k_upgrade_marker = "ecluse:upgrade";
+constexpr std::string_view k_downgrade_marker = "ecluse:downgrade";
+
+constexpr std::array<std::string_view, 8> k_header_keys = {
+    "revision", "down_revision", "depends_on",   "message",
+    "created",  "transaction",   "lock_timeout", "statement_timeout",
+};
+
+const char* k_header_hint = "the header is the file's first lines, one `-- key: value` each; "
+                            "write other comments after the blank line that ends it";
+
+// What a line of the file is, as far as the file format cares.
+struct LineInfo {
+    bool is_comment = false;        // starts with "--"
+    std::string_view comment_body;  // after "--", trimmed
+    std::optional<std::string_view> marker; // "upgrade", "downgrade", or another ecluse: word
+};
+
+LineInfo classify(std::string_view line) {
+    LineInfo info;
+    std::string_view text = trim(line);
+    if (text.substr(0, 2) != "--") {
+        return info;
+    }
+    info.is_comment = true;
+    info.comment_body = trim(text.substr(2));
+    if (info.comment_body.substr(0, 7) == "ecluse:") {
+        std::string_view word = info.comment_body.substr(7);
+        auto end = word.find_first_of(" \t");
+        info.marker = word.substr(0, end);
+    }
+    return info;
+}
+
+bool is_header_key_char(char c) {
+    return (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+}
+
+std::string closest_key(std::string_view key) {
+    std::string best;
+    std::size_t best_distance = 4;
+    for (auto candidate : k_header_keys) {
+        std::size_t distance = edit_distance(key, candidate);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+bool is_timeout_value(std::string_view value) {
+    std::size_t digits = 0;
+    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+        ++digits;
+    }
+    if (digits == 0) {
+        return false;
+    }
+    std::string_view unit = trim(value.substr(digits));
+    for (auto allowed : {"", "us", "ms", "s", "min", "h", "d"}) {
+        if (unit == allowed) {
+            return true;
+        }
+    }
+    return false;
+}
+
+class HeaderReader {
+public:
+    HeaderReader(RevisionFile& revision, const std::string& path)
+        : m_revision(revision), m_path(path) {}
+
+    void read(std::string_view body, int line) {
+        auto colon = body.find(':');
+        std::string_view key = trim(body.substr(0, colon));
+        bool key_ok = colon != std::string_view::npos && !key.empty() &&
+                      std::all_of(key.begin(), key.end(), is_header_key_char);
+        if (!key_ok) {
+            fail(line, "expected `-- key: value` in the header, found `-- " + std::string(body) + "`",
+                 k_header_hint);
+        }
+        std::string name = std::string(key);
+        std::replace(name.begin(), name.end(), '-', '_');
+        std::string_view value = trim(body.substr(colon + 1));
+        if (std::find(k_header_keys.begin(), k_header_keys.end(), name) == k_header_keys.end()) {
+            std::string suggestion = closest_key(name);
+            fail(line, "unknown header key `" + std::string(key) + "`",
+                 suggestion.empty() ? "known keys: " + known_keys()
+                                    : "did you mean `" + suggestion + "`?");
+        }
+        if (std::find(m_seen.begin(), m_seen.end(), name) != m_seen.end()) {
+            fail(line, "header key `" + name + "` appears twice", "keep one of the two lines");
+        }
+        m_seen.push_back(name);
+        assign(name, value, line);
+    }
+
+    void require_complete(int header_end_line) {
+        for (std::string_view key : {"revision", "down_revision"}) {
+            if (std::find(m_seen.begin(), m_seen.end(), key) == m_seen.end()) {
+                fail(std::max(header_end_line, 1),
+                     "the header has no `" + std::string(key) + "` key",
+                     "every revision starts with `-- revision: <12 hex>` and `-- down_revision: "
+                     "<parent or none>`");
+            }
+        }
+    }
+
+    [[noreturn]] void fail(int line, const std::string& message, std::string hint = {}) const {
+        throw InputError(SourceLocation{m_path, line}, message, std::move(hint));
+    }
+
+private:
+    static std::string known_keys() {
+        std::vector<std::string> keys(k_header_keys.begin(), k_header_keys.end());
+        return join(keys, ", ");
+    }
+
+    std::string revision_id(std::string_view value, int line, std::string_view key) const {
+        if (!is_revision_id(value)) {
+            fail(line,
+                 "`" + std::string(key) + "` must be 12 lowercase hex characters, found " +
+                     quote_value(value),
+                 "revision ids look like a1b2c3d4e5f6; `ecluse revision` makes new ones");
+        }
+        return std::string(value);
+    }
+
+    void assign(const std::string& key, std::string_view value, int line) {
+        if (key == "revision") {
+            m_revision.revision = revision_id(value, line, key);
+            m_revision.revision_line = line;
+        } else if (key == "down_revision") {
+            m_revision.down_revision_line = line;
+            if (value != "none") {
+                m_revision.down_revision = revision_id(value, line, key);
+            }
+        } else if (key == "depends_on") {
+            m_revision.depends_on_line = line;
+            for (const auto& part : split(value, ',')) {
+                std::string id = revision_id(trim(part), line, key);
+                if (std::find(m_revision.depends_on.begin(), m_revision.depends_on.end(), id) !=
+                    m_revision.depends_on.end()) {
+                    fail(line, "`depends_on` names " + id + " twice");
+                }
+                m_revision.depends_on.push_back(std::move(id));
+            }
+        } else if (key == "message") {
+            m_revision.message = std::string(value);
+        } else if (key == "created") {
+            if (!is_iso8601_utc(value)) {
+                fail(line, "`created` must be a UTC timestamp like 2026-11-22T14:30:00Z, found " +
+                               quote_value(value));
+            }
+            m_revision.created = std::string(value);
+        } else if (key == "transaction") {
+            if (value == "per-migration") {
+                m_revision.transaction = TransactionMode::per_migration;
+            } else if (value == "none") {
+                m_revision.transaction = TransactionMode::none;
+            } else {
+                fail(line, "`transaction` must be `per-migration` or `none`, found " +
+                               quote_value(value));
+            }
+        } else {
+            if (!is_timeout_value(value)) {
+                fail(line, "`" + key + "` must be a duration like 5s, 500ms or 2min, found " +
+                               quote_value(value));
+            }
+            (key == "lock_timeout" ? m_revision.lock_timeout : m_revision.statement_timeout) =
+                std::string(value);
+        }
+    }
+
+    RevisionFile& m_revision;
+    const std::string& m_path;
+    std::vector<std::string> m_seen;
+};
+
+std::string join_lines(const std::vector<std::string_view>& lines, std::size_t begin,
+                       std::size_t end) {
+    std::string text;
+    for (std::size_t i = begin; i < end; ++i) {
+        text += lines[i];
+        text += '\n';
+    }
+    return text;
+}
+
+} // namespace
+
+std::string_view transaction_mode_name(TransactionMode mode) {
+    return mode == TransactionMode::none ? "none" : "per-migration";
+}
+
+bool is_revision_id(std::string_view text) {
+    return text.size() == k_revision_id_length && is_lower_hex(text);
+}
+
+RevisionFile parse_revision_file(std::string_view content, const std::string& path,
+                                 Branch branch) {
+    if (content.substr(0, 3) == "\xEF\xBB\xBF") {
+        content.remove_prefix(3);
+    }
+    RevisionFile revision;
+    revision.path = path;
+    revision.branch = branch;
+    HeaderReader header(revision, path);
+    std::vector<std::string_view> lines = split_lines(content);
+
+    std::size_t i = 0;
+    for (; i < lines.size(); ++i) {
+        LineInfo info = classify(lines[i]);
+        if (!info.is_comment || info.marker) {
+            break;
+        }
+        header.read(info.comment_body, static_cast<int>(i + 1));
+    }
+    header.require_complete(static_cast<int>(i));
+
+    std::optional<std::size_t> upgrade_marker;
+    std::optional<std::size_t> downgrade_marker;
+    for (; i < lines.size(); ++i) {
+        LineInfo info = classify(lines[i]);
+        int line = static_cast<int>(i + 1);
+        if (info.marker) {
+            if (*info.marker != k_upgrade_marker.substr(7) &&
+                *info.marker != k_downgrade_marker.substr(7) && *info.marker != "ignore") {
+                header.fail(line, "unknown marker `-- ecluse:" + std::string(*info.marker) + "`",
+                            "the sections are `-- ecluse:upgrade` and `-- ecluse:downgrade`");
+            }
+            if (*info.marker == "upgrade") {
+                if (upgrade_marker) {
+                    header.fail(line, "a second `-- ecluse:upgrade` marker (the first is on line " +
+                                          std::to_string(*upgrade_marker + 1) + ")");
+                }
+                if (downgrade_marker) {
+                    header.fail(line, "`-- ecluse:upgrade` comes after `-- ecluse:downgrade`",
+                                "put the upgrade section first");
+                }
+                upgrade_marker = i;
+            } else if (*info.marker == "downgrade") {
+                if (downgrade_marker) {
+                    header.fail(line,
+                                "a second `-- ecluse:downgrade` marker (the first is on line " +
+                                    std::to_string(*downgrade_marker + 1) + ")");
+                }
+                if (!upgrade_marker) {
+                    header.fail(line, "`-- ecluse:downgrade` comes before `-- ecluse:upgrade`",
+                                "put the upgrade section first");
+                }
+                downgrade_marker = i;
+            }
+        } else if (!upgrade_marker && !info.is_comment && !trim(lines[i]).empty()) {
+            header.fail(line, "SQL before the `-- ecluse:upgrade` marker",
+                        "put the migration's statements after a line `-- ecluse:upgrade`");
+        }
+    }
+    if (!upgrade_marker) {
+        header.fail(static_cast<int>(lines.size()), "no `-- ecluse:upgrade` section",
+                    "add a line `-- ecluse:upgrade` followed by the migration's SQL");
+    }
+    std::size_t upgrade_end = downgrade_marker.value_or(lines.size());
+    revision.upgrade = {join_lines(lines, *upgrade_marker + 1, upgrade_end),
+                        static_cast<int>(*upgrade_marker + 2), true};
+    if (downgrade_marker) {
+        revision.downgrade = {join_lines(lines, *downgrade_marker + 1, lines.size()),
+                              static_cast<int>(*downgrade_marker + 2), true};
+    }
+    return revision;
+}
+
+std::string render_revision_file(const RevisionFile& revision) {
+    std::string out;
+    auto line = [&out](std::string_view key, std::string_view value) {
+        out += "-- ";
+        out += key;
+        out += ": ";
+        out += value;
+        out += '\n';
+    };
+    line("revision", revision.revision);
+    line("down_revision", revision.down_revision.value_or("none"));
+    if (!revision.depends_on.empty()) {
+        line("depends_on", join(revision.depends_on, ", "));
+    }
+    std::string message = revision.message;
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    line("message", trim(message));
+    if (!revision.created.empty()) {
+        line("created", revision.created);
+    }
+    line("transaction", transaction_mode_name(revision.transaction));
+    if (revision.lock_timeout) {
+        line("lock_timeout", *revision.lock_timeout);
+    }
+    if (revision.statement_timeout) {
+        line("statement_timeout", *revision.statement_timeout);
+    }
+    out += "\n-- ";
+    out += k_upgrade_marker;
+    out += '\n';
+    out += revision.upgrade.text;
+    if (revision.downgrade.present) {
+        out += "-- ";
+        out += k_downgrade_marker;
+        out += '\n';
+        out += revision.downgrade.text;
+    }
+    return out;
+}
+
+std::string upgrade_checksum(const RevisionFile& revision) {
+    std::string text = normalize_line_endings(revision.upgrade.text);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
+        text.pop_back();
+    }
+    return sha256_hex(text);
+}
+
+std::string replace_header_value(std::string_view content, const std::string& path,
+                                 std::string_view key, std::string_view value) {
+    std::size_t offset = 0;
+    while (offset < content.size()) {
+        std::size_t end = content.find('\n', offset);
+        std::size_t line_end = end == std::string_view::npos ? content.size() : end;
+        std::string_view line = content.substr(offset, line_end - offset);
+        LineInfo info = classify(line);
+        if (!info.is_comment || info.marker) {
+            break;
+        }
+        auto colon = info.comment_body.find(':');
+        if (colon != std::string_view::npos && trim(info.comment_body.substr(0, colon)) == key) {
+            bool crlf = !line.empty() && line.back() == '\r';
+            std::string replaced(content.substr(0, offset));
+            replaced += "-- ";
+            replaced += key;
+            replaced += ": ";
+            replaced += value;
+            replaced += crlf ? "\r" : "";
+            replaced += content.substr(line_end);
+            return replaced;
+        }
+        offset = line_end + 1;
+    }
+    throw InputError(SourceLocation{path}, "the header has no `" + std::string(key) + "` key");
+}
+
+std::string revision_file_name(std::string_view compact_timestamp, std::string_view revision,
+                               std::string_view message) {
+    std::string slug = slugify(message);
+    std::string name = std::string(compact_timestamp) + "_" + std::string(revision);
+    if (!slug.empty()) {
+        name += "_" + slug;
+    }
+    return name + ".sql";
+}
+
+} // namespace ecluse

@@ -1,0 +1,76 @@
+#pragma once
+
+// Revision files: plain SQL with a `-- key: value` header, an upgrade
+// section and an optional downgrade section (DESIGN.md, "Revision files").
+
+#include "script/branch.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecluse {
+
+enum class TransactionMode { per_migration, none };
+
+std::string_view transaction_mode_name(TransactionMode mode);
+
+// A revision id: 12 lowercase hex characters.
+inline constexpr std::size_t k_revision_id_length = 12;
+bool is_revision_id(std::string_view text);
+
+// One section of a revision file and where it starts in the file.
+struct Section {
+    std::string text;   // the lines between its marker and the next marker
+    int first_line = 0; // file line of the section's first line; 0 when absent
+    bool present = false;
+};
+
+struct RevisionFile {
+    std::string path; // as shown to users: relative to the project root
+    Branch branch = Branch::pre;
+    std::string revision;
+    std::optional<std::string> down_revision; // nullopt: the branch's first revision
+    std::vector<std::string> depends_on;
+    std::string message;
+    std::string created;
+    TransactionMode transaction = TransactionMode::per_migration;
+    std::optional<std::string> lock_timeout;      // PostgreSQL interval, e.g. "10s"
+    std::optional<std::string> statement_timeout; // idem
+
+    Section upgrade;
+    Section downgrade;
+
+    // Header line of each key, for errors that point at it; 0 when absent.
+    int revision_line = 0;
+    int down_revision_line = 0;
+    int depends_on_line = 0;
+};
+
+// Parses a revision file; `path` is only used in messages and stored.
+// Throws InputError naming path:line for every malformed part: a missing,
+// repeated or unknown header key, an id that is not 12 lowercase hex, a
+// missing or repeated section marker, SQL before the upgrade marker.
+RevisionFile parse_revision_file(std::string_view content, const std::string& path,
+                                 Branch branch);
+
+// The file's text, as `revision` writes it; parse_revision_file gives the
+// same values back.
+std::string render_revision_file(const RevisionFile& revision);
+
+// SHA-256 of the upgrade section, line endings normalised to "\n" and
+// trailing blank lines ignored, so that the same SQL checks out the same on
+// every platform.
+std::string upgrade_checksum(const RevisionFile& revision);
+
+// The same content with one header key's value replaced, everything else
+// byte for byte as it was. Throws InputError when the key is absent.
+std::string replace_header_value(std::string_view content, const std::string& path,
+                                 std::string_view key, std::string_view value);
+
+// "<compact UTC timestamp>_<revision>_<slug>.sql"
+std::string revision_file_name(std::string_view compact_timestamp, std::string_view revision,
+                               std::string_view message);
+
+} // namespace ecluse

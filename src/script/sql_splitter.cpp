@@ -1,0 +1,323 @@
+#include "script/sql_splitter.hpp"
+
+#include "util/strings.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <pg_query.h>
+
+namespace ecluse {
+
+namespace {
+
+bool is_identifier_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '$' || (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Skips whitespace and comments from `pos`; returns the first other byte.
+std::size_t skip_blank(std::string_view text, std::size_t pos) {
+    while (pos < text.size()) {
+        if (is_space(text[pos])) {
+            ++pos;
+        } else if (text.substr(pos, 2) == "--") {
+            pos = text.find('\n', pos);
+            if (pos == std::string_view::npos) {
+                return text.size();
+            }
+        } else if (text.substr(pos, 2) == "/*") {
+            int depth = 0;
+            while (pos < text.size()) {
+                if (text.substr(pos, 2) == "/*") {
+                    ++depth;
+                    pos += 2;
+                } else if (text.substr(pos, 2) == "*/") {
+                    pos += 2;
+                    if (--depth == 0) {
+                        break;
+                    }
+                } else {
+                    ++pos;
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+// The end of a quoted literal or identifier that opens at `pos`.
+std::size_t skip_quoted(std::string_view text, std::size_t pos, char quote, bool backslashes) {
+    for (++pos; pos < text.size(); ++pos) {
+        if (backslashes && text[pos] == '\\') {
+            ++pos;
+        } else if (text[pos] == quote) {
+            if (pos + 1 < text.size() && text[pos + 1] == quote) {
+                ++pos;
+            } else {
+                return pos + 1;
+            }
+        }
+    }
+    return text.size();
+}
+
+// The tag of a dollar quote opening at `pos` ("$$" or "$tag$"), or empty.
+std::string_view dollar_tag(std::string_view text, std::size_t pos) {
+    if (pos > 0 && is_identifier_char(text[pos - 1])) {
+        return {};
+    }
+    std::size_t end = pos + 1;
+    if (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+        return {};
+    }
+    while (end < text.size() && is_identifier_char(text[end]) && text[end] != '$') {
+        ++end;
+    }
+    if (end < text.size() && text[end] == '$') {
+        return text.substr(pos, end - pos + 1);
+    }
+    return {};
+}
+
+struct PgQueryParse {
+    PgQueryParseResult result;
+    explicit PgQueryParse(const std::string& sql) : result(pg_query_parse(sql.c_str())) {}
+    ~PgQueryParse() { pg_query_free_parse_result(result); }
+    PgQueryParse(const PgQueryParse&) = delete;
+    PgQueryParse& operator=(const PgQueryParse&) = delete;
+};
+
+// True when `statement` is a COPY that psql feeds from the script itself.
+bool is_copy_from_stdin(std::string_view statement) {
+    std::size_t first = skip_blank(statement, 0);
+    if (to_lower(statement.substr(first, 4)) != "copy") {
+        return false;
+    }
+    if (first + 4 < statement.size() && is_identifier_char(statement[first + 4])) {
+        return false;
+    }
+    PgQueryParse parsed{std::string(statement)};
+    if (parsed.result.error != nullptr) {
+        return false;
+    }
+    auto tree = nlohmann::json::parse(parsed.result.parse_tree, nullptr, false);
+    if (tree.is_discarded() || !tree.contains("stmts") || tree["stmts"].size() != 1) {
+        return false;
+    }
+    const auto& stmt = tree["stmts"][0]["stmt"];
+    if (!stmt.contains("CopyStmt")) {
+        return false;
+    }
+    const auto& copy = stmt["CopyStmt"];
+    return copy.value("is_from", false) && !copy.contains("filename") &&
+           !copy.value("is_program", false);
+}
+
+bool is_harmless_meta_command(std::string_view name, std::string_view arguments) {
+    for (auto harmless : {"echo", "qecho", "warn", "timing", "pset"}) {
+        if (name == harmless) {
+            return true;
+        }
+    }
+    if (name == "set" || name == "unset") {
+        std::string variable = std::string(trim(arguments).substr(0, trim(arguments).find(' ')));
+        for (auto psql_setting : {"ON_ERROR_STOP", "ECHO", "QUIET", "VERBOSITY", "SHOW_CONTEXT"}) {
+            if (variable == psql_setting) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+std::string meta_command_hint(std::string_view name) {
+    if (name == "i" || name == "ir" || name == "include" || name == "include_relative") {
+        return "ecluse runs each revision file on its own: put the included SQL in the revision";
+    }
+    if (name == "c" || name == "connect") {
+        return "a revision runs on the database ecluse was given (-d): it cannot switch databases";
+    }
+    if (name == "copy") {
+        return "use SQL `COPY ... FROM stdin` followed by the data and a `\\.` line";
+    }
+    return "ecluse runs SQL, not psql: only \\echo, \\qecho, \\warn, \\timing, \\pset and "
+           "\\set ON_ERROR_STOP|ECHO|QUIET|VERBOSITY|SHOW_CONTEXT are accepted (and ignored)";
+}
+
+class Splitter {
+public:
+    Splitter(std::string_view text, const SourceLocation& start) : m_text(text), m_start(start) {}
+
+    std::vector<Statement> run() {
+        std::size_t chunk_start = 0;
+        std::size_t statement_start = 0;
+        int parens = 0;
+        std::size_t pos = 0;
+        while (pos < m_text.size()) {
+            char c = m_text[pos];
+            if (c == '-' || c == '/') {
+                std::size_t after = skip_blank(m_text, pos);
+                pos = after > pos ? after : pos + 1;
+            } else if (c == '\'') {
+                bool escapes = pos > 0 && (m_text[pos - 1] == 'E' || m_text[pos - 1] == 'e') &&
+                               (pos < 2 || !is_identifier_char(m_text[pos - 2]));
+                pos = skip_quoted(m_text, pos, '\'', escapes);
+            } else if (c == '"') {
+                pos = skip_quoted(m_text, pos, '"', false);
+            } else if (c == '$' && !dollar_tag(m_text, pos).empty()) {
+                std::string_view tag = dollar_tag(m_text, pos);
+                std::size_t close = m_text.find(tag, pos + tag.size());
+                pos = close == std::string_view::npos ? m_text.size() : close + tag.size();
+            } else if (c == '(') {
+                ++parens;
+                ++pos;
+            } else if (c == ')') {
+                parens = parens > 0 ? parens - 1 : 0;
+                ++pos;
+            } else if (c == ';' && parens == 0) {
+                std::string_view statement = m_text.substr(statement_start, pos - statement_start);
+                ++pos;
+                if (is_copy_from_stdin(statement)) {
+                    split_chunk(chunk_start, pos);
+                    pos = read_copy_data(statement_start, pos);
+                    chunk_start = pos;
+                }
+                statement_start = pos;
+            } else if (c == '\\') {
+                pos = meta_command(pos);
+            } else {
+                ++pos;
+            }
+        }
+        split_chunk(chunk_start, m_text.size());
+        return std::move(m_statements);
+    }
+
+private:
+    SourceLocation location_at(std::size_t offset) const {
+        LineColumn at = line_column_at(m_text, offset);
+        SourceLocation location = m_start;
+        location.line = m_start.line + at.line - 1;
+        location.column = at.line == 1 ? m_start.column + at.column - 1 : at.column;
+        return location;
+    }
+
+    // Blanks a harmless meta-command out of the SQL (keeping offsets), or
+    // refuses it. Returns where scanning goes on.
+    std::size_t meta_command(std::size_t pos) {
+        std::size_t name_end = pos + 1;
+        while (name_end < m_text.size() && !is_space(m_text[name_end]) &&
+               m_text[name_end] != '\\') {
+            ++name_end;
+        }
+        std::size_t line_end = m_text.find('\n', pos);
+        if (line_end == std::string_view::npos) {
+            line_end = m_text.size();
+        }
+        std::string_view name = m_text.substr(pos + 1, name_end - pos - 1);
+        std::string_view arguments = m_text.substr(name_end, line_end - name_end);
+        if (!is_harmless_meta_command(name, arguments)) {
+            throw InputError(location_at(pos),
+                             "psql meta-command `\\" + std::string(name) + "` is not supported",
+                             meta_command_hint(name));
+        }
+        m_blanked.push_back({pos, line_end});
+        return line_end;
+    }
+
+    // Reads the data lines after a COPY ... FROM stdin up to its `\.` line;
+    // returns the offset just after that line.
+    std::size_t read_copy_data(std::size_t statement_start, std::size_t after_semicolon) {
+        std::size_t line_start = m_text.find('\n', after_semicolon);
+        std::string data;
+        while (line_start != std::string_view::npos && line_start < m_text.size()) {
+            ++line_start;
+            std::size_t line_end = m_text.find('\n', line_start);
+            std::size_t next = line_end == std::string_view::npos ? m_text.size() : line_end;
+            std::string_view line = m_text.substr(line_start, next - line_start);
+            if (!line.empty() && line.back() == '\r') {
+                line.remove_suffix(1);
+            }
+            if (line == "\\.") {
+                m_statements.back().copy_data = std::move(data);
+                return next;
+            }
+            data += line;
+            data += '\n';
+            line_start = line_end;
+        }
+        throw InputError(location_at(skip_blank(m_text, statement_start)),
+                         "the data of this `COPY ... FROM stdin` has no terminating `\\.` line",
+                         "end the data block with a line holding only `\\.`, as pg_dump does");
+    }
+
+    // Splits [begin, end) with PostgreSQL's parser.
+    void split_chunk(std::size_t begin, std::size_t end) {
+        std::string chunk(m_text.substr(begin, end - begin));
+        for (const auto& [from, to] : m_blanked) {
+            if (from >= begin && to <= end) {
+                chunk.replace(from - begin, to - from, to - from, ' ');
+            }
+        }
+        if (trim(chunk).empty()) {
+            return;
+        }
+        PgQuerySplitResult result = pg_query_split_with_parser(chunk.c_str());
+        std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
+            &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+        if (result.error != nullptr) {
+            std::size_t cursor = result.error->cursorpos > 0
+                                     ? utf8_offset(chunk, result.error->cursorpos - 1)
+                                     : skip_blank(chunk, 0);
+            throw InputError(location_at(begin + cursor), result.error->message,
+                             "fix the SQL at this position; ecluse parses it with PostgreSQL " +
+                                 std::string(PG_MAJORVERSION) + "'s own parser");
+        }
+        for (int i = 0; i < result.n_stmts; ++i) {
+            std::size_t from = static_cast<std::size_t>(result.stmts[i]->stmt_location);
+            std::size_t length = static_cast<std::size_t>(result.stmts[i]->stmt_len);
+            std::size_t to = length == 0 ? chunk.size() : std::min(chunk.size(), from + length);
+            std::size_t first = skip_blank(chunk, from);
+            if (first >= to) {
+                continue;
+            }
+            std::string_view sql = std::string_view(chunk).substr(first, to - first);
+            while (!sql.empty() && (is_space(sql.back()) || sql.back() == ';')) {
+                sql.remove_suffix(1);
+            }
+            if (sql.empty()) {
+                continue;
+            }
+            m_statements.push_back({std::string(sql), location_at(begin + first), std::nullopt});
+        }
+    }
+
+    std::string_view m_text;
+    SourceLocation m_start;
+    std::vector<std::pair<std::size_t, std::size_t>> m_blanked;
+    std::vector<Statement> m_statements;
+};
+
+} // namespace
+
+std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start) {
+    SourceLocation origin = start;
+    origin.line = origin.line > 0 ? origin.line : 1;
+    origin.column = origin.column > 0 ? origin.column : 1;
+    return Splitter(text, origin).run();
+}
+
+std::vector<Statement> split_section(const RevisionFile& revision, const Section& section) {
+    if (!section.present) {
+        return {};
+    }
+    return split_statements(section.text, SourceLocation{revision.path, section.first_line, 1});
+}
+
+} // namespace ecluse

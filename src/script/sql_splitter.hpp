@@ -1,0 +1,36 @@
+#pragma once
+
+// Splits SQL the way psql runs it: PostgreSQL's own parser (libpg_query)
+// finds the statements; psql's own syntax on top of SQL, `COPY ... FROM
+// stdin` data blocks and backslash meta-commands, is handled here.
+
+#include "script/revision_file.hpp"
+#include "util/error.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecluse {
+
+struct Statement {
+    std::string sql;         // from its first token to its end, without the ';'
+    SourceLocation location; // of its first token, in the file
+    // For `COPY ... FROM stdin`: the data lines, each ending in "\n",
+    // without the terminating `\.` line.
+    std::optional<std::string> copy_data;
+};
+
+// Splits `text`, whose first byte is at `start` (line and column 1-based)
+// in `start.file`. Throws InputError at the offending file:line:column for
+// a syntax error, a COPY data block without its `\.` line, or a psql
+// meta-command other than the harmless ones (\echo, \qecho, \warn,
+// \timing, \pset, \set of psql's own ON_ERROR_STOP, ECHO, QUIET,
+// VERBOSITY, SHOW_CONTEXT), which are ignored.
+std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start);
+
+// The statements of one section of a revision file, located in that file.
+std::vector<Statement> split_section(const RevisionFile& revision, const Section& section);
+
+} // namespace ecluse

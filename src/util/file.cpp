@@ -1,0 +1,118 @@
+#include "util/file.hpp"
+
+#include "util/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ecluse {
+
+namespace {
+
+// Closes a file descriptor on every path out of a scope.
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : m_fd(fd) {}
+    ~FileDescriptor() {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+[[noreturn]] void throw_io(const std::filesystem::path& path, const char* doing, int error) {
+    throw InputError(SourceLocation{path.string()},
+                     std::string("cannot ") + doing + ": " + std::strerror(error));
+}
+
+} // namespace
+
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path) {
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) {
+            return std::nullopt;
+        }
+        throw_io(path, "open the file", errno);
+    }
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) {
+        throw_io(path, "read the file", errno);
+    }
+    if (S_ISDIR(info.st_mode)) {
+        throw_io(path, "read the file", EISDIR);
+    }
+    std::string content;
+    content.resize(static_cast<std::size_t>(info.st_size));
+    std::size_t filled = 0;
+    while (true) {
+        if (filled == content.size()) {
+            content.resize(content.size() + 4096);
+        }
+        ssize_t got = ::read(fd.get(), content.data() + filled, content.size() - filled);
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw_io(path, "read the file", errno);
+        }
+        if (got == 0) {
+            break;
+        }
+        filled += static_cast<std::size_t>(got);
+    }
+    content.resize(filled);
+    return content;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    auto content = read_file_if_exists(path);
+    if (!content) {
+        throw_io(path, "open the file", ENOENT);
+    }
+    return std::move(*content);
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+    std::filesystem::path temporary = path;
+    temporary += ".ecluse-tmp";
+    {
+        FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (fd.get() < 0) {
+            throw_io(path, "write the file", errno);
+        }
+        std::size_t written = 0;
+        while (written < content.size()) {
+            ssize_t done = ::write(fd.get(), content.data() + written, content.size() - written);
+            if (done < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                int error = errno;
+                ::unlink(temporary.c_str());
+                throw_io(path, "write the file", error);
+            }
+            written += static_cast<std::size_t>(done);
+        }
+    }
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0) {
+        ::chmod(temporary.c_str(), info.st_mode & 07777);
+    }
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        int error = errno;
+        ::unlink(temporary.c_str());
+        throw_io(path, "replace the file", error);
+    }
+}
+
+} // namespace ecluse

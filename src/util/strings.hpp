@@ -1,0 +1,49 @@
+#pragma once
+
+// Small string helpers with no ecluse concepts.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecluse {
+
+std::string_view trim(std::string_view text);
+std::string to_lower(std::string_view text);
+std::vector<std::string> split(std::string_view text, char separator);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// Splits text into lines, dropping the line terminators ("\n", "\r\n" or a
+// lone "\r"). A final line without terminator is kept; a trailing
+// terminator does not produce an empty last line.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+// Replaces "\r\n" and lone "\r" with "\n".
+std::string normalize_line_endings(std::string_view text);
+
+// Lowercase ASCII letters, digits and underscores from free text, at most
+// `max_length` characters: "Add booking amount!" -> "add_booking_amount".
+std::string slugify(std::string_view text, std::size_t max_length = 40);
+
+bool is_lower_hex(std::string_view text);
+
+// The Levenshtein distance, for "did you mean" hints.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Counts UTF-8 code points (continuation bytes are not counted).
+std::size_t utf8_length(std::string_view text);
+
+// The byte offset of the `n`th code point (0-based) in text, or text.size().
+std::size_t utf8_offset(std::string_view text, std::size_t n);
+
+// Line and column (1-based, column in code points) of a byte offset.
+struct LineColumn {
+    int line = 1;
+    int column = 1;
+};
+LineColumn line_column_at(std::string_view text, std::size_t offset);
+
+// Wraps text in double quotes with JSON-style escaping, for messages.
+std::string quote_value(std::string_view text);
+
+} // namespace ecluse
