@@ -32,7 +32,7 @@ static std::string environment(const char* name) {
     return value;
 }
 
-ProcessResult ecluse(const fs::path& cwd, const std::vector<std::string>& args) {
+ProcessResult run_ecluse(const fs::path& cwd, const std::vector<std::string>& args) {
     std::vector<std::string> argv = {environment("ECLUSE_BIN")};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions options;
@@ -60,7 +60,7 @@ ProcessResult git(const fs::path& cwd, const std::vector<std::string>& args, boo
 
 void init_repository(const fs::path& dir) {
     git(dir, {"init", "-q", "-b", "main"});
-    ProcessResult init = ecluse(dir, {"init"});
+    ProcessResult init = run_ecluse(dir, {"init"});
     if (init.exit_code != 0) {
         throw std::runtime_error("ecluse init failed: " + init.errors);
     }

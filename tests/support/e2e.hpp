@@ -25,7 +25,7 @@ private:
 };
 
 // Runs the ecluse under test ($ECLUSE_BIN) in `cwd`.
-ProcessResult ecluse(const std::filesystem::path& cwd, const std::vector<std::string>& args);
+ProcessResult run_ecluse(const std::filesystem::path& cwd, const std::vector<std::string>& args);
 
 // Runs git in `cwd` with a fixed identity and no editor; fails the test
 // (throws) when git exits non-zero unless `may_fail`.

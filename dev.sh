@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The developer's entry point, and the README's quick start:
+#
+#   ./dev.sh demo    install what is missing, build, run the demo
+#   ./dev.sh test    install what is missing, build, run every test
+#                    (plain build, ASan+UBSan build, fuzz targets)
+#   ./dev.sh build   install what is missing and build build/src/cli/ecluse
+#   ./dev.sh deps    only install what is missing
+#
+# Installing uses apt-get (as root, or through sudo) and says nothing when
+# every package is already there.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  meson ninja-build pkg-config g++ git
+  libpqxx-dev libboost-program-options-dev nlohmann-json3-dev libspdlog-dev
+  doctest-dev libpg-query-dev libssl-dev libtoml11-dev
+  postgresql-15 postgresql-client-15
+)
+# Only the tests need these: the fuzz targets build with clang's libFuzzer.
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format)
+
+install_missing() {
+  local missing=()
+  for package in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$package")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# meson setup once per folder, then an incremental build.
+build_in() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+    rm -f "$dir.setup.log"
+  fi
+  ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+# "N passed, N failed, N skipped" over every testlog.json given.
+# The first argument counts failures found outside meson (a broken build).
+summarize() {
+  local passed=0 failed=$1 skipped=0 result
+  shift
+  for log in "$@"; do
+    [ -f "$log" ] || continue
+    while read -r result; do
+      case "$result" in
+        OK|EXPECTEDFAIL) passed=$((passed + 1)) ;;
+        SKIP) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+      esac
+    done < <(grep -o '"result": *"[A-Z]*"' "$log" | sed 's/.*"\([A-Z]*\)"$/\1/')
+  done
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}
+
+run_tests() {
+  install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  local logs=() status=0 broken_builds=0
+  # Each build starts from scratch so that a stale folder cannot hide a failure.
+  rm -rf build-test build-san build-fuzz
+  echo "== plain build (warnings are errors)"
+  if build_in build-test -Dwerror=true; then
+    meson test -C build-test --print-errorlogs --num-processes 2 || status=1
+    logs+=(build-test/meson-logs/testlog.json)
+  else
+    broken_builds=$((broken_builds + 1))
+  fi
+
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+  if build_in build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+      meson test -C build-san --print-errorlogs --num-processes 2 --no-suite lint || status=1
+    logs+=(build-san/meson-logs/testlog.json)
+  else
+    broken_builds=$((broken_builds + 1))
+  fi
+
+  echo "== fuzz targets (libFuzzer, ASan + UBSan, ${ECLUSE_FUZZ_SECONDS:-30} s each)"
+  if CXX=clang++ build_in build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dfuzz_seconds="${ECLUSE_FUZZ_SECONDS:-30}"; then
+    meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+    logs+=(build-fuzz/meson-logs/testlog.json)
+  else
+    broken_builds=$((broken_builds + 1))
+  fi
+
+  [ "$broken_builds" -eq 0 ] || { echo "$broken_builds build(s) failed"; status=1; }
+  summarize "$broken_builds" "${logs[@]}" || status=1
+  return $status
+}
+
+case "${1:-}" in
+  deps) install_missing "${PACKAGES[@]}" ;;
+  build) install_missing "${PACKAGES[@]}"; build_in build --buildtype=release ;;
+  demo) install_missing "${PACKAGES[@]}"; build_in build --buildtype=release; exec ./scripts/demo.sh build/src/cli/ecluse ;;
+  test) run_tests ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
