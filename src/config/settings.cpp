@@ -4,16 +4,17 @@
 #include "util/file.hpp"
 #include "util/strings.hpp"
 
+#include <toml.hpp>
+
 #include <array>
 #include <cstdlib>
 #include <sstream>
-#include <toml.hpp>
 
 namespace ecluse {
 
 namespace {
 
-// Each setting, its environment variable, and whether ecluse.toml may hold it.
+// Each setting and the environment variable that may set it.
 struct SettingSource {
     const char* name;
     const char* environment;
@@ -30,6 +31,33 @@ constexpr std::array<SettingSource, 6> k_sources = {{
 
 // Tables that later parts of ecluse read (lint rules); accepted here.
 constexpr std::array<const char*, 2> k_known_tables = {"lint", "deploy"};
+
+// What the settings file may hold, for hints.
+const char* k_settings_list = "the settings are database_url, format, lock_timeout, "
+                              "statement_timeout, lock_wait and schema, and the tables [lint] "
+                              "and [deploy]";
+
+// toml11's message without its "[error] toml::function: " prefix and the
+// source excerpt that follows the first line (the location says where).
+std::string toml_message(const std::string& what) {
+    std::string_view text = what;
+    text = text.substr(0, text.find('\n'));
+    if (text.substr(0, 8) == "[error] ") {
+        text.remove_prefix(8);
+    }
+    if (text.substr(0, 6) == "toml::") {
+        if (auto colon = text.find(": "); colon != std::string_view::npos) {
+            text.remove_prefix(colon + 2);
+        }
+    }
+    return std::string(trim(text));
+}
+
+bool is_output_format(const std::string& text) {
+    return text == "text" || text == "json" || text == "github";
+}
+
+const char* k_output_format_hint = "use text, json or github";
 
 std::string closest_setting(const std::string& key) {
     std::string best;
@@ -64,7 +92,7 @@ OutputFormat parse_output_format(const std::string& text) {
     if (text == "github") {
         return OutputFormat::github;
     }
-    throw UsageError("unknown output format " + quote_value(text), "use text, json or github");
+    throw UsageError("unknown output format " + quote_value(text), k_output_format_hint);
 }
 
 SettingValues parse_settings_file(const std::string& content, const std::string& path) {
@@ -74,7 +102,8 @@ SettingValues parse_settings_file(const std::string& content, const std::string&
         document = toml::parse(stream, path);
     } catch (const toml::exception& error) {
         throw InputError(SourceLocation{path, static_cast<int>(error.location().line())},
-                         "not valid TOML: " + std::string(trim(error.what())));
+                         "not valid TOML: " + toml_message(error.what()),
+                         "strings go in double quotes, one `key = value` per line");
     } catch (const std::exception& error) {
         throw InputError(SourceLocation{path}, std::string("not valid TOML: ") + error.what());
     }
@@ -96,12 +125,21 @@ SettingValues parse_settings_file(const std::string& content, const std::string&
             if (table && value.is_table()) {
                 continue;
             }
+            if (table) {
+                throw InputError(where, "`" + key + "` must be a table",
+                                 "write its settings under a line `[" + key + "]`");
+            }
             std::string suggestion = closest_setting(key);
             throw InputError(where, "unknown setting `" + key + "`",
-                             suggestion.empty() ? "see docs/configuration.md for the settings"
+                             suggestion.empty() ? k_settings_list
                                                 : "did you mean `" + suggestion + "`?");
         }
         if (value.is_string()) {
+            if (key == "format" && !is_output_format(value.as_string().str)) {
+                throw InputError(where,
+                                 "unknown output format " + quote_value(value.as_string().str),
+                                 k_output_format_hint);
+            }
             values[key] = value.as_string().str;
         } else if (value.is_integer() && key != "database_url" && key != "format" &&
                    key != "schema") {
@@ -150,6 +188,12 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
         if (name == "database_url") {
             settings.database_url = *value;
         } else if (name == "format") {
+            if (!flags.count(name) && !is_output_format(*value)) {
+                // Only the environment can hold it: the file's value was checked.
+                throw UsageError("unknown output format " + quote_value(*value) + " (from " +
+                                     source.environment + ")",
+                                 k_output_format_hint);
+            }
             settings.format = parse_output_format(*value);
         } else if (name == "lock_timeout") {
             settings.lock_timeout = *value;

@@ -14,14 +14,14 @@ namespace ecluse {
 enum class OutputFormat { text, json, github };
 
 struct Settings {
-    std::filesystem::path root = ".";           // the project root (-C)
-    std::optional<std::string> database_url;    // nullopt: libpq's own PG* defaults
+    std::filesystem::path root = ".";        // the project root (-C)
+    std::optional<std::string> database_url; // nullopt: libpq's own PG* defaults
     OutputFormat format = OutputFormat::text;
-    int verbosity = 0;                          // -1 quiet, 0 normal, 1+ verbose
-    std::string lock_timeout = "5s";            // per migration
-    std::string statement_timeout = "60s";      // per migration
-    std::string lock_wait = "60s";              // waiting for another ecluse
-    std::string schema = "ecluse";              // ecluse's bookkeeping tables
+    int verbosity = 0;                     // -1 quiet, 0 normal, 1+ verbose
+    std::string lock_timeout = "5s";       // per migration
+    std::string statement_timeout = "60s"; // per migration
+    std::string lock_wait = "60s";         // waiting for another ecluse
+    std::string schema = "ecluse";         // ecluse's bookkeeping tables
 };
 
 inline constexpr std::string_view k_settings_file_name = "ecluse.toml";
@@ -34,13 +34,16 @@ using SettingValues = std::map<std::string, std::string>;
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_environment(const std::string& name);
 
-// Merges the sources. Throws UsageError for a bad value and InputError
-// (naming ecluse.toml and its line) for a malformed settings file.
+// Merges the sources. Throws UsageError for a bad value in a flag or an
+// ECLUSE_* variable (naming the variable) and InputError (naming
+// ecluse.toml and its line) for a malformed settings file.
 Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
                        const EnvironmentLookup& environment = process_environment);
 
 // Parses ecluse.toml's content into setting values; throws InputError at
-// file:line for bad TOML, an unknown key or a value of the wrong type.
+// file:line for bad TOML, an unknown key, a value of the wrong type or an
+// unknown output format. The [lint] and [deploy] tables are accepted and
+// left to their readers.
 SettingValues parse_settings_file(const std::string& content, const std::string& path);
 
 OutputFormat parse_output_format(const std::string& text);

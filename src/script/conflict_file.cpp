@@ -31,10 +31,11 @@ bool is_conflict_marker(std::string_view line) {
 ConflictFileReading parse_conflict_file(std::string_view content, const std::string& path) {
     ConflictFileReading reading;
     auto problem = [&](int line, std::string message, std::string hint = {}) {
-        reading.problems.push_back({SourceLocation{path, line}, std::move(message),
-                                    std::move(hint), false});
+        reading.problems.push_back(
+            {SourceLocation{path, line}, std::move(message), std::move(hint), false});
     };
-    const std::string rewrite = "run `ecluse heads --rewrite` to write it from the revisions on disk";
+    const std::string rewrite =
+        "run `ecluse heads --rewrite` to write it from the revisions on disk";
     std::vector<std::string_view> lines = split_lines(content);
     std::optional<Branch> previous;
     for (std::size_t i = 0; i < lines.size(); ++i) {

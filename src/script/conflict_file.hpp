@@ -24,7 +24,9 @@ struct ConflictFileHeads {
     std::optional<std::string> pre;
     std::optional<std::string> post;
 
-    std::optional<std::string>& operator[](Branch branch) { return branch == Branch::pre ? pre : post; }
+    std::optional<std::string>& operator[](Branch branch) {
+        return branch == Branch::pre ? pre : post;
+    }
     const std::optional<std::string>& operator[](Branch branch) const {
         return branch == Branch::pre ? pre : post;
     }
@@ -34,9 +36,10 @@ struct ConflictFileHeads {
 std::string render_conflict_file(const ConflictFileHeads& heads);
 
 // The heads the file records, or the problems that keep it from recording
-// any: git conflict markers, a malformed line, a branch named twice, lines
-// out of order, a blank or missing final line ending. Each problem names
-// `path:line`.
+// any: git conflict markers, a malformed or blank line, a branch named
+// twice, lines out of order, a missing final line ending. Each problem names
+// `path:line`. CR LF line endings are read as LF: a byte-for-byte
+// comparison with render_conflict_file is what tells them apart.
 struct ConflictFileReading {
     ConflictFileHeads heads;
     std::vector<Diagnostic> problems;

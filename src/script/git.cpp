@@ -78,8 +78,8 @@ std::set<std::string> revision_paths_at(const fs::path& root, const std::string&
     std::string pre = std::string(k_migrations_folder) + "/pre";
     std::string post = std::string(k_migrations_folder) + "/post";
     std::set<std::string> paths;
-    for (auto& path :
-         split_nul(git_output(root, {"ls-tree", "-r", "-z", "--name-only", commit, "--", pre, post}))) {
+    for (auto& path : split_nul(
+             git_output(root, {"ls-tree", "-r", "-z", "--name-only", commit, "--", pre, post}))) {
         if (fs::path(path).extension() == ".sql") {
             paths.insert(std::move(path));
         }

@@ -17,7 +17,7 @@ namespace ecluse {
 struct GitIntegration {
     enum class Kind { rebase, merge, cherry_pick };
     Kind kind;
-    std::string upstream; // the commit whose revisions stay as they are
+    std::string upstream;    // the commit whose revisions stay as they are
     std::string description; // "rebase onto 1a2b3c4", for messages
 };
 
@@ -28,7 +28,8 @@ bool is_git_repository(const std::filesystem::path& root);
 std::optional<GitIntegration> detect_integration(const std::filesystem::path& root);
 
 // The `.sql` paths under migrations/pre and migrations/post in a commit.
-std::set<std::string> revision_paths_at(const std::filesystem::path& root, const std::string& commit);
+std::set<std::string> revision_paths_at(const std::filesystem::path& root,
+                                        const std::string& commit);
 
 // Paths staged for the next commit.
 std::vector<std::string> staged_paths(const std::filesystem::path& root);

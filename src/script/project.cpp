@@ -63,8 +63,8 @@ Loaded parse_candidates(const std::vector<Candidate>& candidates, std::size_t be
     for (std::size_t i = begin; i < end; ++i) {
         const Candidate& candidate = candidates[i];
         try {
-            loaded.revisions.push_back(parse_revision_file(
-                read_file(candidate.full_path), candidate.shown_path, candidate.branch));
+            loaded.revisions.push_back(parse_revision_file(read_file(candidate.full_path),
+                                                           candidate.shown_path, candidate.branch));
         } catch (const InputError& error) {
             SourceLocation where = error.location();
             where.file = candidate.shown_path;
@@ -93,7 +93,8 @@ ProjectFiles read_project_files(const fs::path& root) {
                 if (file.is_directory()) {
                     find_misplaced(file.path(), root, problems);
                 } else if (is_sql_file(file)) {
-                    candidates.push_back({file.path(), relative_to_root(file.path(), root), *branch});
+                    candidates.push_back(
+                        {file.path(), relative_to_root(file.path(), root), *branch});
                 }
             }
         } else if (entry.is_directory() && name != k_snapshot_folder) {

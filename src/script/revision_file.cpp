@@ -25,8 +25,8 @@ const char* k_header_hint = "the header is the file's first lines, one `-- key: 
 
 // What a line of the file is, as far as the file format cares.
 struct LineInfo {
-    bool is_comment = false;        // starts with "--"
-    std::string_view comment_body;  // after "--", trimmed
+    bool is_comment = false;                // starts with "--"
+    std::string_view comment_body;          // after "--", trimmed
     std::optional<std::string_view> marker; // "upgrade", "downgrade", or another ecluse: word
 };
 
@@ -46,8 +46,40 @@ LineInfo classify(std::string_view line) {
     return info;
 }
 
+// Capitals are accepted here so that `-- Revision:` is reported as an
+// unknown key with the lowercase one suggested.
 bool is_header_key_char(char c) {
-    return (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+}
+
+// A header key as the file may spell it ("down-revision") in the spelling
+// of k_header_keys ("down_revision").
+std::string normalize_key(std::string_view key) {
+    std::string name(key);
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+}
+
+// The known header key a comment line starts with (`-- transaction: none`),
+// or nullopt.
+std::optional<std::string> known_key_of(std::string_view comment_body) {
+    auto colon = comment_body.find(':');
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string name = normalize_key(trim(comment_body.substr(0, colon)));
+    if (std::find(k_header_keys.begin(), k_header_keys.end(), name) == k_header_keys.end()) {
+        return std::nullopt;
+    }
+    return name;
+}
+
+// Skips a UTF-8 byte order mark, which some editors write.
+std::string_view without_bom(std::string_view content) {
+    if (content.substr(0, 3) == "\xEF\xBB\xBF") {
+        content.remove_prefix(3);
+    }
+    return content;
 }
 
 std::string closest_key(std::string_view key) {
@@ -91,14 +123,14 @@ public:
         bool key_ok = colon != std::string_view::npos && !key.empty() &&
                       std::all_of(key.begin(), key.end(), is_header_key_char);
         if (!key_ok) {
-            fail(line, "expected `-- key: value` in the header, found `-- " + std::string(body) + "`",
+            fail(line,
+                 "expected `-- key: value` in the header, found `-- " + std::string(body) + "`",
                  k_header_hint);
         }
-        std::string name = std::string(key);
-        std::replace(name.begin(), name.end(), '-', '_');
+        std::string name = normalize_key(key);
         std::string_view value = trim(body.substr(colon + 1));
         if (std::find(k_header_keys.begin(), k_header_keys.end(), name) == k_header_keys.end()) {
-            std::string suggestion = closest_key(name);
+            std::string suggestion = closest_key(to_lower(name));
             fail(line, "unknown header key `" + std::string(key) + "`",
                  suggestion.empty() ? "known keys: " + known_keys()
                                     : "did you mean `" + suggestion + "`?");
@@ -212,11 +244,8 @@ bool is_revision_id(std::string_view text) {
     return text.size() == k_revision_id_length && is_lower_hex(text);
 }
 
-RevisionFile parse_revision_file(std::string_view content, const std::string& path,
-                                 Branch branch) {
-    if (content.substr(0, 3) == "\xEF\xBB\xBF") {
-        content.remove_prefix(3);
-    }
+RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch) {
+    content = without_bom(content);
     RevisionFile revision;
     revision.path = path;
     revision.branch = branch;
@@ -269,6 +298,11 @@ RevisionFile parse_revision_file(std::string_view content, const std::string& pa
         } else if (!upgrade_marker && !info.is_comment && !trim(lines[i]).empty()) {
             header.fail(line, "SQL before the `-- ecluse:upgrade` marker",
                         "put the migration's statements after a line `-- ecluse:upgrade`");
+        } else if (auto key = known_key_of(info.comment_body); !upgrade_marker && key) {
+            // Most likely meant as a header line: ignoring it would silently
+            // change how the revision runs (`transaction: none`).
+            header.fail(line, "header key `" + *key + "` after the blank line that ends the header",
+                        "move it up into the header, or it is only a comment and is ignored");
         }
     }
     if (!upgrade_marker) {
@@ -290,9 +324,17 @@ std::string render_revision_file(const RevisionFile& revision) {
     auto line = [&out](std::string_view key, std::string_view value) {
         out += "-- ";
         out += key;
-        out += ": ";
+        out += value.empty() ? ":" : ": ";
         out += value;
         out += '\n';
+    };
+    // A section's text, ending with a line ending so that the next marker
+    // starts its own line.
+    auto section = [&out](const Section& section) {
+        out += section.text;
+        if (!section.text.empty() && section.text.back() != '\n') {
+            out += '\n';
+        }
     };
     line("revision", revision.revision);
     line("down_revision", revision.down_revision.value_or("none"));
@@ -316,12 +358,12 @@ std::string render_revision_file(const RevisionFile& revision) {
     out += "\n-- ";
     out += k_upgrade_marker;
     out += '\n';
-    out += revision.upgrade.text;
+    section(revision.upgrade);
     if (revision.downgrade.present) {
         out += "-- ";
         out += k_downgrade_marker;
         out += '\n';
-        out += revision.downgrade.text;
+        section(revision.downgrade);
     }
     return out;
 }
@@ -336,7 +378,7 @@ std::string upgrade_checksum(const RevisionFile& revision) {
 
 std::string replace_header_value(std::string_view content, const std::string& path,
                                  std::string_view key, std::string_view value) {
-    std::size_t offset = 0;
+    std::size_t offset = content.size() - without_bom(content).size();
     while (offset < content.size()) {
         std::size_t end = content.find('\n', offset);
         std::size_t line_end = end == std::string_view::npos ? content.size() : end;
@@ -345,8 +387,7 @@ std::string replace_header_value(std::string_view content, const std::string& pa
         if (!info.is_comment || info.marker) {
             break;
         }
-        auto colon = info.comment_body.find(':');
-        if (colon != std::string_view::npos && trim(info.comment_body.substr(0, colon)) == key) {
+        if (known_key_of(info.comment_body) == normalize_key(key)) {
             bool crlf = !line.empty() && line.back() == '\r';
             std::string replaced(content.substr(0, offset));
             replaced += "-- ";

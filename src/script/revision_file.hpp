@@ -49,14 +49,16 @@ struct RevisionFile {
 };
 
 // Parses a revision file; `path` is only used in messages and stored.
+// A UTF-8 byte order mark is skipped; lines end in LF, CRLF or CR.
 // Throws InputError naming path:line for every malformed part: a missing,
-// repeated or unknown header key, an id that is not 12 lowercase hex, a
-// missing or repeated section marker, SQL before the upgrade marker.
-RevisionFile parse_revision_file(std::string_view content, const std::string& path,
-                                 Branch branch);
+// repeated or unknown header key, a bad value, an id that is not 12
+// lowercase hex, a header key after the blank line that ends the header, a
+// missing, repeated or unknown section marker, SQL before the upgrade
+// marker.
+RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch);
 
 // The file's text, as `revision` writes it; parse_revision_file gives the
-// same values back.
+// same values back. A section whose text lacks a final line ending gets one.
 std::string render_revision_file(const RevisionFile& revision);
 
 // SHA-256 of the upgrade section, line endings normalised to "\n" and
@@ -65,7 +67,8 @@ std::string render_revision_file(const RevisionFile& revision);
 std::string upgrade_checksum(const RevisionFile& revision);
 
 // The same content with one header key's value replaced, everything else
-// byte for byte as it was. Throws InputError when the key is absent.
+// byte for byte as it was (line endings and a byte order mark included).
+// Throws InputError when the header has no such key.
 std::string replace_header_value(std::string_view content, const std::string& path,
                                  std::string_view key, std::string_view value);
 

@@ -2,17 +2,19 @@
 
 #include "util/strings.hpp"
 
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <pg_query.h>
+
+#include <algorithm>
+#include <memory>
 
 namespace ecluse {
 
 namespace {
 
 bool is_identifier_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '$' || (static_cast<unsigned char>(c) & 0x80) != 0;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '$' || (static_cast<unsigned char>(c) & 0x80) != 0;
 }
 
 bool is_space(char c) {
@@ -85,6 +87,49 @@ std::string_view dollar_tag(std::string_view text, std::size_t pos) {
     return {};
 }
 
+// The end of the literal, quoted identifier or dollar-quoted string that
+// opens at `pos`, or pos + 1 when none does.
+std::size_t skip_token(std::string_view text, std::size_t pos) {
+    char c = text[pos];
+    if (c == '\'') {
+        // E'...' strings take backslash escapes; 'x' after an identifier
+        // ending in E (name'...') is no such string.
+        bool escapes = pos > 0 && (text[pos - 1] == 'E' || text[pos - 1] == 'e') &&
+                       (pos < 2 || !is_identifier_char(text[pos - 2]));
+        return skip_quoted(text, pos, '\'', escapes);
+    }
+    if (c == '"') {
+        return skip_quoted(text, pos, '"', false);
+    }
+    if (c == '$') {
+        if (std::string_view tag = dollar_tag(text, pos); !tag.empty()) {
+            std::size_t close = text.find(tag, pos + tag.size());
+            return close == std::string_view::npos ? text.size() : close + tag.size();
+        }
+    }
+    return pos + 1;
+}
+
+// The length of `sql` without what follows its last token: whitespace,
+// comments and semicolons. A trailing `-- comment` left in a statement would
+// swallow the `;` that `--sql` output puts after it.
+std::size_t end_of_last_token(std::string_view sql) {
+    std::size_t end = 0;
+    std::size_t pos = 0;
+    while (pos < sql.size()) {
+        std::size_t after = skip_blank(sql, pos);
+        if (after > pos) {
+            pos = after;
+        } else if (sql[pos] == ';') {
+            ++pos;
+        } else {
+            pos = skip_token(sql, pos);
+            end = pos;
+        }
+    }
+    return end;
+}
+
 struct PgQueryParse {
     PgQueryParseResult result;
     explicit PgQueryParse(const std::string& sql) : result(pg_query_parse(sql.c_str())) {}
@@ -120,7 +165,9 @@ bool is_copy_from_stdin(std::string_view statement) {
 }
 
 bool is_harmless_meta_command(std::string_view name, std::string_view arguments) {
-    for (auto harmless : {"echo", "qecho", "warn", "timing", "pset"}) {
+    // \restrict and \unrestrict open and close every pg_dump script since
+    // PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6.
+    for (auto harmless : {"echo", "qecho", "warn", "timing", "pset", "restrict", "unrestrict"}) {
         if (name == harmless) {
             return true;
         }
@@ -146,13 +193,15 @@ std::string meta_command_hint(std::string_view name) {
     if (name == "copy") {
         return "use SQL `COPY ... FROM stdin` followed by the data and a `\\.` line";
     }
-    return "ecluse runs SQL, not psql: only \\echo, \\qecho, \\warn, \\timing, \\pset and "
-           "\\set ON_ERROR_STOP|ECHO|QUIET|VERBOSITY|SHOW_CONTEXT are accepted (and ignored)";
+    return "ecluse runs SQL, not psql: only \\echo, \\qecho, \\warn, \\timing, \\pset, "
+           "\\restrict, \\unrestrict and \\set ON_ERROR_STOP|ECHO|QUIET|VERBOSITY|SHOW_CONTEXT "
+           "are accepted (and ignored)";
 }
 
 class Splitter {
 public:
-    Splitter(std::string_view text, const SourceLocation& start) : m_text(text), m_start(start) {}
+    Splitter(std::string_view text, const SourceLocation& start)
+        : m_text(text), m_clean(text), m_start(start) {}
 
     std::vector<Statement> run() {
         std::size_t chunk_start = 0;
@@ -164,16 +213,8 @@ public:
             if (c == '-' || c == '/') {
                 std::size_t after = skip_blank(m_text, pos);
                 pos = after > pos ? after : pos + 1;
-            } else if (c == '\'') {
-                bool escapes = pos > 0 && (m_text[pos - 1] == 'E' || m_text[pos - 1] == 'e') &&
-                               (pos < 2 || !is_identifier_char(m_text[pos - 2]));
-                pos = skip_quoted(m_text, pos, '\'', escapes);
-            } else if (c == '"') {
-                pos = skip_quoted(m_text, pos, '"', false);
-            } else if (c == '$' && !dollar_tag(m_text, pos).empty()) {
-                std::string_view tag = dollar_tag(m_text, pos);
-                std::size_t close = m_text.find(tag, pos + tag.size());
-                pos = close == std::string_view::npos ? m_text.size() : close + tag.size();
+            } else if (c == '\'' || c == '"' || c == '$') {
+                pos = skip_token(m_text, pos);
             } else if (c == '(') {
                 ++parens;
                 ++pos;
@@ -181,7 +222,10 @@ public:
                 parens = parens > 0 ? parens - 1 : 0;
                 ++pos;
             } else if (c == ';' && parens == 0) {
-                std::string_view statement = m_text.substr(statement_start, pos - statement_start);
+                // Read with the harmless meta-commands blanked out, so that a
+                // COPY right after `\set ON_ERROR_STOP on` is still a COPY.
+                std::string_view statement =
+                    std::string_view(m_clean).substr(statement_start, pos - statement_start);
                 ++pos;
                 if (is_copy_from_stdin(statement)) {
                     split_chunk(chunk_start, pos);
@@ -190,7 +234,7 @@ public:
                 }
                 statement_start = pos;
             } else if (c == '\\') {
-                pos = meta_command(pos);
+                pos = meta_command(pos, chunk_start, statement_start);
             } else {
                 ++pos;
             }
@@ -210,7 +254,8 @@ private:
 
     // Blanks a harmless meta-command out of the SQL (keeping offsets), or
     // refuses it. Returns where scanning goes on.
-    std::size_t meta_command(std::size_t pos) {
+    std::size_t meta_command(std::size_t pos, std::size_t chunk_start,
+                             std::size_t statement_start) {
         std::size_t name_end = pos + 1;
         while (name_end < m_text.size() && !is_space(m_text[name_end]) &&
                m_text[name_end] != '\\') {
@@ -223,11 +268,16 @@ private:
         std::string_view name = m_text.substr(pos + 1, name_end - pos - 1);
         std::string_view arguments = m_text.substr(name_end, line_end - name_end);
         if (!is_harmless_meta_command(name, arguments)) {
+            // A syntax error in the statements before comes first: a COPY
+            // with a typo makes its data lines (`\.`, `\N`) look like
+            // meta-commands.
+            split_chunk(chunk_start, statement_start);
             throw InputError(location_at(pos),
                              "psql meta-command `\\" + std::string(name) + "` is not supported",
                              meta_command_hint(name));
         }
-        m_blanked.push_back({pos, line_end});
+        std::fill(m_clean.begin() + static_cast<std::ptrdiff_t>(pos),
+                  m_clean.begin() + static_cast<std::ptrdiff_t>(line_end), ' ');
         return line_end;
     }
 
@@ -252,19 +302,14 @@ private:
             data += '\n';
             line_start = line_end;
         }
-        throw InputError(location_at(skip_blank(m_text, statement_start)),
+        throw InputError(location_at(skip_blank(m_clean, statement_start)),
                          "the data of this `COPY ... FROM stdin` has no terminating `\\.` line",
                          "end the data block with a line holding only `\\.`, as pg_dump does");
     }
 
     // Splits [begin, end) with PostgreSQL's parser.
     void split_chunk(std::size_t begin, std::size_t end) {
-        std::string chunk(m_text.substr(begin, end - begin));
-        for (const auto& [from, to] : m_blanked) {
-            if (from >= begin && to <= end) {
-                chunk.replace(from - begin, to - from, to - from, ' ');
-            }
-        }
+        std::string chunk = m_clean.substr(begin, end - begin);
         if (trim(chunk).empty()) {
             return;
         }
@@ -275,6 +320,11 @@ private:
             std::size_t cursor = result.error->cursorpos > 0
                                      ? utf8_offset(chunk, result.error->cursorpos - 1)
                                      : skip_blank(chunk, 0);
+            if (cursor >= chunk.size()) {
+                // "at end of input": where the SQL stops, not the line after
+                // it (in a section, that is the next marker's line).
+                cursor = end_of_last_token(chunk);
+            }
             throw InputError(location_at(begin + cursor), result.error->message,
                              "fix the SQL at this position; ecluse parses it with PostgreSQL " +
                                  std::string(PG_MAJORVERSION) + "'s own parser");
@@ -288,9 +338,7 @@ private:
                 continue;
             }
             std::string_view sql = std::string_view(chunk).substr(first, to - first);
-            while (!sql.empty() && (is_space(sql.back()) || sql.back() == ';')) {
-                sql.remove_suffix(1);
-            }
+            sql = sql.substr(0, end_of_last_token(sql));
             if (sql.empty()) {
                 continue;
             }
@@ -299,8 +347,10 @@ private:
     }
 
     std::string_view m_text;
+    // m_text with the harmless meta-commands found so far blanked out with
+    // spaces, so that offsets stay the same; what the parser gets.
+    std::string m_clean;
     SourceLocation m_start;
-    std::vector<std::pair<std::size_t, std::size_t>> m_blanked;
     std::vector<Statement> m_statements;
 };
 

@@ -15,7 +15,7 @@
 namespace ecluse {
 
 struct Statement {
-    std::string sql;         // from its first token to its end, without the ';'
+    std::string sql;         // its first token to its last, without comments around it or ';'
     SourceLocation location; // of its first token, in the file
     // For `COPY ... FROM stdin`: the data lines, each ending in "\n",
     // without the terminating `\.` line.
@@ -26,8 +26,8 @@ struct Statement {
 // in `start.file`. Throws InputError at the offending file:line:column for
 // a syntax error, a COPY data block without its `\.` line, or a psql
 // meta-command other than the harmless ones (\echo, \qecho, \warn,
-// \timing, \pset, \set of psql's own ON_ERROR_STOP, ECHO, QUIET,
-// VERBOSITY, SHOW_CONTEXT), which are ignored.
+// \timing, \pset, pg_dump's \restrict and \unrestrict, \set of psql's own
+// ON_ERROR_STOP, ECHO, QUIET, VERBOSITY, SHOW_CONTEXT), which are ignored.
 std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start);
 
 // The statements of one section of a revision file, located in that file.

@@ -2,11 +2,12 @@
 
 #include "util/error.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace ecluse {
 
@@ -86,7 +87,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     std::filesystem::path temporary = path;
     temporary += ".ecluse-tmp";
     {
-        FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        FileDescriptor fd(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (fd.get() < 0) {
             throw_io(path, "write the file", errno);
         }

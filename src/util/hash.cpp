@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
 #include <vector>
 
 namespace ecluse {

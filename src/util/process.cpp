@@ -2,14 +2,15 @@
 
 #include "util/error.hpp"
 
-#include <array>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 extern char** environ;
 
@@ -24,7 +25,8 @@ struct Pipe {
     Pipe() {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
-            throw Error(k_exit_failed, std::string("cannot create a pipe: ") + std::strerror(errno));
+            throw Error(k_exit_failed,
+                        std::string("cannot create a pipe: ") + std::strerror(errno));
         }
         read_end = fds[0];
         write_end = fds[1];
@@ -83,8 +85,8 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, ProcessResul
             break;
         }
         if (fds[2].revents != 0) {
-            ssize_t done = ::write(in.write_end, input.data() + input_written,
-                                   input.size() - input_written);
+            ssize_t done =
+                ::write(in.write_end, input.data() + input_written, input.size() - input_written);
             if (done > 0) {
                 input_written += static_cast<std::size_t>(done);
             }
@@ -128,15 +130,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
     pid_t pid = ::fork();
     if (pid < 0) {
-        throw Error(k_exit_failed, std::string("cannot start ") + argv[0] + ": " +
-                                       std::strerror(errno));
+        throw Error(k_exit_failed,
+                    std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
     }
     if (pid == 0) {
         ::dup2(in.read_end, 0);
         ::dup2(out.write_end, 1);
         ::dup2(err.write_end, 2);
-        if (!options.working_directory.empty() &&
-            ::chdir(options.working_directory.c_str()) != 0) {
+        if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) {
             int error = errno;
             (void)!::write(exec_failure.write_end, &error, sizeof error);
             ::_exit(127);
@@ -168,8 +169,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (failed_to_start) {
-        throw Error(k_exit_failed,
-                    "cannot run " + argv[0] + ": " + std::strerror(exec_error),
+        throw Error(k_exit_failed, "cannot run " + argv[0] + ": " + std::strerror(exec_error),
                     "is it installed and on PATH?");
     }
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

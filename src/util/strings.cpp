@@ -150,7 +150,9 @@ LineColumn line_column_at(std::string_view text, std::size_t offset) {
     LineColumn at;
     offset = std::min(offset, text.size());
     for (std::size_t i = 0; i < offset; ++i) {
-        if (text[i] == '\n') {
+        // The same line breaks as split_lines: "\n", "\r\n" and a lone "\r".
+        bool crlf = text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+        if (text[i] == '\n' || (text[i] == '\r' && !crlf)) {
             ++at.line;
             at.column = 1;
         } else if (!is_continuation(text[i]) && text[i] != '\r') {
@@ -164,11 +166,21 @@ std::string quote_value(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char buffer[8];

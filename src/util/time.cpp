@@ -21,6 +21,34 @@ std::string format_compact_utc(SystemTime when) {
     return format_utc(when, "%Y%m%dT%H%M%S");
 }
 
+namespace {
+
+int digits_at(std::string_view text, std::size_t pos, std::size_t count) {
+    int value = 0;
+    for (std::size_t i = pos; i < pos + count; ++i) {
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
+// True when the date and time fields name an instant that exists (no
+// month 13, no 30 February, no 24:00); leap seconds are not accepted.
+bool fields_exist(std::string_view text) {
+    int year = digits_at(text, 0, 4);
+    int month = digits_at(text, 5, 2);
+    int day = digits_at(text, 8, 2);
+    if (month < 1 || month > 12 || day < 1) {
+        return false;
+    }
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    constexpr int k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int days = k_days[month - 1] + (month == 2 && leap ? 1 : 0);
+    return day <= days && digits_at(text, 11, 2) <= 23 && digits_at(text, 14, 2) <= 59 &&
+           digits_at(text, 17, 2) <= 59;
+}
+
+} // namespace
+
 bool is_iso8601_utc(std::string_view text) {
     // Shape check: digits where digits belong, separators where they belong.
     const std::string_view shape = "dddd-dd-ddTdd:dd:dd";
@@ -32,6 +60,9 @@ bool is_iso8601_utc(std::string_view text) {
         if (shape[i] == 'd' ? !digit : text[i] != shape[i]) {
             return false;
         }
+    }
+    if (!fields_exist(text)) {
+        return false;
     }
     std::string_view rest = text.substr(shape.size());
     if (rest.front() == '.') {

@@ -1,0 +1,348 @@
+#include "config/settings.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/hash.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+using namespace ecluse;
+
+namespace {
+
+// A project root under the system's temporary folder, removed at the end.
+class TemporaryProject {
+public:
+    TemporaryProject()
+        : m_root(std::filesystem::temp_directory_path() / ("ecluse-settings-" + random_hex(12))) {
+        std::filesystem::create_directories(m_root);
+    }
+    ~TemporaryProject() { std::filesystem::remove_all(m_root); }
+    TemporaryProject(const TemporaryProject&) = delete;
+    TemporaryProject& operator=(const TemporaryProject&) = delete;
+
+    const std::filesystem::path& root() const { return m_root; }
+    void write_settings(const std::string& content) const {
+        write_file_atomically(m_root / k_settings_file_name, content);
+    }
+
+private:
+    std::filesystem::path m_root;
+};
+
+// An environment that holds exactly the given variables.
+EnvironmentLookup environment(std::map<std::string, std::string> variables) {
+    return [variables = std::move(variables)](const std::string& name) {
+        auto it = variables.find(name);
+        return it == variables.end() ? std::nullopt : std::optional(it->second);
+    };
+}
+
+// The InputError that parse_settings_file throws for `content`.
+InputError settings_file_error(const std::string& content) {
+    try {
+        parse_settings_file(content, "proj/ecluse.toml");
+    } catch (const InputError& error) {
+        return error;
+    }
+    FAIL("parse_settings_file did not throw for: " << content);
+    throw std::logic_error("unreachable");
+}
+
+const std::string k_full_file = "database_url = \"postgresql://file/db\"\n"
+                                "format = \"json\"\n"
+                                "lock_timeout = \"7s\"\n"
+                                "statement_timeout = \"70s\"\n"
+                                "lock_wait = \"2min\"\n"
+                                "schema = \"from_file\"\n";
+
+} // namespace
+
+TEST_SUITE("settings") {
+
+    TEST_CASE("the defaults apply when no flag, variable or file sets anything") {
+        TemporaryProject project;
+        Settings settings = load_settings(project.root(), 1, {}, environment({}));
+        CHECK(settings.root == project.root());
+        CHECK(settings.verbosity == 1);
+        CHECK_FALSE(settings.database_url.has_value());
+        CHECK(settings.format == OutputFormat::text);
+        CHECK(settings.lock_timeout == "5s");
+        CHECK(settings.statement_timeout == "60s");
+        CHECK(settings.lock_wait == "60s");
+        CHECK(settings.schema == "ecluse");
+    }
+
+    TEST_CASE("ecluse.toml overrides the defaults") {
+        TemporaryProject project;
+        project.write_settings(k_full_file);
+        Settings settings = load_settings(project.root(), 0, {}, environment({}));
+        CHECK(settings.database_url == "postgresql://file/db");
+        CHECK(settings.format == OutputFormat::json);
+        CHECK(settings.lock_timeout == "7s");
+        CHECK(settings.statement_timeout == "70s");
+        CHECK(settings.lock_wait == "2min");
+        CHECK(settings.schema == "from_file");
+    }
+
+    TEST_CASE("ECLUSE_ variables override ecluse.toml") {
+        TemporaryProject project;
+        project.write_settings(k_full_file);
+        Settings settings = load_settings(project.root(), 0, {},
+                                          environment({
+                                              {"ECLUSE_DATABASE_URL", "postgresql://env/db"},
+                                              {"ECLUSE_FORMAT", "github"},
+                                              {"ECLUSE_LOCK_TIMEOUT", "8s"},
+                                              {"ECLUSE_STATEMENT_TIMEOUT", "80s"},
+                                              {"ECLUSE_LOCK_WAIT", "3min"},
+                                              {"ECLUSE_SCHEMA", "from_env"},
+                                          }));
+        CHECK(settings.database_url == "postgresql://env/db");
+        CHECK(settings.format == OutputFormat::github);
+        CHECK(settings.lock_timeout == "8s");
+        CHECK(settings.statement_timeout == "80s");
+        CHECK(settings.lock_wait == "3min");
+        CHECK(settings.schema == "from_env");
+    }
+
+    TEST_CASE("flags override ECLUSE_ variables and ecluse.toml") {
+        TemporaryProject project;
+        project.write_settings(k_full_file);
+        SettingValues flags = {
+            {"database_url", "postgresql://flag/db"},
+            {"format", "text"},
+            {"lock_timeout", "9s"},
+            {"statement_timeout", "90s"},
+            {"lock_wait", "4min"},
+            {"schema", "from_flag"},
+        };
+        Settings settings = load_settings(project.root(), 0, flags,
+                                          environment({
+                                              {"ECLUSE_DATABASE_URL", "postgresql://env/db"},
+                                              {"ECLUSE_FORMAT", "github"},
+                                              {"ECLUSE_LOCK_TIMEOUT", "8s"},
+                                              {"ECLUSE_STATEMENT_TIMEOUT", "80s"},
+                                              {"ECLUSE_LOCK_WAIT", "3min"},
+                                              {"ECLUSE_SCHEMA", "from_env"},
+                                          }));
+        CHECK(settings.database_url == "postgresql://flag/db");
+        CHECK(settings.format == OutputFormat::text);
+        CHECK(settings.lock_timeout == "9s");
+        CHECK(settings.statement_timeout == "90s");
+        CHECK(settings.lock_wait == "4min");
+        CHECK(settings.schema == "from_flag");
+    }
+
+    TEST_CASE("each source is consulted per setting, not as a whole") {
+        TemporaryProject project;
+        project.write_settings("lock_timeout = \"7s\"\nschema = \"from_file\"\n");
+        Settings settings = load_settings(project.root(), 0, {{"lock_timeout", "9s"}},
+                                          environment({{"ECLUSE_LOCK_WAIT", "3min"}}));
+        CHECK(settings.lock_timeout == "9s");
+        CHECK(settings.lock_wait == "3min");
+        CHECK(settings.schema == "from_file");
+        CHECK(settings.statement_timeout == "60s");
+    }
+
+    TEST_CASE("DATABASE_URL is used after ECLUSE_DATABASE_URL and before ecluse.toml") {
+        TemporaryProject project;
+        project.write_settings("database_url = \"postgresql://file/db\"\n");
+        CHECK(load_settings(project.root(), 0, {},
+                            environment({{"DATABASE_URL", "postgresql://generic/db"}}))
+                  .database_url == "postgresql://generic/db");
+        CHECK(load_settings(project.root(), 0, {},
+                            environment({{"DATABASE_URL", "postgresql://generic/db"},
+                                         {"ECLUSE_DATABASE_URL", "postgresql://env/db"}}))
+                  .database_url == "postgresql://env/db");
+        CHECK(load_settings(project.root(), 0, {{"database_url", "postgresql://flag/db"}},
+                            environment({{"DATABASE_URL", "postgresql://generic/db"}}))
+                  .database_url == "postgresql://flag/db");
+    }
+
+    TEST_CASE("DATABASE_URL is not a fallback for other settings") {
+        TemporaryProject project;
+        Settings settings = load_settings(project.root(), 0, {},
+                                          environment({{"DATABASE_URL", "postgresql://x/db"},
+                                                       {"SCHEMA", "not_ours"},
+                                                       {"FORMAT", "json"}}));
+        CHECK(settings.schema == "ecluse");
+        CHECK(settings.format == OutputFormat::text);
+    }
+
+    TEST_CASE("a bad format from any source is a usage error naming the value") {
+        TemporaryProject project;
+        try {
+            load_settings(project.root(), 0, {}, environment({{"ECLUSE_FORMAT", "xml"}}));
+            FAIL("load_settings did not throw");
+        } catch (const UsageError& error) {
+            CHECK(std::string(error.what()) ==
+                  "unknown output format \"xml\" (from ECLUSE_FORMAT)");
+            CHECK(error.hint() == "use text, json or github");
+            CHECK(error.exit_code() == 2);
+        }
+        try {
+            load_settings(project.root(), 0, {{"format", "yaml"}}, environment({}));
+            FAIL("load_settings did not throw");
+        } catch (const UsageError& error) {
+            CHECK(std::string(error.what()) == "unknown output format \"yaml\"");
+        }
+    }
+
+    TEST_CASE("a bad format in ecluse.toml names the file and line") {
+        TemporaryProject project;
+        project.write_settings("schema = \"s\"\nformat = \"xml\"\n");
+        std::string path = (project.root() / "ecluse.toml").string();
+        try {
+            load_settings(project.root(), 0, {}, environment({}));
+            FAIL("load_settings did not throw");
+        } catch (const InputError& error) {
+            CHECK(error.location().file == path);
+            CHECK(error.location().line == 2);
+            CHECK(error.bare_message() == "unknown output format \"xml\"");
+            CHECK(error.hint() == "use text, json or github");
+            CHECK(error.exit_code() == 2);
+        }
+    }
+
+    TEST_CASE("a malformed ecluse.toml stops load_settings with its path") {
+        TemporaryProject project;
+        project.write_settings("lock_timout = \"5s\"\n");
+        try {
+            load_settings(project.root(), 0, {}, environment({}));
+            FAIL("load_settings did not throw");
+        } catch (const InputError& error) {
+            CHECK(error.location().file == (project.root() / "ecluse.toml").string());
+            CHECK(error.location().line == 1);
+        }
+    }
+
+    TEST_CASE("parse_output_format knows text, json and github") {
+        CHECK(parse_output_format("text") == OutputFormat::text);
+        CHECK(parse_output_format("json") == OutputFormat::json);
+        CHECK(parse_output_format("github") == OutputFormat::github);
+        CHECK_THROWS_AS(parse_output_format("JSON"), UsageError);
+        CHECK_THROWS_AS(parse_output_format(""), UsageError);
+    }
+
+    TEST_CASE("process_environment reads the real environment") {
+        ::setenv("ECLUSE_TEST_SETTINGS_VARIABLE", "value", 1);
+        CHECK(process_environment("ECLUSE_TEST_SETTINGS_VARIABLE") == "value");
+        ::unsetenv("ECLUSE_TEST_SETTINGS_VARIABLE");
+        CHECK_FALSE(process_environment("ECLUSE_TEST_SETTINGS_VARIABLE").has_value());
+    }
+
+} // TEST_SUITE("settings")
+
+TEST_SUITE("settings file") {
+
+    TEST_CASE("parse_settings_file returns every known setting as text") {
+        SettingValues values = parse_settings_file(k_full_file, "ecluse.toml");
+        CHECK(values == SettingValues{
+                            {"database_url", "postgresql://file/db"},
+                            {"format", "json"},
+                            {"lock_timeout", "7s"},
+                            {"statement_timeout", "70s"},
+                            {"lock_wait", "2min"},
+                            {"schema", "from_file"},
+                        });
+    }
+
+    TEST_CASE("an empty file or one with only comments sets nothing") {
+        CHECK(parse_settings_file("", "ecluse.toml").empty());
+        CHECK(parse_settings_file("# settings\n\n", "ecluse.toml").empty());
+    }
+
+    TEST_CASE("timeouts may be integers, which PostgreSQL reads as milliseconds") {
+        SettingValues values =
+            parse_settings_file("lock_timeout = 500\nlock_wait = 0\n", "ecluse.toml");
+        CHECK(values.at("lock_timeout") == "500");
+        CHECK(values.at("lock_wait") == "0");
+    }
+
+    TEST_CASE("the lint and deploy tables are accepted and left to their readers") {
+        SettingValues values = parse_settings_file(
+            "schema = \"s\"\n[lint]\nconventions = true\n[deploy]\nhook = \"./deploy/hook\"\n",
+            "ecluse.toml");
+        CHECK(values == SettingValues{{"schema", "s"}});
+    }
+
+    TEST_CASE("an unknown key is refused at its line with the closest setting") {
+        InputError error = settings_file_error("schema = \"s\"\n\nlock_timout = \"5s\"\n");
+        CHECK(error.location().file == "proj/ecluse.toml");
+        CHECK(error.location().line == 3);
+        CHECK(error.bare_message() == "unknown setting `lock_timout`");
+        CHECK(error.hint() == "did you mean `lock_timeout`?");
+        CHECK(std::string(error.what()) == "proj/ecluse.toml:3: unknown setting `lock_timout`");
+        CHECK(error.exit_code() == 2);
+    }
+
+    TEST_CASE("an unknown key far from every setting gets a hint without a guess") {
+        InputError error = settings_file_error("colour = \"blue\"\n");
+        CHECK(error.location().line == 1);
+        CHECK(error.bare_message() == "unknown setting `colour`");
+        CHECK(error.hint() == "the settings are database_url, format, lock_timeout, "
+                              "statement_timeout, lock_wait and schema, and the tables [lint] and "
+                              "[deploy]");
+    }
+
+    TEST_CASE("an unknown table is refused at its header line") {
+        InputError error = settings_file_error("schema = \"s\"\n[databse]\nurl = \"x\"\n");
+        CHECK(error.location().line == 2);
+        CHECK(error.bare_message() == "unknown setting `databse`");
+    }
+
+    TEST_CASE("a value of the wrong type is refused at its line") {
+        InputError format = settings_file_error("\nformat = 1\n");
+        CHECK(format.location().line == 2);
+        CHECK(format.bare_message() == "setting `format` must be a string");
+        CHECK(format.hint() == "write it in double quotes, for example format = \"...\"");
+
+        InputError schema = settings_file_error("schema = true\n");
+        CHECK(schema.location().line == 1);
+        CHECK(schema.bare_message() == "setting `schema` must be a string");
+
+        InputError url = settings_file_error("# comment\n\ndatabase_url = 5432\n");
+        CHECK(url.location().line == 3);
+        CHECK(url.bare_message() == "setting `database_url` must be a string");
+
+        InputError timeout = settings_file_error("lock_timeout = 1.5\n");
+        CHECK(timeout.location().line == 1);
+        CHECK(timeout.bare_message() == "setting `lock_timeout` must be a string");
+
+        InputError array = settings_file_error("lock_wait = [\"1s\"]\n");
+        CHECK(array.location().line == 1);
+        CHECK(array.bare_message() == "setting `lock_wait` must be a string");
+    }
+
+    TEST_CASE("a setting written as a table is refused at its header line") {
+        InputError error = settings_file_error("\n[schema]\nname = \"s\"\n");
+        CHECK(error.location().line == 2);
+        CHECK(error.bare_message() == "setting `schema` must be a string");
+    }
+
+    TEST_CASE("lint or deploy written as a value is refused as a table that is not one") {
+        InputError error = settings_file_error("lint = \"strict\"\n");
+        CHECK(error.location().line == 1);
+        CHECK(error.bare_message() == "`lint` must be a table");
+        CHECK(error.hint() == "write its settings under a line `[lint]`");
+    }
+
+    TEST_CASE("bad TOML is refused at its line") {
+        InputError unterminated = settings_file_error("schema = \"s\"\nformat = \"json\n");
+        CHECK(unterminated.location().file == "proj/ecluse.toml");
+        CHECK(unterminated.location().line == 2);
+        CHECK(unterminated.bare_message().rfind("not valid TOML: ", 0) == 0);
+
+        InputError no_value = settings_file_error("schema = \"s\"\n\nlock_wait =\n");
+        CHECK(no_value.location().line == 3);
+        CHECK(no_value.bare_message().rfind("not valid TOML: ", 0) == 0);
+
+        InputError duplicate = settings_file_error("schema = \"a\"\nschema = \"b\"\n");
+        CHECK(duplicate.location().line == 2);
+        CHECK(duplicate.bare_message().rfind("not valid TOML: ", 0) == 0);
+    }
+
+} // TEST_SUITE("settings file")
