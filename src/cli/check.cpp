@@ -1,18 +1,22 @@
 #include "cli/command.hpp"
 #include "graph/project_check.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 namespace ecluse::cli {
 
 namespace {
 
 nlohmann::json problem_json(const Diagnostic& problem) {
-    return {{"file", problem.location.file},   {"line", problem.location.line},
-            {"column", problem.location.column}, {"message", problem.message},
-            {"hint", problem.hint},              {"kind", problem.bad_input ? "input" : "check"}};
+    return {{"file", problem.location.file},
+            {"line", problem.location.line},
+            {"column", problem.location.column},
+            {"message", problem.message},
+            {"hint", problem.hint},
+            {"kind", problem.bad_input ? "input" : "check"}};
 }
 
 } // namespace
@@ -44,8 +48,9 @@ int run_check(const Invocation& invocation) {
     }
     if (invocation.settings.format == OutputFormat::github) {
         for (const Diagnostic& problem : report.problems) {
-            std::cout << "::error file=" << problem.location.file << ",line=" << problem.location.line
-                      << ",col=" << problem.location.column << "::" << problem.message << '\n';
+            std::cout << "::error file=" << problem.location.file
+                      << ",line=" << problem.location.line << ",col=" << problem.location.column
+                      << "::" << problem.message << '\n';
         }
     }
     for (const Diagnostic& problem : report.problems) {

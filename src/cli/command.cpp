@@ -5,8 +5,9 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
@@ -14,32 +15,42 @@ const std::vector<CommandSpec>& commands() {
     static const std::vector<CommandSpec> table = {
         {"init", "init", "create the project layout, an empty conflict file and the git hook",
          run_init},
-        {"revision", "revision -m MSG --head pre@head|post@head [--no-transaction] [--depends-on REV]",
+        {"revision",
+         "revision -m MSG --head pre@head|post@head [--no-transaction] [--depends-on REV]",
          "write a new revision file on top of a branch head", run_revision},
-        {"heads", "heads [--rewrite]", "print each branch's head, as the conflict file records them",
-         run_heads},
+        {"heads", "heads [--rewrite]",
+         "print each branch's head, as the conflict file records them", run_heads},
         {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
         {"show", "show REV", "print one revision: header, checksum, statements", run_show},
         {"check", "check", "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
         {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
          "after a git conflict, re-chain this work's revisions onto the other side's heads",
          run_rebase},
+        {"current", "current", "the database's position in each branch", run_current},
+        {"status", "status", "every revision's state: applied, pending, drifted, orphan",
+         run_status},
+        {"upgrade", "upgrade TARGET",
+         "apply what is pending up to TARGET (heads, pre@head, a1b2, ...)", run_upgrade},
+        {"downgrade", "downgrade TARGET | --orphans",
+         "undo down to TARGET (pre@-1, post@base, a1b2), or undo orphans", run_downgrade},
+        {"stamp", "stamp TARGET", "record revisions as applied (or not) without running them",
+         run_stamp},
+        {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",
+         run_scratch},
         {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},
     };
     return table;
 }
 
-std::optional<po::variables_map> parse_options(const Invocation& invocation,
-                                               po::options_description options,
-                                               const po::positional_options_description& positional) {
+std::optional<po::variables_map>
+parse_options(const Invocation& invocation, po::options_description options,
+              const po::positional_options_description& positional) {
     options.add_options()("help,h", "show this help");
     po::variables_map values;
     try {
-        po::store(po::command_line_parser(invocation.args)
-                      .options(options)
-                      .positional(positional)
-                      .run(),
-                  values);
+        po::store(
+            po::command_line_parser(invocation.args).options(options).positional(positional).run(),
+            values);
         if (values.count("help") != 0) {
             for (const auto& command : commands()) {
                 if (invocation.command == command.name) {

@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json_fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,9 +34,9 @@ const std::vector<CommandSpec>& commands();
 
 // Parses a command's options; prints its help and returns nullopt on
 // --help. Throws UsageError (exit 2) for unknown or malformed options.
-std::optional<po::variables_map> parse_options(const Invocation& invocation,
-                                               po::options_description options,
-                                               const po::positional_options_description& positional = {});
+std::optional<po::variables_map>
+parse_options(const Invocation& invocation, po::options_description options,
+              const po::positional_options_description& positional = {});
 
 // The project's revisions as a graph (InputError when a file is malformed).
 RevisionGraph load_graph(const Settings& settings);
@@ -62,5 +63,11 @@ int run_show(const Invocation&);
 int run_check(const Invocation&);
 int run_rebase(const Invocation&);
 int run_hook(const Invocation&);
+int run_current(const Invocation&);
+int run_status(const Invocation&);
+int run_upgrade(const Invocation&);
+int run_downgrade(const Invocation&);
+int run_stamp(const Invocation&);
+int run_scratch(const Invocation&);
 
 } // namespace ecluse::cli

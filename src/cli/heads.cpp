@@ -2,8 +2,9 @@
 #include "script/conflict_file.hpp"
 #include "util/error.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
@@ -35,8 +36,8 @@ int run_heads(const Invocation& invocation) {
     graph.require_valid();
     if (values->count("rewrite") != 0 && sync_conflict_file(invocation.settings, graph) &&
         invocation.settings.verbosity >= 0) {
-        std::cerr << "rewrote " << display_path(invocation.settings, std::string(k_conflict_file_name))
-                  << '\n';
+        std::cerr << "rewrote "
+                  << display_path(invocation.settings, std::string(k_conflict_file_name)) << '\n';
     }
     return 0;
 }

@@ -2,8 +2,9 @@
 #include "graph/specifier.hpp"
 #include "util/strings.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
@@ -23,15 +24,16 @@ std::string history_line(const RevisionFile& revision, const RevisionGraph& grap
 }
 
 std::string verbose_block(const RevisionFile& revision, const RevisionGraph& graph) {
-    std::string block = "Rev: " + revision.revision + " (" + std::string(branch_name(revision.branch)) +
-                        ")" + (graph.head(revision.branch) == revision.revision ? " (head)" : "") +
+    std::string block = "Rev: " + revision.revision + " (" +
+                        std::string(branch_name(revision.branch)) + ")" +
+                        (graph.head(revision.branch) == revision.revision ? " (head)" : "") +
                         "\nParent: " + revision.down_revision.value_or("<base>") + "\n";
     if (!revision.depends_on.empty()) {
         block += "Depends on: " + join(revision.depends_on, ", ") + "\n";
     }
-    block += "Path: " + revision.path + "\nCreated: " + revision.created + "\nTransaction: " +
-             std::string(transaction_mode_name(revision.transaction)) + "\n\n    " +
-             revision.message + "\n";
+    block += "Path: " + revision.path + "\nCreated: " + revision.created +
+             "\nTransaction: " + std::string(transaction_mode_name(revision.transaction)) +
+             "\n\n    " + revision.message + "\n";
     return block;
 }
 

@@ -8,9 +8,10 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <iostream>
-#include <sys/stat.h>
 
 namespace ecluse::cli {
 
@@ -35,10 +36,11 @@ std::string hook_script(const std::filesystem::path& root) {
            std::string(k_conflict_file_name) +
            "\n# from the revision heads and stages it; refuses the commit if a branch has two "
            "heads.\n"
-           "ecluse=" + shell_quote(current_executable().string()) +
+           "ecluse=" +
+           shell_quote(current_executable().string()) +
            "\n[ -x \"$ecluse\" ] || ecluse=ecluse\n"
-           "exec \"$ecluse\" -C \"$(git rev-parse --show-toplevel)/" + subfolder +
-           "\" hook run\n";
+           "exec \"$ecluse\" -C \"$(git rev-parse --show-toplevel)/" +
+           subfolder + "\" hook run\n";
 }
 
 int hook_run(const Invocation& invocation) {
@@ -81,10 +83,9 @@ std::string install_hook(const std::filesystem::path& root, bool force) {
 
 int run_hook(const Invocation& invocation) {
     po::options_description options("hook options");
-    options.add_options()
-        ("action", po::value<std::string>()->required()->value_name("install|run"),
-         "install: write .git/hooks/pre-commit; run: what the hook does")
-        ("force", "install: replace a pre-commit hook that is not ecluse's");
+    options.add_options()("action", po::value<std::string>()->required()->value_name("install|run"),
+                          "install: write .git/hooks/pre-commit; run: what the hook does")(
+        "force", "install: replace a pre-commit hook that is not ecluse's");
     po::positional_options_description positional;
     positional.add("action", 1);
     auto values = parse_options(invocation, options, positional);
@@ -96,7 +97,8 @@ int run_hook(const Invocation& invocation) {
         return hook_run(invocation);
     }
     if (action != "install") {
-        throw UsageError("unknown hook action " + quote_value(action), "use `hook install` or `hook run`");
+        throw UsageError("unknown hook action " + quote_value(action),
+                         "use `hook install` or `hook run`");
     }
     if (!is_git_repository(invocation.settings.root)) {
         throw UsageError(invocation.settings.root.string() + " is not in a git work tree",

@@ -12,7 +12,8 @@ namespace ecluse::cli {
 
 namespace {
 
-const char* k_settings_template = R"(# ecluse settings. Flags and ECLUSE_* environment variables override them.
+const char* k_settings_template =
+    R"(# ecluse settings. Flags and ECLUSE_* environment variables override them.
 # Keep passwords out of this file: use $ECLUSE_DATABASE_URL or libpq's PG*
 # variables and ~/.pgpass.
 
@@ -36,7 +37,8 @@ int run_init(const Invocation& invocation) {
     for (Branch branch : k_branches) {
         std::filesystem::path folder = branch_folder(settings.root, branch);
         if (std::filesystem::create_directories(folder)) {
-            created.push_back(display_path(settings, folder.lexically_relative(settings.root).string()) + "/");
+            created.push_back(
+                display_path(settings, folder.lexically_relative(settings.root).string()) + "/");
         }
         std::filesystem::path keep = folder / ".gitkeep";
         if (!std::filesystem::exists(keep)) {

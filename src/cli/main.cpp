@@ -14,35 +14,35 @@ namespace {
 
 po::options_description global_options() {
     po::options_description options("Global options");
-    options.add_options()
-        ("directory,C", po::value<std::string>()->value_name("DIR"),
-         "project root (default: the current directory)")
-        ("database-url,d", po::value<std::string>()->value_name("URL"),
-         "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")
-        ("format", po::value<std::string>()->value_name("text|json|github"), "output format")
-        ("lock-timeout", po::value<std::string>()->value_name("DURATION"),
-         "lock_timeout per migration (default 5s)")
-        ("statement-timeout", po::value<std::string>()->value_name("DURATION"),
-         "statement_timeout per migration (default 60s)")
-        ("lock-wait", po::value<std::string>()->value_name("DURATION"),
-         "how long to wait for another ecluse's lock (default 60s)")
-        ("verbose,v", "say more")
-        ("quiet,q", "say only what went wrong")
-        ("version", "print the version");
+    options.add_options()("directory,C", po::value<std::string>()->value_name("DIR"),
+                          "project root (default: the current directory)")(
+        "database-url,d", po::value<std::string>()->value_name("URL"),
+        "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
+        "format", po::value<std::string>()->value_name("text|json|github"), "output format")(
+        "lock-timeout", po::value<std::string>()->value_name("DURATION"),
+        "lock_timeout per migration (default 5s)")("statement-timeout",
+                                                   po::value<std::string>()->value_name("DURATION"),
+                                                   "statement_timeout per migration (default 60s)")(
+        "lock-wait", po::value<std::string>()->value_name("DURATION"),
+        "how long to wait for another ecluse's lock (default 60s)")("verbose,v", "say more")(
+        "quiet,q", "say only what went wrong")("version", "print the version");
     return options;
 }
 
 void print_usage(const po::options_description& options) {
-    std::cout << "usage: ecluse [global options] COMMAND [options]\n\n"
-                 "Phased PostgreSQL migrations: pre (what running code tolerates), deploy, post.\n\n"
-                 "Commands:\n";
+    std::cout
+        << "usage: ecluse [global options] COMMAND [options]\n\n"
+           "Phased PostgreSQL migrations: pre (what running code tolerates), deploy, post.\n\n"
+           "Commands:\n";
     for (const auto& command : cli::commands()) {
         std::string name = command.name;
         std::cout << "  " << name << std::string(12 - name.size(), ' ') << command.summary << '\n';
     }
-    std::cout << '\n' << options
-              << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
-                 "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock.\n";
+    std::cout
+        << '\n'
+        << options
+        << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
+           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock.\n";
 }
 
 void print_error(const Error& error) {
@@ -60,7 +60,8 @@ int run(int argc, char** argv) {
     po::variables_map values;
     std::vector<std::string> rest;
     try {
-        auto parsed = po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
+        auto parsed =
+            po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
         po::store(parsed, values);
         rest = po::collect_unrecognized(parsed.options, po::include_positional);
     } catch (const po::error& error) {
@@ -70,7 +71,8 @@ int run(int argc, char** argv) {
         std::cout << "ecluse " << ECLUSE_VERSION << '\n';
         return 0;
     }
-    if (rest.empty() || rest.front() == "--help" || rest.front() == "-h" || rest.front() == "help") {
+    if (rest.empty() || rest.front() == "--help" || rest.front() == "-h" ||
+        rest.front() == "help") {
         print_usage(options);
         return rest.empty() ? k_exit_usage : 0;
     }
@@ -86,7 +88,8 @@ int run(int argc, char** argv) {
     }
 
     SettingValues flags;
-    for (const char* key : {"database-url", "format", "lock-timeout", "statement-timeout", "lock-wait"}) {
+    for (const char* key :
+         {"database-url", "format", "lock-timeout", "statement-timeout", "lock-wait"}) {
         if (values.count(key) != 0) {
             std::string setting = key;
             std::replace(setting.begin(), setting.end(), '-', '_');
@@ -96,8 +99,8 @@ int run(int argc, char** argv) {
     int verbosity = values.count("quiet") != 0 ? -1 : static_cast<int>(values.count("verbose"));
     std::filesystem::path root =
         values.count("directory") != 0 ? values["directory"].as<std::string>() : ".";
-    cli::Invocation invocation{name, {rest.begin() + 1, rest.end()},
-                               load_settings(root, verbosity, flags)};
+    cli::Invocation invocation{
+        name, {rest.begin() + 1, rest.end()}, load_settings(root, verbosity, flags)};
     return command->run(invocation);
 }
 

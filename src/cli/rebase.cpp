@@ -1,21 +1,24 @@
+#include "graph/rebase.hpp"
+
 #include "cli/command.hpp"
 #include "graph/conflict.hpp"
-#include "graph/rebase.hpp"
 #include "graph/specifier.hpp"
 #include "script/git.hpp"
 #include "script/project.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
 namespace {
 
 // The edits planned from git: this side's new revisions onto the upstream's heads.
-std::vector<Rechain> plan_from_git(const Settings& settings, const std::vector<RevisionFile>& revisions,
+std::vector<Rechain> plan_from_git(const Settings& settings,
+                                   const std::vector<RevisionFile>& revisions,
                                    const std::optional<std::string>& upstream_flag,
                                    std::optional<GitIntegration>& integration) {
     if (!is_git_repository(settings.root)) {
@@ -38,13 +41,12 @@ std::vector<Rechain> plan_from_git(const Settings& settings, const std::vector<R
 
 int run_rebase(const Invocation& invocation) {
     po::options_description options("rebase options");
-    options.add_options()
-        ("revision", po::value<std::string>()->value_name("REV"), "the revision to move (with --onto)")
-        ("onto", po::value<std::string>()->value_name("REV"), "its new down_revision")
-        ("upstream", po::value<std::string>()->value_name("REF"),
-         "the git commit whose revisions stay as they are (default: the rebase's onto, or "
-         "MERGE_HEAD)")
-        ("no-stage", "do not `git add` the rewritten files");
+    options.add_options()("revision", po::value<std::string>()->value_name("REV"),
+                          "the revision to move (with --onto)")(
+        "onto", po::value<std::string>()->value_name("REV"), "its new down_revision")(
+        "upstream", po::value<std::string>()->value_name("REF"),
+        "the git commit whose revisions stay as they are (default: the rebase's onto, or "
+        "MERGE_HEAD)")("no-stage", "do not `git add` the rewritten files");
     po::positional_options_description positional;
     positional.add("revision", 1);
     auto values = parse_options(invocation, options, positional);
@@ -127,8 +129,9 @@ int run_rebase(const Invocation& invocation) {
         print_json({{"rechained", list},
                     {"conflict_file_rewritten", conflict_changed},
                     {"staged", staged},
-                    {"heads", {{"pre", result.head(Branch::pre).value_or("")},
-                               {"post", result.head(Branch::post).value_or("")}}}});
+                    {"heads",
+                     {{"pre", result.head(Branch::pre).value_or("")},
+                      {"post", result.head(Branch::post).value_or("")}}}});
         return 0;
     }
     if (integration) {
@@ -148,9 +151,10 @@ int run_rebase(const Invocation& invocation) {
                   << " matches them\n";
     } else if (staged) {
         std::cout << "staged the rewritten files; continue with `git "
-                  << (integration->kind == GitIntegration::Kind::merge ? "commit" :
-                      integration->kind == GitIntegration::Kind::rebase ? "rebase --continue"
-                                                                        : "cherry-pick --continue")
+                  << (integration->kind == GitIntegration::Kind::merge ? "commit"
+                      : integration->kind == GitIntegration::Kind::rebase
+                          ? "rebase --continue"
+                          : "cherry-pick --continue")
                   << "`\n";
     }
     return 0;

@@ -6,8 +6,9 @@
 #include "util/hash.hpp"
 #include "util/time.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
@@ -45,15 +46,16 @@ std::string new_revision_id(const RevisionGraph& graph, const std::optional<std:
 
 int run_revision(const Invocation& invocation) {
     po::options_description options("revision options");
-    options.add_options()
-        ("message,m", po::value<std::string>()->required()->value_name("MSG"), "what it does")
-        ("head", po::value<std::string>()->required()->value_name("pre@head|post@head"),
-         "the branch to add it to")
-        ("no-transaction", "for statements PostgreSQL refuses in a transaction block "
-                           "(CREATE INDEX CONCURRENTLY): run them one by one")
-        ("depends-on", po::value<std::vector<std::string>>()->value_name("REV"),
-         "a revision of either branch that must be applied first (repeatable)")
-        ("rev-id", po::value<std::string>()->value_name("ID"), "use this id instead of a random one");
+    options.add_options()("message,m", po::value<std::string>()->required()->value_name("MSG"),
+                          "what it does")(
+        "head", po::value<std::string>()->required()->value_name("pre@head|post@head"),
+        "the branch to add it to")("no-transaction",
+                                   "for statements PostgreSQL refuses in a transaction block "
+                                   "(CREATE INDEX CONCURRENTLY): run them one by one")(
+        "depends-on", po::value<std::vector<std::string>>()->value_name("REV"),
+        "a revision of either branch that must be applied first (repeatable)")(
+        "rev-id", po::value<std::string>()->value_name("ID"),
+        "use this id instead of a random one");
     auto values = parse_options(invocation, options);
     if (!values) {
         return 0;
@@ -83,8 +85,10 @@ int run_revision(const Invocation& invocation) {
 
     std::filesystem::path folder = branch_folder(invocation.settings.root, branch);
     std::filesystem::create_directories(folder);
-    std::string name = revision_file_name(format_compact_utc(now), revision.revision, revision.message);
-    revision.path = (std::filesystem::path(k_migrations_folder) / branch_name(branch) / name).string();
+    std::string name =
+        revision_file_name(format_compact_utc(now), revision.revision, revision.message);
+    revision.path =
+        (std::filesystem::path(k_migrations_folder) / branch_name(branch) / name).string();
     write_file_atomically(invocation.settings.root / revision.path, render_revision_file(revision));
 
     std::vector<RevisionFile> revisions = graph.revisions();
@@ -92,11 +96,12 @@ int run_revision(const Invocation& invocation) {
     sync_conflict_file(invocation.settings, RevisionGraph(std::move(revisions)));
 
     if (invocation.settings.format == OutputFormat::json) {
-        print_json({{"revision", revision.revision},
-                    {"branch", branch_name(branch)},
-                    {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
-                                                             : nlohmann::json(nullptr)},
-                    {"path", display_path(invocation.settings, revision.path)}});
+        print_json(
+            {{"revision", revision.revision},
+             {"branch", branch_name(branch)},
+             {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
+                                                      : nlohmann::json(nullptr)},
+             {"path", display_path(invocation.settings, revision.path)}});
     } else {
         std::cout << display_path(invocation.settings, revision.path) << '\n';
     }

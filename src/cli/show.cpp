@@ -3,8 +3,9 @@
 #include "script/sql_splitter.hpp"
 #include "util/strings.hpp"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+
+#include <iostream>
 
 namespace ecluse::cli {
 
@@ -17,8 +18,8 @@ nlohmann::json statements_json(const std::vector<Statement>& statements) {
                                {"line", statement.location.line},
                                {"column", statement.location.column}};
         if (statement.copy_data) {
-            item["copy_data_lines"] = std::count(statement.copy_data->begin(),
-                                                 statement.copy_data->end(), '\n');
+            item["copy_data_lines"] =
+                std::count(statement.copy_data->begin(), statement.copy_data->end(), '\n');
         }
         list.push_back(item);
     }
@@ -48,8 +49,8 @@ int run_show(const Invocation& invocation) {
         nlohmann::json document = revision_json(revision, graph);
         document["checksum"] = checksum;
         document["upgrade"] = statements_json(upgrade);
-        document["downgrade"] = revision.downgrade.present ? statements_json(downgrade)
-                                                           : nlohmann::json(nullptr);
+        document["downgrade"] =
+            revision.downgrade.present ? statements_json(downgrade) : nlohmann::json(nullptr);
         print_json(document);
         return 0;
     }

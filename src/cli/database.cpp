@@ -1,0 +1,31 @@
+#include "cli/database.hpp"
+
+namespace ecluse::cli {
+
+DatabaseSession open_database(const Settings& settings, bool take_lock) {
+    DatabaseSession session;
+    std::string url = settings.database_url.value_or("");
+    if (url == "scratch") {
+        session.scratch = ScratchServer::start();
+        url = session.scratch->url();
+    }
+    session.connection = std::make_unique<pg::Connection>(url);
+    session.ledger = std::make_unique<Ledger>(*session.connection, settings.schema);
+    if (take_lock) {
+        session.lock = std::make_unique<AdvisoryLock>(*session.connection, settings.schema,
+                                                      parse_duration(settings.lock_wait));
+        session.ledger->ensure_tables();
+    }
+    return session;
+}
+
+MigratorOptions migrator_options(const Settings& settings) {
+    MigratorOptions options;
+    options.lock_timeout = settings.lock_timeout;
+    options.statement_timeout = settings.statement_timeout;
+    parse_duration(options.lock_timeout);
+    parse_duration(options.statement_timeout);
+    return options;
+}
+
+} // namespace ecluse::cli

@@ -1,0 +1,78 @@
+// current and status: where the database stands, revision by revision.
+
+#include "cli/command.hpp"
+#include "cli/database.hpp"
+#include "runtime/database_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace ecluse::cli {
+
+int run_current(const Invocation& invocation) {
+    po::options_description options("current options");
+    auto values = parse_options(invocation, options);
+    if (!values) {
+        return 0;
+    }
+    RevisionGraph graph = load_graph(invocation.settings);
+    DatabaseSession session = open_database(invocation.settings, false);
+    Position position = Ledger::position_of(session.ledger->applied());
+    if (invocation.settings.format == OutputFormat::json) {
+        nlohmann::json out;
+        for (Branch branch : k_branches) {
+            out[std::string(branch_name(branch))] = {
+                {"revision",
+                 position[branch] ? nlohmann::json(*position[branch]) : nlohmann::json(nullptr)},
+                {"is_head",
+                 position[branch].has_value() && position[branch] == graph.head(branch)}};
+        }
+        print_json(out);
+        return 0;
+    }
+    for (Branch branch : k_branches) {
+        std::cout << position[branch].value_or("base") << " (" << branch_name(branch) << ")"
+                  << (position[branch] && position[branch] == graph.head(branch) ? " (head)" : "")
+                  << '\n';
+    }
+    return 0;
+}
+
+int run_status(const Invocation& invocation) {
+    po::options_description options("status options");
+    auto values = parse_options(invocation, options);
+    if (!values) {
+        return 0;
+    }
+    RevisionGraph graph = load_graph(invocation.settings);
+    graph.require_valid();
+    DatabaseSession session = open_database(invocation.settings, false);
+    auto states = revision_states(graph, session.ledger->applied());
+    if (invocation.settings.format == OutputFormat::json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& state : states) {
+            list.push_back(
+                {{"revision", state.revision},
+                 {"branch", branch_name(state.branch)},
+                 {"state", state_name(state.state)},
+                 {"message", state.message},
+                 {"path", state.path},
+                 {"applied_at", state.applied_at.empty() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(state.applied_at)}});
+        }
+        print_json({{"revisions", list}});
+        return 0;
+    }
+    for (const auto& state : states) {
+        std::string name(state_name(state.state));
+        std::cout << branch_name(state.branch) << (state.branch == Branch::pre ? "   " : "  ")
+                  << state.revision << "  " << name << std::string(9 - name.size(), ' ')
+                  << state.message
+                  << (state.applied_at.empty() ? "" : "  (applied " + state.applied_at + ")")
+                  << '\n';
+    }
+    return 0;
+}
+
+} // namespace ecluse::cli

@@ -1,0 +1,135 @@
+#include "graph/plan.hpp"
+
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace ecluse {
+
+namespace {
+
+// The chain index of the database's position in a branch; -1 at base.
+long position_index(const RevisionGraph& graph, const Position& position, Branch branch) {
+    const auto& at = position[branch];
+    if (!at) {
+        return -1;
+    }
+    const RevisionFile* revision = graph.find(*at);
+    if (revision == nullptr) {
+        throw UsageError("the database's " + std::string(branch_name(branch)) + " position is " +
+                             *at + ", a revision that is not among the revision files",
+                         "it was applied from another line of work: `ecluse status` lists orphans, "
+                         "`ecluse downgrade --orphans` undoes them");
+    }
+    return static_cast<long>(graph.position_in_chain(*revision));
+}
+
+long target_index(const RevisionGraph& graph, const BranchTarget& target) {
+    return target.revision
+               ? static_cast<long>(graph.position_in_chain(*graph.find(*target.revision)))
+               : -1;
+}
+
+std::size_t branch_index(Branch branch) {
+    return branch == Branch::pre ? 0 : 1;
+}
+
+} // namespace
+
+std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& position,
+                               const std::vector<BranchTarget>& targets) {
+    long current[2] = {position_index(graph, position, Branch::pre),
+                       position_index(graph, position, Branch::post)};
+    long wanted[2] = {current[0], current[1]};
+    for (const BranchTarget& target : targets) {
+        long& want = wanted[branch_index(target.branch)];
+        want = std::max(want, target_index(graph, target));
+    }
+    std::map<const RevisionFile*, std::string> reasons;
+    // Pull in what planned revisions depend on, until nothing changes.
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (Branch branch : k_branches) {
+            const auto& chain = graph.chain(branch);
+            for (long i = current[branch_index(branch)] + 1; i <= wanted[branch_index(branch)];
+                 ++i) {
+                const RevisionFile* revision = chain[static_cast<std::size_t>(i)];
+                for (const std::string& id : revision->depends_on) {
+                    const RevisionFile& dependency = *graph.find(id);
+                    long index = static_cast<long>(graph.position_in_chain(dependency));
+                    long& want = wanted[branch_index(dependency.branch)];
+                    if (index > want) {
+                        const auto& other = graph.chain(dependency.branch);
+                        for (long j = want + 1; j <= index; ++j) {
+                            reasons.emplace(other[static_cast<std::size_t>(j)],
+                                            "needed by " + revision->revision + " (depends_on)");
+                        }
+                        want = index;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    std::set<const RevisionFile*> chosen;
+    for (Branch branch : k_branches) {
+        const auto& chain = graph.chain(branch);
+        for (long i = current[branch_index(branch)] + 1; i <= wanted[branch_index(branch)]; ++i) {
+            chosen.insert(chain[static_cast<std::size_t>(i)]);
+        }
+    }
+    std::vector<Step> steps;
+    for (const RevisionFile* revision : graph.topological_order()) {
+        if (chosen.count(revision) != 0) {
+            auto reason = reasons.find(revision);
+            steps.push_back({revision, Direction::upgrade,
+                             reason == reasons.end() ? std::string() : reason->second});
+        }
+    }
+    return steps;
+}
+
+std::vector<Step>
+plan_downgrade(const RevisionGraph& graph, const Position& position,
+               const std::vector<BranchTarget>& targets,
+               const std::map<std::string, std::vector<std::string>>& applied_depends_on) {
+    std::set<std::string> undone;
+    std::set<const RevisionFile*> chosen;
+    for (const BranchTarget& target : targets) {
+        long current = position_index(graph, position, target.branch);
+        const auto& chain = graph.chain(target.branch);
+        for (long i = target_index(graph, target) + 1; i <= current; ++i) {
+            chosen.insert(chain[static_cast<std::size_t>(i)]);
+            undone.insert(chain[static_cast<std::size_t>(i)]->revision);
+        }
+    }
+    std::vector<std::string> blockers;
+    for (const auto& [revision, dependencies] : applied_depends_on) {
+        if (undone.count(revision) != 0) {
+            continue;
+        }
+        for (const std::string& dependency : dependencies) {
+            if (undone.count(dependency) != 0) {
+                blockers.push_back(revision + " depends on " + dependency);
+            }
+        }
+    }
+    if (!blockers.empty()) {
+        throw CheckFailed("cannot undo revisions that applied revisions still depend on: " +
+                              join(blockers, "; "),
+                          "downgrade the dependent revisions first (for example `ecluse downgrade "
+                          "post@base`), then this one; nothing was changed");
+    }
+    std::vector<Step> steps;
+    auto order = graph.topological_order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        if (chosen.count(*it) != 0) {
+            steps.push_back({*it, Direction::downgrade, {}});
+        }
+    }
+    return steps;
+}
+
+} // namespace ecluse

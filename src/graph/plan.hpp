@@ -1,0 +1,44 @@
+#pragma once
+
+// What to run to move a database from where it is to a target: an ordered
+// list of steps. Pure: the database side supplies the position and what is
+// applied; `--sql` and `deploy --plan` print the same plan.
+
+#include "graph/specifier.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ecluse {
+
+enum class Direction { upgrade, downgrade };
+
+struct Step {
+    const RevisionFile* revision;
+    Direction direction;
+    // Why it is in the plan when the target alone would not have put it
+    // there: "needed by a1b2c3d4e5f6 (depends_on)". Empty otherwise.
+    std::string reason;
+};
+
+// Revisions to apply, each after its parent and its dependencies, to bring
+// every targeted branch up to its target. A revision of another branch that
+// a planned revision depends on is planned too, with a reason. A target
+// below the current position plans nothing for that branch. Throws
+// UsageError when the database stands on a revision the graph does not
+// know (an orphan). Requires a valid graph.
+std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& position,
+                               const std::vector<BranchTarget>& targets);
+
+// Revisions to undo, newest first, to bring every targeted branch down to
+// its target. `applied_depends_on` maps each applied revision to its
+// depends_on (from the database, so that revisions missing from disk count
+// too). Throws CheckFailed listing the applied revisions that depend on a
+// revision to undo and are not undone themselves: those come first.
+std::vector<Step>
+plan_downgrade(const RevisionGraph& graph, const Position& position,
+               const std::vector<BranchTarget>& targets,
+               const std::map<std::string, std::vector<std::string>>& applied_depends_on);
+
+} // namespace ecluse

@@ -1,0 +1,246 @@
+#include "pg/connection.hpp"
+
+#include "util/strings.hpp"
+
+#include <libpq-fe.h>
+
+#include <pqxx/pqxx>
+
+namespace ecluse::pg {
+
+namespace {
+
+// libpqxx 6.4 offers no way to read a failed statement's position, detail
+// and hint, which errors must show; libpq does. largeobject hands its
+// subclasses the libpq handle of a transaction's connection, so libpqxx
+// opens and owns the connection and libpq runs the statements.
+struct RawHandle : pqxx::largeobject {
+    static PGconn* of(const pqxx::dbtransaction& transaction) {
+        return raw_connection(transaction);
+    }
+};
+
+std::string field(const PGresult* result, int code) {
+    const char* value = PQresultErrorField(result, code);
+    return value == nullptr ? std::string() : std::string(value);
+}
+
+ServerError server_error(const PGresult* result, PGconn* connection) {
+    ServerError error;
+    if (result != nullptr) {
+        error.sqlstate = field(result, PG_DIAG_SQLSTATE);
+        error.severity = field(result, PG_DIAG_SEVERITY);
+        error.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+        error.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+        error.hint = field(result, PG_DIAG_MESSAGE_HINT);
+        error.context = field(result, PG_DIAG_CONTEXT);
+        std::string position = field(result, PG_DIAG_STATEMENT_POSITION);
+        error.position = position.empty() ? 0 : std::stoi(position);
+    }
+    if (error.message.empty()) {
+        error.message = std::string(trim(PQerrorMessage(connection)));
+    }
+    return error;
+}
+
+struct ResultGuard {
+    PGresult* result;
+    ~ResultGuard() { PQclear(result); }
+};
+
+} // namespace
+
+DatabaseError::DatabaseError(const std::string& message, ServerError server, std::string hint)
+    : Error(k_exit_failed, message, std::move(hint)), m_server(std::move(server)) {}
+
+struct Connection::Impl {
+    std::unique_ptr<pqxx::connection> connection;
+    PGconn* raw = nullptr;
+
+    [[noreturn]] void fail(const PGresult* result) const {
+        ServerError error = server_error(result, raw);
+        std::string message = error.message;
+        if (!error.sqlstate.empty()) {
+            message = error.sqlstate + ": " + message;
+        }
+        throw DatabaseError(message, error);
+    }
+
+    PGresult* run(const std::string& sql, const Params& params) {
+        std::vector<const char*> values;
+        for (const auto& param : params) {
+            values.push_back(param ? param->c_str() : nullptr);
+        }
+        PGresult* result = params.empty()
+                               ? PQexec(raw, sql.c_str())
+                               : PQexecParams(raw, sql.c_str(), static_cast<int>(params.size()),
+                                              nullptr, values.data(), nullptr, nullptr, 0);
+        if (result == nullptr) {
+            fail(nullptr);
+        }
+        return result;
+    }
+};
+
+Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
+    std::string redacted = redact_connection_string(url);
+    std::string conninfo = url;
+    try {
+        // application_name unless the caller chose one.
+        m_impl->connection = std::make_unique<pqxx::connection>(conninfo);
+    } catch (const std::exception& error) {
+        throw Error(
+            k_exit_failed,
+            "cannot connect to " +
+                (redacted.empty() ? std::string("the default database") : redacted) + ": " +
+                std::string(trim(error.what())),
+            "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL) or libpq's PG* variables");
+    }
+    {
+        pqxx::work transaction(*m_impl->connection);
+        m_impl->raw = RawHandle::of(transaction);
+        transaction.commit();
+    }
+    execute("SET application_name = 'ecluse'");
+    execute("SET standard_conforming_strings = on");
+    const char* user = PQuser(m_impl->raw);
+    const char* host = PQhost(m_impl->raw);
+    const char* db = PQdb(m_impl->raw);
+    m_description = std::string(user ? user : "") + "@" + (host ? host : "") + "/" + (db ? db : "");
+}
+
+Connection::~Connection() = default;
+
+void Connection::execute(const std::string& sql) {
+    ResultGuard guard{m_impl->run(sql, {})};
+    ExecStatusType status = PQresultStatus(guard.result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+        m_impl->fail(guard.result);
+    }
+}
+
+std::vector<Row> Connection::query(const std::string& sql, const Params& params) {
+    ResultGuard guard{m_impl->run(sql, params)};
+    ExecStatusType status = PQresultStatus(guard.result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        m_impl->fail(guard.result);
+    }
+    std::vector<Row> rows;
+    int columns = PQnfields(guard.result);
+    for (int r = 0; r < PQntuples(guard.result); ++r) {
+        Row row;
+        for (int c = 0; c < columns; ++c) {
+            if (PQgetisnull(guard.result, r, c)) {
+                row.emplace_back(std::nullopt);
+            } else {
+                row.emplace_back(
+                    std::string(PQgetvalue(guard.result, r, c),
+                                static_cast<std::size_t>(PQgetlength(guard.result, r, c))));
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void Connection::copy_from_stdin(const std::string& sql, const std::string& data) {
+    {
+        ResultGuard guard{m_impl->run(sql, {})};
+        if (PQresultStatus(guard.result) != PGRES_COPY_IN) {
+            m_impl->fail(guard.result);
+        }
+    }
+    if (!data.empty() &&
+        PQputCopyData(m_impl->raw, data.data(), static_cast<int>(data.size())) != 1) {
+        m_impl->fail(nullptr);
+    }
+    if (PQputCopyEnd(m_impl->raw, nullptr) != 1) {
+        m_impl->fail(nullptr);
+    }
+    PGresult* last = nullptr;
+    while (PGresult* result = PQgetResult(m_impl->raw)) {
+        if (last != nullptr) {
+            PQclear(last);
+        }
+        last = result;
+    }
+    ResultGuard guard{last};
+    if (last == nullptr || PQresultStatus(last) != PGRES_COMMAND_OK) {
+        m_impl->fail(last);
+    }
+}
+
+int Connection::backend_pid() const {
+    return PQbackendPID(m_impl->raw);
+}
+
+int Connection::server_version() const {
+    return PQserverVersion(m_impl->raw);
+}
+
+std::string redact_connection_string(const std::string& text) {
+    std::string out = text;
+    // URL form: scheme://user:password@host
+    auto scheme = out.find("://");
+    if (scheme != std::string::npos) {
+        auto at = out.find('@', scheme + 3);
+        auto slash = out.find('/', scheme + 3);
+        if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+            auto colon = out.find(':', scheme + 3);
+            if (colon != std::string::npos && colon < at) {
+                out.replace(colon + 1, at - colon - 1, "***");
+            }
+        }
+        // password=... in the query string
+        for (auto pos = out.find("password="); pos != std::string::npos;
+             pos = out.find("password=", pos + 1)) {
+            auto end = out.find('&', pos);
+            out.replace(pos + 9, (end == std::string::npos ? out.size() : end) - pos - 9, "***");
+        }
+        return out;
+    }
+    // keyword/value form: password=secret or password='se cret'
+    for (auto pos = out.find("password"); pos != std::string::npos;
+         pos = out.find("password", pos + 1)) {
+        auto equals = out.find_first_not_of(' ', pos + 8);
+        if (equals == std::string::npos || out[equals] != '=') {
+            continue;
+        }
+        auto start = out.find_first_not_of(' ', equals + 1);
+        if (start == std::string::npos) {
+            break;
+        }
+        std::size_t end = start;
+        if (out[start] == '\'') {
+            for (end = start + 1; end < out.size() && out[end] != '\''; ++end) {
+                if (out[end] == '\\') {
+                    ++end;
+                }
+            }
+            end = std::min(end + 1, out.size());
+        } else {
+            end = out.find(' ', start);
+            end = end == std::string::npos ? out.size() : end;
+        }
+        out.replace(start, end - start, "***");
+    }
+    return out;
+}
+
+std::string quote_identifier(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+std::string quote_literal(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        out += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+} // namespace ecluse::pg

@@ -1,0 +1,205 @@
+#include "runtime/ledger.hpp"
+
+#include "ecluse_version.hpp"
+#include "script/revision_file.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ecluse {
+
+using pg::quote_literal;
+
+namespace {
+
+std::string literal_or_null(const std::optional<std::string>& value) {
+    return value ? quote_literal(*value) : "NULL";
+}
+
+std::string array_literal(const std::vector<std::string>& values) {
+    std::vector<std::string> quoted;
+    for (const auto& value : values) {
+        quoted.push_back(quote_literal(value));
+    }
+    return "ARRAY[" + join(quoted, ",") + "]::text[]";
+}
+
+std::string number(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3f", value);
+    return buffer;
+}
+
+} // namespace
+
+LedgerSql::LedgerSql(std::string schema)
+    : m_schema(std::move(schema)), m_quoted(pg::quote_identifier(m_schema)) {}
+
+Ledger::Ledger(pg::Connection& connection, std::string schema)
+    : m_connection(connection), m_sql(schema), m_quoted(pg::quote_identifier(schema)) {}
+
+std::string LedgerSql::create_sql() const {
+    return "CREATE SCHEMA IF NOT EXISTS " + m_quoted +
+           ";\n"
+           "CREATE TABLE IF NOT EXISTS " +
+           m_quoted +
+           ".ledger_version (version integer NOT NULL);\n"
+           "INSERT INTO " +
+           m_quoted + ".ledger_version (version) SELECT " + std::to_string(k_ledger_version) +
+           " WHERE NOT EXISTS (SELECT FROM " + m_quoted +
+           ".ledger_version);\n"
+           "CREATE TABLE IF NOT EXISTS " +
+           m_quoted +
+           ".applied_revision (\n"
+           "    revision text PRIMARY KEY,\n"
+           "    branch text NOT NULL CHECK (branch IN ('pre', 'post')),\n"
+           "    down_revision text,\n"
+           "    depends_on text[] NOT NULL DEFAULT '{}',\n"
+           "    checksum text NOT NULL,\n"
+           "    message text NOT NULL DEFAULT '',\n"
+           "    path text NOT NULL DEFAULT '',\n"
+           "    applied_at timestamptz NOT NULL DEFAULT now(),\n"
+           "    applied_by text NOT NULL DEFAULT current_user,\n"
+           "    duration_ms double precision NOT NULL DEFAULT 0,\n"
+           "    ecluse_version text NOT NULL,\n"
+           "    downgrade_sql text,\n"
+           "    stamped boolean NOT NULL DEFAULT false\n"
+           ");\n"
+           "CREATE TABLE IF NOT EXISTS " +
+           m_quoted +
+           ".event_log (\n"
+           "    event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+           "    at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+           "    action text NOT NULL,\n"
+           "    revision text,\n"
+           "    outcome text NOT NULL,\n"
+           "    detail text NOT NULL DEFAULT '',\n"
+           "    duration_ms double precision NOT NULL DEFAULT 0,\n"
+           "    applied_by text NOT NULL DEFAULT current_user,\n"
+           "    ecluse_version text NOT NULL\n"
+           ");\n";
+}
+
+bool Ledger::exists() {
+    auto rows =
+        m_connection.query("SELECT to_regclass($1) IS NOT NULL", {m_quoted + ".applied_revision"});
+    return rows.at(0).at(0) == std::optional<std::string>("t");
+}
+
+void Ledger::ensure_tables() {
+    if (!exists()) {
+        m_connection.execute("BEGIN");
+        try {
+            m_connection.execute(m_sql.create_sql());
+            m_connection.execute("COMMIT");
+        } catch (...) {
+            m_connection.execute("ROLLBACK");
+            throw;
+        }
+    }
+    auto rows = m_connection.query("SELECT max(version) FROM " + m_quoted + ".ledger_version");
+    int version = rows.at(0).at(0) ? std::stoi(*rows.at(0).at(0)) : 0;
+    if (version > k_ledger_version) {
+        throw CheckFailed(
+            "the bookkeeping tables in schema " + m_sql.schema() + " have layout " +
+                std::to_string(version) + ", newer than this ecluse knows (" +
+                std::to_string(k_ledger_version) + ")",
+            "use the ecluse version that last migrated this database, or a newer one");
+    }
+}
+
+std::vector<AppliedRevision> Ledger::applied() {
+    if (!exists()) {
+        return {};
+    }
+    auto rows = m_connection.query("SELECT revision, branch, down_revision, "
+                                   "array_to_string(depends_on, ','), checksum, message, "
+                                   "path, to_char(applied_at AT TIME ZONE 'UTC', "
+                                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
+                                   "duration_ms, ecluse_version, downgrade_sql, stamped FROM " +
+                                   m_quoted + ".applied_revision ORDER BY applied_at, revision");
+    std::vector<AppliedRevision> out;
+    for (auto& row : rows) {
+        AppliedRevision applied;
+        applied.revision = row[0].value_or("");
+        applied.branch = row[1] == std::optional<std::string>("post") ? Branch::post : Branch::pre;
+        applied.down_revision = row[2];
+        if (row[3] && !row[3]->empty()) {
+            applied.depends_on = split(*row[3], ',');
+        }
+        applied.checksum = row[4].value_or("");
+        applied.message = row[5].value_or("");
+        applied.path = row[6].value_or("");
+        applied.applied_at = row[7].value_or("");
+        applied.applied_by = row[8].value_or("");
+        applied.duration_ms = row[9] ? std::stod(*row[9]) : 0;
+        applied.ecluse_version = row[10].value_or("");
+        applied.downgrade_sql = row[11];
+        applied.stamped = row[12] == std::optional<std::string>("t");
+        out.push_back(std::move(applied));
+    }
+    return out;
+}
+
+Position Ledger::position_of(const std::vector<AppliedRevision>& applied) {
+    Position position;
+    for (Branch branch : k_branches) {
+        std::vector<std::string> parents;
+        for (const auto& revision : applied) {
+            if (revision.branch == branch && revision.down_revision) {
+                parents.push_back(*revision.down_revision);
+            }
+        }
+        for (const auto& revision : applied) {
+            if (revision.branch == branch &&
+                std::find(parents.begin(), parents.end(), revision.revision) == parents.end()) {
+                position[branch] = revision.revision;
+            }
+        }
+    }
+    return position;
+}
+
+std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_ms,
+                                  bool stamped) const {
+    std::optional<std::string> downgrade;
+    if (revision.downgrade.present) {
+        downgrade = revision.downgrade.text;
+    }
+    return "INSERT INTO " + m_quoted +
+           ".applied_revision (revision, branch, down_revision, depends_on, checksum, message, "
+           "path, "
+           "duration_ms, ecluse_version, downgrade_sql, stamped) VALUES (" +
+           quote_literal(revision.revision) + ", " +
+           quote_literal(std::string(branch_name(revision.branch))) + ", " +
+           literal_or_null(revision.down_revision) + ", " + array_literal(revision.depends_on) +
+           ", " + quote_literal(upgrade_checksum(revision)) + ", " +
+           quote_literal(revision.message) + ", " + quote_literal(revision.path) + ", " +
+           number(duration_ms) + ", " + quote_literal(ECLUSE_VERSION) + ", " +
+           literal_or_null(downgrade) + ", " + (stamped ? "true" : "false") + ")";
+}
+
+std::string LedgerSql::forget_sql(const std::string& revision) const {
+    return "DELETE FROM " + m_quoted +
+           ".applied_revision WHERE revision = " + quote_literal(revision);
+}
+
+std::string LedgerSql::log_sql(const std::string& action,
+                               const std::optional<std::string>& revision,
+                               const std::string& outcome, const std::string& detail,
+                               double duration_ms) const {
+    return "INSERT INTO " + m_quoted +
+           ".event_log (action, revision, outcome, detail, duration_ms, ecluse_version) VALUES (" +
+           quote_literal(action) + ", " + literal_or_null(revision) + ", " +
+           quote_literal(outcome) + ", " + quote_literal(detail) + ", " + number(duration_ms) +
+           ", " + quote_literal(ECLUSE_VERSION) + ")";
+}
+
+void Ledger::log(const std::string& action, const std::optional<std::string>& revision,
+                 const std::string& outcome, const std::string& detail, double duration_ms) {
+    m_connection.execute(m_sql.log_sql(action, revision, outcome, detail, duration_ms));
+}
+
+} // namespace ecluse

@@ -1,0 +1,85 @@
+#pragma once
+
+// ecluse's bookkeeping in the database: one row per applied revision (with
+// its downgrade SQL, so that a revision whose file is gone can still be
+// undone) and an append-only log of every upgrade, downgrade and stamp.
+
+#include "graph/specifier.hpp"
+#include "pg/connection.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ecluse {
+
+// The layout of the bookkeeping tables; a later ecluse migrates from older ones.
+inline constexpr int k_ledger_version = 1;
+
+struct AppliedRevision {
+    std::string revision;
+    Branch branch = Branch::pre;
+    std::optional<std::string> down_revision;
+    std::vector<std::string> depends_on;
+    std::string checksum;
+    std::string message;
+    std::string path;
+    std::string applied_at;
+    std::string applied_by;
+    double duration_ms = 0;
+    std::string ecluse_version;
+    std::optional<std::string> downgrade_sql;
+    bool stamped = false;
+};
+
+// The SQL of the bookkeeping, with no connection: what Ledger runs, and
+// what `--sql` scripts contain.
+class LedgerSql {
+public:
+    explicit LedgerSql(std::string schema);
+
+    // The statements that create the tables when missing.
+    std::string create_sql() const;
+    // Records or forgets a revision; run inside the migration's own
+    // transaction so that both commit together.
+    std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped) const;
+    std::string forget_sql(const std::string& revision) const;
+    // Appends to the log.
+    std::string log_sql(const std::string& action, const std::optional<std::string>& revision,
+                        const std::string& outcome, const std::string& detail,
+                        double duration_ms) const;
+    const std::string& schema() const { return m_schema; }
+    const std::string& quoted_schema() const { return m_quoted; }
+
+private:
+    std::string m_schema;
+    std::string m_quoted;
+};
+
+class Ledger {
+public:
+    // `schema` holds the tables; nothing is created until ensure_tables().
+    Ledger(pg::Connection& connection, std::string schema);
+
+    // Creates the schema and tables when missing (call with the lock held);
+    // refuses a layout newer than this ecluse knows.
+    void ensure_tables();
+    bool exists();
+
+    std::vector<AppliedRevision> applied();
+    // The top applied revision of each branch (nullopt at base).
+    static Position position_of(const std::vector<AppliedRevision>& applied);
+
+    const LedgerSql& sql() const { return m_sql; }
+    // Appends to the log (outside any migration transaction).
+    void log(const std::string& action, const std::optional<std::string>& revision,
+             const std::string& outcome, const std::string& detail = {}, double duration_ms = 0);
+
+private:
+    pg::Connection& m_connection;
+    LedgerSql m_sql;
+    std::string m_quoted;
+};
+
+} // namespace ecluse

@@ -1,0 +1,94 @@
+#include "runtime/lock.hpp"
+
+#include "util/error.hpp"
+#include "util/hash.hpp"
+#include "util/strings.hpp"
+
+#include <thread>
+
+namespace ecluse {
+
+namespace {
+
+// Two int4 keys: a constant for ecluse and one derived from the schema, so
+// that two projects with their own schemas in one database do not collide.
+std::string lock_key(const std::string& schema) {
+    long long low = std::stoll(sha256_hex(schema).substr(0, 7), nullptr, 16);
+    return "1701015925, " + std::to_string(low);
+}
+
+} // namespace
+
+std::chrono::milliseconds parse_duration(const std::string& text) {
+    std::string value(trim(text));
+    std::size_t digits = 0;
+    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+        ++digits;
+    }
+    std::string unit(trim(std::string_view(value).substr(digits)));
+    if (digits == 0 || digits > 9) {
+        throw UsageError("invalid duration " + quote_value(text),
+                         "write it like 5s, 500ms, 2min or 1h");
+    }
+    long long amount = std::stoll(value.substr(0, digits));
+    if (unit.empty() || unit == "ms") {
+        return std::chrono::milliseconds(amount);
+    }
+    if (unit == "s") {
+        return std::chrono::seconds(amount);
+    }
+    if (unit == "min") {
+        return std::chrono::minutes(amount);
+    }
+    if (unit == "h") {
+        return std::chrono::hours(amount);
+    }
+    throw UsageError("invalid duration " + quote_value(text),
+                     "write it like 5s, 500ms, 2min or 1h");
+}
+
+AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema,
+                           std::chrono::milliseconds wait)
+    : m_connection(connection), m_key(lock_key(schema)) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    auto pause = std::chrono::milliseconds(50);
+    while (true) {
+        auto rows = m_connection.query("SELECT pg_try_advisory_lock(" + m_key + ")");
+        if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            return;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(500));
+    }
+    std::string comma = m_key.substr(m_key.find(',') + 2);
+    auto holder = m_connection.query(
+        "SELECT a.pid, coalesce(a.application_name, ''), "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "coalesce(a.client_addr::text, 'local') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
+        "l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1701015925 AND l.objid = " +
+        comma + " LIMIT 1");
+    std::string who = "another session";
+    if (!holder.empty()) {
+        who = "pid " + holder[0][0].value_or("?") + " (application " +
+              quote_value(holder[0][1].value_or("")) + ", from " + holder[0][3].value_or("?") +
+              ", connected since " + holder[0][2].value_or("?") + ")";
+    }
+    throw Error(k_exit_lock_busy,
+                "another ecluse holds the migration lock of this database: " + who,
+                "wait for it to finish, or raise --lock-wait (it was " +
+                    std::to_string(wait.count()) + " ms)");
+}
+
+AdvisoryLock::~AdvisoryLock() {
+    try {
+        m_connection.query("SELECT pg_advisory_unlock(" + m_key + ")");
+    } catch (...) {
+        // The session ending releases it anyway.
+    }
+}
+
+} // namespace ecluse

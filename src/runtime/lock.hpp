@@ -1,0 +1,33 @@
+#pragma once
+
+// One ecluse at a time per database: a session-level advisory lock, taken
+// with pg_try_advisory_lock in a loop outside any transaction and held for
+// the whole run (a transaction-level lock deadlocks with CREATE INDEX
+// CONCURRENTLY). Needs a direct connection or PgBouncer session pooling.
+
+#include "pg/connection.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace ecluse {
+
+class AdvisoryLock {
+public:
+    // Waits up to `wait` for the lock; throws Error with exit code 3 naming
+    // the holder's pid, application and start time when it stays busy.
+    AdvisoryLock(pg::Connection& connection, const std::string& schema,
+                 std::chrono::milliseconds wait);
+    ~AdvisoryLock(); // releases it; never throws
+    AdvisoryLock(const AdvisoryLock&) = delete;
+    AdvisoryLock& operator=(const AdvisoryLock&) = delete;
+
+private:
+    pg::Connection& m_connection;
+    std::string m_key;
+};
+
+// "5s", "500ms", "2min", "1h", a bare number of milliseconds.
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+} // namespace ecluse

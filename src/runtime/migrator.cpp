@@ -1,0 +1,253 @@
+#include "runtime/migrator.hpp"
+
+#include "pg/connection.hpp"
+#include "util/strings.hpp"
+
+#include <thread>
+
+namespace ecluse {
+
+using pg::quote_literal;
+
+namespace {
+
+// A transactional migration that failed and was rolled back, and the
+// statement that failed (nullptr: the bookkeeping or the commit).
+struct RolledBack {
+    pg::DatabaseError error;
+    const Statement* statement;
+};
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
+        .count();
+}
+
+const char* verb(Direction direction) {
+    return direction == Direction::upgrade ? "upgrade" : "downgrade";
+}
+
+// The file location of character `position` (1-based) of a statement.
+SourceLocation locate(const Statement& statement, int position) {
+    if (position <= 0) {
+        return statement.location;
+    }
+    std::size_t offset = utf8_offset(statement.sql, static_cast<std::size_t>(position - 1));
+    LineColumn at = line_column_at(statement.sql, offset);
+    SourceLocation location = statement.location;
+    location.line += at.line - 1;
+    location.column = at.line == 1 ? statement.location.column + at.column - 1 : at.column;
+    return location;
+}
+
+std::string first_line(const std::string& sql) {
+    std::string line = sql.substr(0, sql.find('\n'));
+    return line.size() > 80 ? line.substr(0, 77) + "..." : line;
+}
+
+} // namespace
+
+std::vector<std::string> timeout_settings(const RevisionFile& revision,
+                                          const MigratorOptions& options) {
+    std::string set = revision.transaction == TransactionMode::none ? "SET " : "SET LOCAL ";
+    return {set + "lock_timeout = " +
+                quote_literal(revision.lock_timeout.value_or(options.lock_timeout)),
+            set + "statement_timeout = " +
+                quote_literal(revision.statement_timeout.value_or(options.statement_timeout))};
+}
+
+std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps) {
+    std::vector<PreparedStep> prepared;
+    for (const Step& step : steps) {
+        const RevisionFile& revision = *step.revision;
+        const Section& section =
+            step.direction == Direction::upgrade ? revision.upgrade : revision.downgrade;
+        if (step.direction == Direction::downgrade && !section.present) {
+            throw CheckFailed(
+                "revision " + revision.revision + " (" + revision.path +
+                    ") has no downgrade section, so it cannot be undone; nothing was changed",
+                "add a `-- ecluse:downgrade` section (an empty one if undoing it needs "
+                "nothing), or stop the downgrade above it");
+        }
+        prepared.push_back({step, split_section(revision, section)});
+    }
+    return prepared;
+}
+
+Migrator::Migrator(pg::Connection& connection, Ledger& ledger, MigratorOptions options)
+    : m_connection(connection), m_ledger(ledger), m_options(std::move(options)) {}
+
+void Migrator::execute_statement(const Statement& statement) {
+    if (statement.copy_data) {
+        m_connection.copy_from_stdin(statement.sql, *statement.copy_data);
+    } else {
+        m_connection.execute(statement.sql);
+    }
+}
+
+void Migrator::fail(const RevisionFile& revision, Direction direction, const Statement* statement,
+                    const pg::DatabaseError& error, const std::string& left_applied) {
+    const pg::ServerError& server = error.server();
+    SourceLocation where =
+        statement != nullptr ? locate(*statement, server.position) : SourceLocation{revision.path};
+    std::string message = std::string(verb(direction)) + " of " + revision.revision + " (" +
+                          std::string(branch_name(revision.branch)) + ", " + revision.message +
+                          ") failed at " + where.to_string() + ": " +
+                          (server.sqlstate.empty() ? "" : server.sqlstate + " ") + server.message;
+    if (!server.detail.empty()) {
+        message += "\n  detail: " + server.detail;
+    }
+    if (statement != nullptr) {
+        message += "\n  statement: " + first_line(statement->sql);
+    }
+    std::string hint = server.hint.empty() ? left_applied : server.hint + "\n  " + left_applied;
+    try {
+        m_ledger.log(verb(direction), revision.revision, "failed",
+                     server.sqlstate + " " + server.message + " at " + where.to_string());
+    } catch (...) {
+        // The connection may be gone; the error below says what matters.
+    }
+    throw MigrationFailed(message, hint, server.sqlstate, where);
+}
+
+void Migrator::run_transactional(const RevisionFile& revision, Direction direction,
+                                 const std::vector<Statement>& statements, double& duration_ms) {
+    auto start = std::chrono::steady_clock::now();
+    const Statement* current = nullptr;
+    try {
+        m_connection.execute("BEGIN");
+        for (const std::string& setting : timeout_settings(revision, m_options)) {
+            m_connection.execute(setting);
+        }
+        for (const Statement& statement : statements) {
+            current = &statement;
+            execute_statement(statement);
+        }
+        current = nullptr;
+        duration_ms = elapsed_ms(start);
+        m_connection.execute(direction == Direction::upgrade
+                                 ? m_ledger.sql().record_sql(revision, duration_ms, false)
+                                 : m_ledger.sql().forget_sql(revision.revision));
+        m_connection.execute(
+            m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms));
+        m_connection.execute("COMMIT");
+    } catch (const pg::DatabaseError& error) {
+        try {
+            m_connection.execute("ROLLBACK");
+        } catch (...) {
+            // A lost connection rolls back on the server's side.
+        }
+        throw RolledBack{error, current};
+    }
+}
+
+void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
+                              const std::vector<Statement>& statements, double& duration_ms) {
+    auto start = std::chrono::steady_clock::now();
+    for (const std::string& setting : timeout_settings(revision, m_options)) {
+        m_connection.execute(setting);
+    }
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        try {
+            execute_statement(statements[i]);
+        } catch (const pg::DatabaseError& error) {
+            std::string left =
+                "this revision runs without a transaction: statement " + std::to_string(i + 1) +
+                " of " + std::to_string(statements.size()) + " failed; " +
+                (i == 0
+                     ? std::string("nothing of it was applied")
+                     : "statements 1 to " + std::to_string(i) + " are applied and stay applied") +
+                "; the revision is not recorded. Fix the cause and run it again: each statement "
+                "should be safe to rerun (IF [NOT] EXISTS)";
+            fail(revision, direction, &statements[i], error, left);
+        }
+    }
+    duration_ms = elapsed_ms(start);
+    m_connection.execute("BEGIN");
+    m_connection.execute(direction == Direction::upgrade
+                             ? m_ledger.sql().record_sql(revision, duration_ms, false)
+                             : m_ledger.sql().forget_sql(revision.revision));
+    m_connection.execute(
+        m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms));
+    m_connection.execute("COMMIT");
+    m_connection.execute("RESET lock_timeout");
+    m_connection.execute("RESET statement_timeout");
+}
+
+StepOutcome Migrator::run(const PreparedStep& prepared,
+                          const std::function<void(int, const std::string&)>& on_retry) {
+    const RevisionFile& revision = *prepared.step.revision;
+    Direction direction = prepared.step.direction;
+    StepOutcome outcome;
+    if (revision.transaction == TransactionMode::none) {
+        run_one_by_one(revision, direction, prepared.statements, outcome.duration_ms);
+        return outcome;
+    }
+    auto pause = m_options.retry_pause;
+    while (true) {
+        try {
+            run_transactional(revision, direction, prepared.statements, outcome.duration_ms);
+            return outcome;
+        } catch (const RolledBack& failure) {
+            const pg::DatabaseError& error = failure.error;
+            bool lock_timeout = error.server().sqlstate == "55P03";
+            if (lock_timeout && outcome.attempts <= m_options.lock_retries) {
+                if (on_retry) {
+                    on_retry(outcome.attempts, error.server().message);
+                }
+                try {
+                    m_ledger.log(verb(direction), revision.revision, "retry",
+                                 error.server().message);
+                } catch (...) {
+                }
+                std::this_thread::sleep_for(pause);
+                pause *= 2;
+                ++outcome.attempts;
+                continue;
+            }
+            std::string left =
+                error.connection_lost()
+                    ? "the connection was lost; PostgreSQL rolled the migration back, so "
+                      "none of it is applied"
+                    : "the migration was rolled back: none of it is applied";
+            if (lock_timeout) {
+                left +=
+                    " (gave up after " + std::to_string(outcome.attempts) +
+                    " attempts on lock_timeout: another session holds a lock this migration needs)";
+            }
+            fail(revision, direction, failure.statement, error, left);
+        }
+    }
+}
+
+void Migrator::stamp(const Step& step) {
+    const RevisionFile& revision = *step.revision;
+    m_connection.execute("BEGIN");
+    m_connection.execute(step.direction == Direction::upgrade
+                             ? m_ledger.sql().record_sql(revision, 0, true)
+                             : m_ledger.sql().forget_sql(revision.revision));
+    m_connection.execute(m_ledger.sql().log_sql(
+        "stamp", revision.revision, step.direction == Direction::upgrade ? "recorded" : "forgotten",
+        "", 0));
+    m_connection.execute("COMMIT");
+}
+
+StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
+    if (!orphan.downgrade_sql) {
+        throw CheckFailed("orphan " + orphan.revision +
+                              " was applied without a downgrade section, so it "
+                              "cannot be undone",
+                          "undo its changes by hand, then `ecluse stamp` to forget it");
+    }
+    RevisionFile revision;
+    revision.revision = orphan.revision;
+    revision.branch = orphan.branch;
+    revision.message = orphan.message;
+    revision.path = orphan.revision + " (stored downgrade of " + orphan.path + ")";
+    revision.downgrade = {*orphan.downgrade_sql, 1, true};
+    PreparedStep prepared{{&revision, Direction::downgrade, {}},
+                          split_section(revision, revision.downgrade)};
+    return run(prepared);
+}
+
+} // namespace ecluse
