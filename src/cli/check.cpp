@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
+#include "cli/database.hpp"
 #include "graph/project_check.hpp"
+#include "runtime/database_state.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,38 @@ nlohmann::json problem_json(const Diagnostic& problem) {
             {"kind", problem.bad_input ? "input" : "check"}};
 }
 
+// With a database: drift (an applied revision's upgrade section changed
+// since) and orphans (applied revisions missing from disk).
+void check_database(const Settings& settings, CheckReport& report) {
+    RevisionGraph graph = load_graph(settings);
+    if (!graph.valid()) {
+        return; // already reported; states need a valid graph
+    }
+    DatabaseSession session = open_database(settings, false);
+    for (const RevisionStatus& status : revision_states(graph, session.ledger->applied())) {
+        if (status.state == RevisionState::drifted) {
+            const RevisionFile& revision = *graph.find(status.revision);
+            report.problems.push_back({SourceLocation{revision.path, revision.upgrade.first_line},
+                                       "revision " + status.revision +
+                                           " changed after it was applied (drift): its upgrade "
+                                           "section's checksum differs from the one "
+                                           "recorded on " +
+                                           status.applied_at,
+                                       "restore the applied SQL (git log -p " + revision.path +
+                                           ") and put the change in a new revision",
+                                       false});
+        } else if (status.state == RevisionState::orphan) {
+            report.problems.push_back(
+                {SourceLocation{status.path},
+                 "revision " + status.revision + " (" + std::string(branch_name(status.branch)) +
+                     ", " + status.message +
+                     ") is applied to the database but missing from disk (orphan)",
+                 "it came from another line of work: `ecluse downgrade --orphans` undoes it",
+                 false});
+        }
+    }
+}
+
 } // namespace
 
 int run_check(const Invocation& invocation) {
@@ -28,6 +62,9 @@ int run_check(const Invocation& invocation) {
         return 0;
     }
     CheckReport report = check_project(invocation.settings.root);
+    if (invocation.settings.database_url) {
+        check_database(invocation.settings, report);
+    }
     bool bad_input = std::any_of(report.problems.begin(), report.problems.end(),
                                  [](const Diagnostic& d) { return d.bad_input; });
     int exit_code = report.problems.empty() ? 0 : bad_input ? k_exit_usage : k_exit_failed;

@@ -96,6 +96,12 @@ OutputFormat parse_output_format(const std::string& text) {
 }
 
 SettingValues parse_settings_file(const std::string& content, const std::string& path) {
+    // TOML is UTF-8, and toml11 3.7 reads past its buffer on malformed
+    // UTF-8: refuse it first.
+    if (auto invalid = find_invalid_utf8(content)) {
+        throw InputError(SourceLocation{path, line_column_at(content, *invalid).line},
+                         "not valid TOML: bytes that are not UTF-8", "save the file as UTF-8");
+    }
     toml::value document;
     try {
         std::istringstream stream(content);

@@ -38,6 +38,12 @@ ConflictFileReading parse_conflict_file(std::string_view content, const std::str
         "run `ecluse heads --rewrite` to write it from the revisions on disk";
     std::vector<std::string_view> lines = split_lines(content);
     std::optional<Branch> previous;
+    if (auto carriage_return = content.find('\r'); carriage_return != std::string_view::npos) {
+        problem(
+            line_column_at(content.substr(0, carriage_return), carriage_return).line,
+            "a line ends with a carriage return (CR LF or CR): the file's lines end with LF only",
+            rewrite);
+    }
     for (std::size_t i = 0; i < lines.size(); ++i) {
         int line = static_cast<int>(i + 1);
         std::string_view text = lines[i];

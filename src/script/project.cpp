@@ -89,12 +89,13 @@ ProjectFiles read_project_files(const fs::path& root) {
         std::string name = entry.path().filename().string();
         auto branch = parse_branch(name);
         if (entry.is_directory() && branch) {
+            std::string prefix = std::string(k_migrations_folder) + "/" + name + "/";
             for (const auto& file : fs::directory_iterator(entry.path())) {
                 if (file.is_directory()) {
                     find_misplaced(file.path(), root, problems);
                 } else if (is_sql_file(file)) {
                     candidates.push_back(
-                        {file.path(), relative_to_root(file.path(), root), *branch});
+                        {file.path(), prefix + file.path().filename().string(), *branch});
                 }
             }
         } else if (entry.is_directory() && name != k_snapshot_folder) {

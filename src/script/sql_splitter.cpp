@@ -360,6 +360,21 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
     SourceLocation origin = start;
     origin.line = origin.line > 0 ? origin.line : 1;
     origin.column = origin.column > 0 ? origin.column : 1;
+    // PostgreSQL's parser reads C strings: a NUL byte would end the SQL
+    // there and silently drop the rest, so it is refused, as are bytes that
+    // are not UTF-8.
+    std::size_t nul = text.find('\0');
+    auto invalid = find_invalid_utf8(text);
+    if (nul != std::string_view::npos || invalid) {
+        std::size_t offset = std::min(nul, invalid.value_or(std::string_view::npos));
+        LineColumn at = line_column_at(text, offset);
+        SourceLocation where = origin;
+        where.line += at.line - 1;
+        where.column = at.line == 1 ? origin.column + at.column - 1 : at.column;
+        throw InputError(
+            where, offset == nul ? "a NUL byte in the SQL" : "bytes that are not UTF-8 in the SQL",
+            "revision files are UTF-8 text; remove the byte or re-save the file as UTF-8");
+    }
     return Splitter(text, origin).run();
 }
 

@@ -1,6 +1,7 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace ecluse {
@@ -192,6 +193,36 @@ std::string quote_value(std::string_view text) {
         }
     }
     return out + "\"";
+}
+
+std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto byte = static_cast<unsigned char>(text[i]);
+        std::size_t length = byte < 0x80           ? 1
+                             : (byte >> 5) == 0x6  ? 2
+                             : (byte >> 4) == 0xE  ? 3
+                             : (byte >> 3) == 0x1E ? 4
+                                                   : 0;
+        if (length == 0 || i + length > text.size()) {
+            return i;
+        }
+        std::uint32_t code = length == 1 ? byte : byte & (0x7F >> length);
+        for (std::size_t k = 1; k < length; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) {
+                return i;
+            }
+            code = (code << 6) | (next & 0x3F);
+        }
+        bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
+                        (length == 4 && code < 0x10000);
+        if (overlong || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+            return i;
+        }
+        i += length;
+    }
+    return std::nullopt;
 }
 
 } // namespace ecluse

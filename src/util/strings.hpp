@@ -2,6 +2,7 @@
 
 // Small string helpers with no ecluse concepts.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,11 @@ bool is_lower_hex(std::string_view text);
 
 // The Levenshtein distance, for "did you mean" hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The byte offset of the first byte that does not belong to well-formed
+// UTF-8 (overlong forms, surrogates and code points past U+10FFFF count as
+// malformed), or nullopt when the whole text is well-formed.
+std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
 // Counts UTF-8 code points (continuation bytes are not counted).
 std::size_t utf8_length(std::string_view text);

@@ -173,17 +173,21 @@ TEST_SUITE("conflict_file") {
         CHECK(reading.heads == heads("a1b2c3d4e5f6", "0c9d8e7f6a5b"));
     }
 
-    TEST_CASE("CRLF lines are read as LF lines; only the bytes differ from the render") {
-        std::string crlf = "a1b2c3d4e5f6 (pre) (head)\r\n0c9d8e7f6a5b (post) (head)\r\n";
+    TEST_CASE("CR LF line endings are a problem at their line, the heads still read") {
+        std::string crlf = "a1b2c3d4e5f6 (pre) (head)\n0c9d8e7f6a5b (post) (head)\r\n";
         ConflictFileReading reading = parse(crlf);
-        CHECK(reading.problems.empty());
+        REQUIRE(reading.problems.size() == 1);
+        CHECK(reading.problems[0].location.line == 2);
+        CHECK(
+            reading.problems[0].message ==
+            "a line ends with a carriage return (CR LF or CR): the file's lines end with LF only");
+        CHECK(reading.problems[0].hint == k_rewrite_hint);
         CHECK(reading.heads == heads("a1b2c3d4e5f6", "0c9d8e7f6a5b"));
-        CHECK(render_conflict_file(reading.heads) != crlf);
 
         ConflictFileReading malformed = parse("a1b2c3d4e5f6 (pre)\r\n");
-        REQUIRE(malformed.problems.size() == 1);
-        CHECK(malformed.problems[0].location.line == 1);
-        CHECK(malformed.problems[0].message == "expected `<revision> (pre) (head)` or "
+        REQUIRE(malformed.problems.size() == 2);
+        CHECK(malformed.problems[1].location.line == 1);
+        CHECK(malformed.problems[1].message == "expected `<revision> (pre) (head)` or "
                                                "`<revision> (post) (head)`, found \"a1b2c3d4e5f6 "
                                                "(pre)\"");
     }
