@@ -16,7 +16,6 @@ std::vector<Diagnostic> check_conflict_file(const RevisionGraph& graph,
                                             const std::optional<std::string>& content,
                                             const std::string& path) {
     const std::string fix = "run `ecluse heads --rewrite` to write it from the revisions on disk";
-    bool one_head_each = graph.heads(Branch::pre).size() <= 1 && graph.heads(Branch::post).size() <= 1;
     ConflictFileHeads expected = expected_conflict_heads(graph);
     if (!content) {
         if (graph.size() == 0) {
@@ -29,8 +28,10 @@ std::vector<Diagnostic> check_conflict_file(const RevisionGraph& graph,
         return reading.problems;
     }
     std::vector<Diagnostic> problems;
-    if (!one_head_each) {
-        return problems; // the graph's own problems say what to do
+    if (!graph.valid()) {
+        // The heads of an invalid graph are not known (a cycle has none, two
+        // lines of work have two): the graph's own problems say what to do.
+        return problems;
     }
     if (*content != render_conflict_file(expected)) {
         auto show = [](const std::optional<std::string>& head) { return head.value_or("(none)"); };
@@ -38,8 +39,8 @@ std::vector<Diagnostic> check_conflict_file(const RevisionGraph& graph,
         for (Branch branch : k_branches) {
             if (reading.heads[branch] != expected[branch]) {
                 message += std::string(" ") + std::string(branch_name(branch)) + " head is " +
-                           show(expected[branch]) + ", the file says " + show(reading.heads[branch]) +
-                           ";";
+                           show(expected[branch]) + ", the file says " +
+                           show(reading.heads[branch]) + ";";
             }
         }
         if (message.back() == ':') {

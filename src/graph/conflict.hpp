@@ -15,7 +15,8 @@ namespace ecluse {
 ConflictFileHeads expected_conflict_heads(const RevisionGraph& graph);
 
 // Problems with the file: missing while revisions exist, conflict markers,
-// malformed lines, or heads that differ from the graph's. `content` is
+// malformed lines, or heads that differ from the graph's (compared only when
+// the graph is valid: otherwise its heads are not known). `content` is
 // nullopt when the file does not exist. Each names the command that fixes it.
 std::vector<Diagnostic> check_conflict_file(const RevisionGraph& graph,
                                             const std::optional<std::string>& content,

@@ -76,12 +76,11 @@ std::vector<Rechain> plan_rebase(const std::vector<RevisionFile>& revisions,
         BranchView mine(revisions, branch, [&](const RevisionFile& r) { return !is_upstream(r); });
         auto upstream_heads = upstream.heads();
         if (upstream_heads.size() > 1) {
-            throw CheckFailed("the upstream side itself has " +
-                                  std::to_string(upstream_heads.size()) + " heads in " +
-                                  std::string(branch_name(branch)) + ": " +
-                                  upstream_heads[0]->revision + " and " +
-                                  upstream_heads[1]->revision,
-                              "fix the upstream branch first, then rebase on it again");
+            throw CheckFailed(
+                "the upstream side itself has " + std::to_string(upstream_heads.size()) +
+                    " heads in " + std::string(branch_name(branch)) + ": " +
+                    upstream_heads[0]->revision + " and " + upstream_heads[1]->revision,
+                "fix the upstream branch first, then rebase on it again");
         }
         // Each line of work of this side starts with a revision whose parent
         // is not one of its own.

@@ -3,6 +3,7 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 namespace ecluse {
@@ -11,6 +12,28 @@ namespace {
 
 std::string describe(const RevisionFile& revision) {
     return revision.revision + " (" + revision.path + ")";
+}
+
+// The first revision of the line of work that ends at `head` and is not
+// shared with `other`'s ancestry: the one to put on top of `other`. Stops at
+// unknown parents and at cycles.
+const RevisionFile& line_start(const RevisionGraph& graph, const RevisionFile& head,
+                               const RevisionFile& other) {
+    std::set<std::string_view> shared;
+    for (const RevisionFile* at = &other; at != nullptr && shared.insert(at->revision).second;
+         at = at->down_revision ? graph.find(*at->down_revision) : nullptr) {
+    }
+    const RevisionFile* start = &head;
+    std::set<std::string_view> seen{head.revision};
+    while (start->down_revision) {
+        const RevisionFile* parent = graph.find(*start->down_revision);
+        if (parent == nullptr || shared.count(parent->revision) != 0 ||
+            !seen.insert(parent->revision).second) {
+            break;
+        }
+        start = parent;
+    }
+    return *start;
 }
 
 } // namespace
@@ -68,11 +91,9 @@ void RevisionGraph::check_links() {
                 m_problems.push_back({where, "revision " + dependency + " depends on itself",
                                       "remove it from depends_on", false});
             } else if (find(dependency) == nullptr) {
-                m_problems.push_back({where,
-                                      "depends_on names " + dependency +
-                                          ", which is not a known revision",
-                                      "is its file missing? Otherwise remove it from depends_on",
-                                      false});
+                m_problems.push_back(
+                    {where, "depends_on names " + dependency + ", which is not a known revision",
+                     "is its file missing? Otherwise remove it from depends_on", false});
             }
         }
     }
@@ -119,40 +140,67 @@ void RevisionGraph::check_cycles() {
                 path.push_back({child, prerequisites(child)});
             } else if (state[child] == State::on_path) {
                 std::vector<std::string> members;
-                auto cycle_start = std::find_if(path.begin(), path.end(),
-                                                [&](const auto& step) { return step.first == child; });
+                auto cycle_start = std::find_if(path.begin(), path.end(), [&](const auto& step) {
+                    return step.first == child;
+                });
                 for (auto it = cycle_start; it != path.end(); ++it) {
                     members.push_back(describe(m_revisions[it->first]));
                 }
                 members.push_back(m_revisions[child].revision);
+                // Point at the line that links the cycle's first revision to
+                // the next one: its down_revision or its depends_on.
                 const RevisionFile& first = m_revisions[child];
-                m_problems.push_back({SourceLocation{first.path, first.down_revision_line},
-                                      "cycle: " + join(members, " -> ") +
-                                          " (each revises or depends on the next)",
-                                      "break the cycle by pointing one down_revision or "
-                                      "depends_on at an older revision",
-                                      false});
+                const RevisionFile& second = m_revisions[std::next(cycle_start) == path.end()
+                                                             ? child
+                                                             : std::next(cycle_start)->first];
+                int line = first.down_revision == second.revision ? first.down_revision_line
+                                                                  : first.depends_on_line;
+                m_problems.push_back(
+                    {SourceLocation{first.path, line},
+                     "cycle: " + join(members, " -> ") + " (each revises or depends on the next)",
+                     "break the cycle by pointing one down_revision or "
+                     "depends_on at an older revision",
+                     false});
             }
         }
     }
 }
 
-void RevisionGraph::find_heads() {
-    std::set<std::string_view> revised;
-    for (const RevisionFile& revision : m_revisions) {
-        if (revision.down_revision) {
-            revised.insert(*revision.down_revision);
-        }
+bool RevisionGraph::has_parent_in_branch(const RevisionFile& revision) const {
+    if (!revision.down_revision) {
+        return true;
     }
+    const RevisionFile* parent = find(*revision.down_revision);
+    return parent != nullptr && parent->branch == revision.branch;
+}
+
+void RevisionGraph::find_heads() {
     for (Branch branch : k_branches) {
+        // Only a revision of the same branch makes its parent a non-head: a
+        // post revision that wrongly revises a pre one leaves pre's head alone.
+        std::set<std::string_view> revised;
+        bool links_known = true;
+        for (const RevisionFile& revision : m_revisions) {
+            if (revision.branch != branch) {
+                continue;
+            }
+            if (revision.down_revision) {
+                revised.insert(*revision.down_revision);
+            }
+            links_known = links_known && has_parent_in_branch(revision);
+        }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
         for (const RevisionFile& revision : m_revisions) {
             if (revision.branch == branch && revised.count(revision.revision) == 0 &&
-                m_by_id.at(revision.revision) == static_cast<std::size_t>(&revision - m_revisions.data())) {
+                m_by_id.at(revision.revision) ==
+                    static_cast<std::size_t>(&revision - m_revisions.data())) {
                 heads.push_back(&revision);
             }
         }
-        if (heads.size() < 2) {
+        // With an unknown or cross-branch parent the branch's shape is not
+        // known: check_links names the cause, and advising `ecluse rebase`
+        // would hide a missing file.
+        if (heads.size() < 2 || !links_known) {
             continue;
         }
         std::vector<std::string> names;
@@ -167,13 +215,13 @@ void RevisionGraph::find_heads() {
         std::string message = std::string(branch_name(branch)) + " has " +
                               std::to_string(heads.size()) + " heads: " + join(names, ", ");
         if (same_parent) {
-            message += parent == "none" ? "; each starts the branch"
-                                        : "; each revises " + parent;
+            message += parent == "none" ? "; each starts the branch" : "; each revises " + parent;
         }
         m_problems.push_back(
             {SourceLocation{last.path, last.down_revision_line}, message,
              "two lines of work each added a revision: after a git merge or rebase run `ecluse "
-             "rebase`; otherwise `ecluse rebase " + last.revision + " --onto " +
+             "rebase`; otherwise `ecluse rebase " +
+                 line_start(*this, last, *heads.front()).revision + " --onto " +
                  heads.front()->revision + "` puts one on top of the other",
              false});
     }
@@ -230,7 +278,8 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
     auto before = [this](std::size_t a, std::size_t b) {
         const RevisionFile& x = m_revisions[a];
         const RevisionFile& y = m_revisions[b];
-        return std::tie(x.created, x.branch, x.revision) < std::tie(y.created, y.branch, y.revision);
+        return std::tie(x.created, x.branch, x.revision) <
+               std::tie(y.created, y.branch, y.revision);
     };
     std::vector<std::size_t> waiting_on(m_revisions.size(), 0);
     std::vector<std::vector<std::size_t>> unblocks(m_revisions.size());

@@ -61,6 +61,8 @@ private:
     void check_links();
     void check_cycles();
     void find_heads();
+    // False when the revision's down_revision is unknown or in the other branch.
+    bool has_parent_in_branch(const RevisionFile& revision) const;
     void build_chains();
 
     std::vector<RevisionFile> m_revisions;

@@ -82,7 +82,8 @@ Specifier parse_specifier(std::string_view raw) {
         bad_specifier(raw, "it is empty");
     }
     if (text == "head" || text.substr(0, 5) == "head+" || text.substr(0, 5) == "head-") {
-        throw UsageError(quote_value(raw) + " is ambiguous: ecluse has two branches, each with its own head",
+        throw UsageError(quote_value(raw) +
+                             " is ambiguous: ecluse has two branches, each with its own head",
                          "say pre@head or post@head for one branch, or heads for both");
     }
     if (text == "heads") {
@@ -207,39 +208,47 @@ Range parse_range(std::string_view text) {
 
 std::vector<const RevisionFile*> revisions_in_range(const Range& range, const RevisionGraph& graph,
                                                     const std::optional<Position>& position) {
-    auto from = range.from ? resolve(*range.from, graph, position) : std::vector<BranchTarget>{};
-    auto to = range.to ? resolve(*range.to, graph, position) : std::vector<BranchTarget>{};
+    // An omitted side speaks of both branches: FROM is base, TO is heads.
+    // A branch is in the range when both sides speak of it, so that
+    // `base:pre@head` is `:pre@head` and `a1b2:heads` is `a1b2:`.
+    auto from = resolve(range.from.value_or(parse_specifier("base")), graph, position);
+    auto to = resolve(range.to.value_or(parse_specifier("heads")), graph, position);
+    auto chain_position = [&](const BranchTarget* target) {
+        // -1 is the base, before the branch's first revision.
+        return target->revision
+                   ? static_cast<long>(graph.position_in_chain(*graph.find(*target->revision)))
+                   : -1L;
+    };
     auto target_for = [](const std::vector<BranchTarget>& targets, Branch branch) {
         auto it = std::find_if(targets.begin(), targets.end(),
                                [&](const BranchTarget& t) { return t.branch == branch; });
         return it == targets.end() ? nullptr : &*it;
     };
     std::set<const RevisionFile*> chosen;
+    bool any_branch = false;
     for (Branch branch : k_branches) {
         const BranchTarget* lower = target_for(from, branch);
         const BranchTarget* upper = target_for(to, branch);
-        bool named = lower != nullptr || upper != nullptr || (!range.from && !range.to);
-        if (!named || (range.to && upper == nullptr && range.from && lower == nullptr)) {
+        if (lower == nullptr || upper == nullptr) {
             continue;
         }
-        const auto& chain = graph.chain(branch);
-        long last = static_cast<long>(chain.size()) - 1;
-        if (upper != nullptr) {
-            last = upper->revision ? static_cast<long>(graph.position_in_chain(*graph.find(*upper->revision)))
-                                   : -1;
-        }
-        long first = 0;
-        if (lower != nullptr && lower->revision) {
-            first = static_cast<long>(graph.position_in_chain(*graph.find(*lower->revision)));
-        }
-        if (first > last + 1) {
+        any_branch = true;
+        long first = chain_position(lower);
+        long last = chain_position(upper);
+        if (first > last) {
             throw UsageError("the range's start comes after its end in " +
                                  std::string(branch_name(branch)),
                              "write the older revision first: FROM:TO");
         }
-        for (long i = first; i <= last; ++i) {
+        const auto& chain = graph.chain(branch);
+        for (long i = std::max(first, 0L); i <= last; ++i) {
             chosen.insert(chain[static_cast<std::size_t>(i)]);
         }
+    }
+    if (!any_branch) {
+        throw UsageError("the range's start " + quote_value(range.from->text) + " and end " +
+                             quote_value(range.to->text) + " are in different branches",
+                         "a range runs along one branch, or both: pre@base:pre@head, base:heads");
     }
     std::vector<const RevisionFile*> ordered;
     for (const RevisionFile* revision : graph.topological_order()) {

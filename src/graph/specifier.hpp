@@ -19,7 +19,9 @@ struct Position {
     std::optional<std::string> pre;
     std::optional<std::string> post;
 
-    std::optional<std::string>& operator[](Branch branch) { return branch == Branch::pre ? pre : post; }
+    std::optional<std::string>& operator[](Branch branch) {
+        return branch == Branch::pre ? pre : post;
+    }
     const std::optional<std::string>& operator[](Branch branch) const {
         return branch == Branch::pre ? pre : post;
     }
@@ -27,12 +29,12 @@ struct Position {
 
 struct Specifier {
     enum class Kind {
-        revision,          // `a1b2` (+/- offset optional)
-        branch_head,       // `pre@head`
-        branch_base,       // `pre@base`
-        branch_relative,   // `pre@-1`: relative to the database's position
-        heads,             // `heads`
-        base,              // `base`
+        revision,        // `a1b2` (+/- offset optional)
+        branch_head,     // `pre@head`
+        branch_base,     // `pre@base`
+        branch_relative, // `pre@-1`: relative to the database's position
+        heads,           // `heads`
+        base,            // `base`
     };
     Kind kind = Kind::heads;
     Branch branch = Branch::pre; // for branch_* kinds
@@ -74,9 +76,12 @@ struct Range {
 };
 Range parse_range(std::string_view text);
 
-// The revisions of a range, for `history`: per branch, from FROM
-// (inclusive) up to TO, in topological order, oldest first.
-std::vector<const RevisionFile*> revisions_in_range(const Range& range, const RevisionGraph& graph,
-                                                    const std::optional<Position>& position = std::nullopt);
+// The revisions of a range, for `history`, in topological order, oldest
+// first: in each branch that both sides speak of (an omitted side speaks of
+// both), from FROM up to TO, both inclusive. UsageError when FROM comes after
+// TO, or when the two sides name different branches (`pre@base:post@head`).
+std::vector<const RevisionFile*>
+revisions_in_range(const Range& range, const RevisionGraph& graph,
+                   const std::optional<Position>& position = std::nullopt);
 
 } // namespace ecluse
