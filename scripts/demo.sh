@@ -22,6 +22,32 @@ if [ -n "$post_with_dependency" ]; then
   run show "$post_with_dependency"
 fi
 
+say "Applying it: a private PostgreSQL (ecluse scratch), pre first, then post"
+url_file=$(mktemp)
+"$ecluse" scratch >"$url_file" 2>/dev/null &
+scratch_pid=$!
+for _ in $(seq 1 300); do [ -s "$url_file" ] && break; sleep 0.1; done
+url=$(cat "$url_file")
+rm -f "$url_file"
+if [ -n "$url" ]; then
+  export ECLUSE_DATABASE_URL=$url
+  echo "\$ export ECLUSE_DATABASE_URL=$url"
+  run upgrade pre@head
+  run status
+  run upgrade heads
+  run current
+  run downgrade post@-1
+  run downgrade pre@base || echo "(refused, as it should be: post revisions still depend on pre)"
+  run upgrade heads
+  printf '$ ecluse upgrade pre@base:pre@head --sql   # the same plan as a psql script, no database\n'
+  "$ecluse" upgrade pre@base:pre@head --sql | sed -n '1,3p;/-- upgrade pre/p'
+else
+  echo "(the scratch server did not start; skipping)"
+fi
+unset ECLUSE_DATABASE_URL
+kill -INT "$scratch_pid" 2>/dev/null || true
+wait "$scratch_pid" 2>/dev/null || true
+
 say "Two engineers, two git branches, one revision each"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
