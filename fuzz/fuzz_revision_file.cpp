@@ -26,17 +26,28 @@ bool same_section(const ecluse::Section& a, const ecluse::Section& b) {
 // start are layout, which rendering is free to change.
 void require_same_values(const ecluse::RevisionFile& a, const ecluse::RevisionFile& b,
                          const std::string& rendered) {
-    if (a.revision != b.revision) mismatch("revision", rendered);
-    if (a.down_revision != b.down_revision) mismatch("down_revision", rendered);
-    if (a.depends_on != b.depends_on) mismatch("depends_on", rendered);
-    if (a.message != b.message) mismatch("message", rendered);
-    if (a.created != b.created) mismatch("created", rendered);
-    if (a.transaction != b.transaction) mismatch("transaction", rendered);
-    if (a.lock_timeout != b.lock_timeout) mismatch("lock_timeout", rendered);
-    if (a.statement_timeout != b.statement_timeout) mismatch("statement_timeout", rendered);
-    if (!same_section(a.upgrade, b.upgrade)) mismatch("upgrade", rendered);
-    if (!same_section(a.downgrade, b.downgrade)) mismatch("downgrade", rendered);
-    if (ecluse::upgrade_checksum(a) != ecluse::upgrade_checksum(b)) mismatch("checksum", rendered);
+    if (a.revision != b.revision)
+        mismatch("revision", rendered);
+    if (a.down_revision != b.down_revision)
+        mismatch("down_revision", rendered);
+    if (a.depends_on != b.depends_on)
+        mismatch("depends_on", rendered);
+    if (a.message != b.message)
+        mismatch("message", rendered);
+    if (a.created != b.created)
+        mismatch("created", rendered);
+    if (a.transaction != b.transaction)
+        mismatch("transaction", rendered);
+    if (a.lock_timeout != b.lock_timeout)
+        mismatch("lock_timeout", rendered);
+    if (a.statement_timeout != b.statement_timeout)
+        mismatch("statement_timeout", rendered);
+    if (!same_section(a.upgrade, b.upgrade))
+        mismatch("upgrade", rendered);
+    if (!same_section(a.downgrade, b.downgrade))
+        mismatch("downgrade", rendered);
+    if (ecluse::upgrade_checksum(a) != ecluse::upgrade_checksum(b))
+        mismatch("checksum", rendered);
 }
 
 void split_or_refuse(const ecluse::RevisionFile& revision, const ecluse::Section& section) {

@@ -19,8 +19,8 @@ using ecluse::RevisionFile;
 
 RevisionFile make_revision(Branch branch, const char* id, const char* parent, const char* created) {
     RevisionFile revision;
-    revision.path = std::string("migrations/") + std::string(ecluse::branch_name(branch)) + "/" +
-                    id + ".sql";
+    revision.path =
+        std::string("migrations/") + std::string(ecluse::branch_name(branch)) + "/" + id + ".sql";
     revision.branch = branch;
     revision.revision = id;
     if (parent != nullptr) {
@@ -37,11 +37,16 @@ RevisionFile make_revision(Branch branch, const char* id, const char* parent, co
 const ecluse::RevisionGraph& fixture() {
     static const ecluse::RevisionGraph graph = [] {
         std::vector<RevisionFile> revisions;
-        revisions.push_back(make_revision(Branch::pre, "a1b2c3d4e5f6", nullptr, "2026-01-01T00:00:00Z"));
-        revisions.push_back(make_revision(Branch::pre, "a1b2ffff0000", "a1b2c3d4e5f6", "2026-01-02T00:00:00Z"));
-        revisions.push_back(make_revision(Branch::pre, "0c9d8e7f6a5b", "a1b2ffff0000", "2026-01-03T00:00:00Z"));
-        revisions.push_back(make_revision(Branch::post, "0c9d11112222", nullptr, "2026-01-02T12:00:00Z"));
-        RevisionFile last = make_revision(Branch::post, "93ab11f0c2de", "0c9d11112222", "2026-01-04T00:00:00Z");
+        revisions.push_back(
+            make_revision(Branch::pre, "a1b2c3d4e5f6", nullptr, "2026-01-01T00:00:00Z"));
+        revisions.push_back(
+            make_revision(Branch::pre, "a1b2ffff0000", "a1b2c3d4e5f6", "2026-01-02T00:00:00Z"));
+        revisions.push_back(
+            make_revision(Branch::pre, "0c9d8e7f6a5b", "a1b2ffff0000", "2026-01-03T00:00:00Z"));
+        revisions.push_back(
+            make_revision(Branch::post, "0c9d11112222", nullptr, "2026-01-02T12:00:00Z"));
+        RevisionFile last =
+            make_revision(Branch::post, "93ab11f0c2de", "0c9d11112222", "2026-01-04T00:00:00Z");
         last.depends_on = {"a1b2ffff0000"};
         revisions.push_back(std::move(last));
         ecluse::RevisionGraph built(std::move(revisions));
@@ -55,7 +60,8 @@ const ecluse::RevisionGraph& fixture() {
 }
 
 std::optional<ecluse::Position> position_from(std::uint8_t choice) {
-    static const std::array<const char*, 4> pre = {nullptr, "a1b2c3d4e5f6", "0c9d8e7f6a5b", "ffffffffffff"};
+    static const std::array<const char*, 4> pre = {nullptr, "a1b2c3d4e5f6", "0c9d8e7f6a5b",
+                                                   "ffffffffffff"};
     static const std::array<const char*, 3> post = {nullptr, "0c9d11112222", "93ab11f0c2de"};
     if (choice % 5 == 0) {
         return std::nullopt;

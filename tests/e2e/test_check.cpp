@@ -10,8 +10,8 @@ using namespace ecluse::test;
 
 namespace {
 
-std::string revision(const std::string& id, const std::string& parent, const std::string& extra = "",
-                     const std::string& upgrade = "SELECT 1;\n") {
+std::string revision(const std::string& id, const std::string& parent,
+                     const std::string& extra = "", const std::string& upgrade = "SELECT 1;\n") {
     return "-- revision: " + id + "\n-- down_revision: " + parent + "\n" + extra +
            "-- message: m\n-- created: 2026-11-22T14:30:00Z\n\n-- ecluse:upgrade\n" + upgrade +
            "\n-- ecluse:downgrade\nSELECT 2;\n";
@@ -37,150 +37,165 @@ void expect(const ecluse::ProcessResult& result, int exit_code, const std::strin
 
 TEST_SUITE("check") {
 
-TEST_CASE("a valid project passes and names its heads") {
-    Project p;
-    p.add("pre", "1_a.sql", revision("aaaaaaaaaaa1", "none"));
-    p.add("pre", "2_a.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
-    p.add("post", "1_b.sql", revision("bbbbbbbbbbb1", "none", "-- depends_on: aaaaaaaaaaa2\n"));
-    p.sync();
-    auto result = p.check();
-    CHECK(result.exit_code == 0);
-    CHECK(result.output == "check passed: 3 revisions, pre head aaaaaaaaaaa2, post head bbbbbbbbbbb1, "
-                           "alembic_version_conflict_detection.txt up to date\n");
-}
-
-TEST_CASE("malformed revision files are bad input: exit 2 with file:line") {
-    struct Case {
-        const char* name;
-        std::string content;
-        std::string expected;
-    };
-    std::vector<Case> cases = {
-        {"missing key", "-- revision: aaaaaaaaaaa1\n-- message: m\n\n-- ecluse:upgrade\n",
-         "bad.sql:2: the header has no `down_revision` key"},
-        {"repeated key", "-- revision: aaaaaaaaaaa1\n-- down_revision: none\n-- revision: aaaaaaaaaaa1\n\n-- ecluse:upgrade\n",
-         "bad.sql:3: header key `revision` appears twice"},
-        {"unknown key", revision("aaaaaaaaaaa1", "none", "-- depend_on: bbbbbbbbbbb1\n"),
-         "bad.sql:3: unknown header key `depend_on`"},
-        {"bad id", revision("AAAAAAAAAAA1", "none"),
-         "bad.sql:1: `revision` must be 12 lowercase hex characters, found \"AAAAAAAAAAA1\""},
-        {"short id", revision("aaaa", "none"), "bad.sql:1: `revision` must be 12 lowercase hex"},
-        {"no colon", "-- revision aaaaaaaaaaa1\n", "bad.sql:1: expected `-- key: value` in the header"},
-        {"no upgrade", "-- revision: aaaaaaaaaaa1\n-- down_revision: none\n\nSELECT 1;\n",
-         "bad.sql:4: SQL before the `-- ecluse:upgrade` marker"},
-        {"syntax", revision("aaaaaaaaaaa1", "none", "", "SELECT 1;\nSELEC 2;\n"),
-         "bad.sql:8:1: syntax error at or near \"SELEC\""},
-        {"meta-command", revision("aaaaaaaaaaa1", "none", "", "\\i other.sql\n"),
-         "bad.sql:7:1: psql meta-command `\\i` is not supported"},
-        {"copy without end", revision("aaaaaaaaaaa1", "none", "", "COPY t FROM stdin;\n1\n"),
-         "bad.sql:7:1: the data of this `COPY ... FROM stdin` has no terminating `\\.` line"},
-    };
-    for (const auto& c : cases) {
-        CAPTURE(c.name);
+    TEST_CASE("a valid project passes and names its heads") {
         Project p;
-        p.add("pre", "bad.sql", c.content);
+        p.add("pre", "1_a.sql", revision("aaaaaaaaaaa1", "none"));
+        p.add("pre", "2_a.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
+        p.add("post", "1_b.sql", revision("bbbbbbbbbbb1", "none", "-- depends_on: aaaaaaaaaaa2\n"));
+        p.sync();
         auto result = p.check();
-        expect(result, 2, "migrations/pre/" + c.expected);
+        CHECK(result.exit_code == 0);
+        CHECK(result.output ==
+              "check passed: 3 revisions, pre head aaaaaaaaaaa2, post head bbbbbbbbbbb1, "
+              "alembic_version_conflict_detection.txt up to date\n");
     }
-}
 
-TEST_CASE("a .sql file outside migrations/pre and migrations/post is bad input") {
-    Project p;
-    p.add("pre", "ok.sql", revision("aaaaaaaaaaa1", "none"));
-    write(p.dir.path() / "migrations/feature/x.sql", revision("aaaaaaaaaaa2", "none"));
-    write(p.dir.path() / "migrations/y.sql", revision("aaaaaaaaaaa3", "none"));
-    auto result = p.check();
-    expect(result, 2, "migrations/feature/x.sql: a .sql file outside migrations/pre and migrations/post");
-    expect(result, 2, "migrations/y.sql: a .sql file outside");
-}
+    TEST_CASE("malformed revision files are bad input: exit 2 with file:line") {
+        struct Case {
+            const char* name;
+            std::string content;
+            std::string expected;
+        };
+        std::vector<Case> cases = {
+            {"missing key", "-- revision: aaaaaaaaaaa1\n-- message: m\n\n-- ecluse:upgrade\n",
+             "bad.sql:2: the header has no `down_revision` key"},
+            {"repeated key",
+             "-- revision: aaaaaaaaaaa1\n-- down_revision: none\n-- revision: aaaaaaaaaaa1\n\n-- "
+             "ecluse:upgrade\n",
+             "bad.sql:3: header key `revision` appears twice"},
+            {"unknown key", revision("aaaaaaaaaaa1", "none", "-- depend_on: bbbbbbbbbbb1\n"),
+             "bad.sql:3: unknown header key `depend_on`"},
+            {"bad id", revision("AAAAAAAAAAA1", "none"),
+             "bad.sql:1: `revision` must be 12 lowercase hex characters, found \"AAAAAAAAAAA1\""},
+            {"short id", revision("aaaa", "none"),
+             "bad.sql:1: `revision` must be 12 lowercase hex"},
+            {"no colon", "-- revision aaaaaaaaaaa1\n",
+             "bad.sql:1: expected `-- key: value` in the header"},
+            {"no upgrade", "-- revision: aaaaaaaaaaa1\n-- down_revision: none\n\nSELECT 1;\n",
+             "bad.sql:4: SQL before the `-- ecluse:upgrade` marker"},
+            {"syntax", revision("aaaaaaaaaaa1", "none", "", "SELECT 1;\nSELEC 2;\n"),
+             "bad.sql:8:1: syntax error at or near \"SELEC\""},
+            {"meta-command", revision("aaaaaaaaaaa1", "none", "", "\\i other.sql\n"),
+             "bad.sql:7:1: psql meta-command `\\i` is not supported"},
+            {"copy without end", revision("aaaaaaaaaaa1", "none", "", "COPY t FROM stdin;\n1\n"),
+             "bad.sql:7:1: the data of this `COPY ... FROM stdin` has no terminating `\\.` line"},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(c.name);
+            Project p;
+            p.add("pre", "bad.sql", c.content);
+            auto result = p.check();
+            expect(result, 2, "migrations/pre/" + c.expected);
+        }
+    }
 
-TEST_CASE("graph problems fail the check: exit 1 naming files, lines and revisions") {
-    SUBCASE("two heads in a branch") {
+    TEST_CASE("a .sql file outside migrations/pre and migrations/post is bad input") {
+        Project p;
+        p.add("pre", "ok.sql", revision("aaaaaaaaaaa1", "none"));
+        write(p.dir.path() / "migrations/feature/x.sql", revision("aaaaaaaaaaa2", "none"));
+        write(p.dir.path() / "migrations/y.sql", revision("aaaaaaaaaaa3", "none"));
+        auto result = p.check();
+        expect(result, 2,
+               "migrations/feature/x.sql: a .sql file outside migrations/pre and migrations/post");
+        expect(result, 2, "migrations/y.sql: a .sql file outside");
+    }
+
+    TEST_CASE("graph problems fail the check: exit 1 naming files, lines and revisions") {
+        SUBCASE("two heads in a branch") {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+            p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
+            p.add("pre", "3.sql", revision("aaaaaaaaaaa3", "aaaaaaaaaaa1"));
+            expect(p.check(), 1,
+                   "migrations/pre/3.sql:2: pre has 2 heads: aaaaaaaaaaa2 (migrations/pre/2.sql), "
+                   "aaaaaaaaaaa3 (migrations/pre/3.sql); each revises aaaaaaaaaaa1");
+        }
+        SUBCASE("a cycle") {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "aaaaaaaaaaa2"));
+            p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
+            expect(p.check(), 1, "cycle: ");
+            expect(p.check(), 1, "(each revises or depends on the next)");
+        }
+        SUBCASE("an unknown parent") {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "cccccccccccc"));
+            expect(p.check(), 1,
+                   "migrations/pre/1.sql:2: down_revision cccccccccccc is not a known revision");
+        }
+        SUBCASE("a parent in the other branch") {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+            p.add("post", "1.sql", revision("bbbbbbbbbbb1", "aaaaaaaaaaa1"));
+            expect(p.check(), 1,
+                   "migrations/post/1.sql:2: down_revision aaaaaaaaaaa1 is in pre "
+                   "(migrations/pre/1.sql), "
+                   "but this revision is in post");
+        }
+        SUBCASE("a duplicate id") {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+            p.add("post", "1.sql", revision("aaaaaaaaaaa1", "none"));
+            expect(p.check(), 1, "revision aaaaaaaaaaa1 is also defined in");
+        }
+        SUBCASE("an unknown dependency") {
+            Project p;
+            p.add("post", "1.sql",
+                  revision("bbbbbbbbbbb1", "none", "-- depends_on: aaaaaaaaaaa9\n"));
+            expect(p.check(), 1,
+                   "migrations/post/1.sql:3: depends_on names aaaaaaaaaaa9, which is not a known "
+                   "revision");
+        }
+    }
+
+    TEST_CASE("the conflict file must match the heads and hold no conflict markers") {
         Project p;
         p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
         p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
-        p.add("pre", "3.sql", revision("aaaaaaaaaaa3", "aaaaaaaaaaa1"));
+        auto conflict = p.dir.path() / "alembic_version_conflict_detection.txt";
+
         expect(p.check(), 1,
-               "migrations/pre/3.sql:2: pre has 2 heads: aaaaaaaaaaa2 (migrations/pre/2.sql), "
-               "aaaaaaaaaaa3 (migrations/pre/3.sql); each revises aaaaaaaaaaa1");
+               "the file does not match the heads on disk: pre head is aaaaaaaaaaa2, the file says "
+               "(none)");
+        write(conflict, "aaaaaaaaaaa1 (pre) (head)\n");
+        expect(p.check(), 1, "pre head is aaaaaaaaaaa2, the file says aaaaaaaaaaa1");
+        expect(p.check(), 1, "ecluse heads --rewrite");
+        write(conflict, "<<<<<<< HEAD\naaaaaaaaaaa2 (pre) (head)\n=======\naaaaaaaaaaa3 (pre) "
+                        "(head)\n>>>>>>> other\n");
+        expect(p.check(), 1, "alembic_version_conflict_detection.txt:1: git conflict markers");
+        expect(p.check(), 1, "ecluse rebase");
+        write(conflict, "aaaaaaaaaaa2 (pre) (head)");
+        expect(p.check(), 1, "the last line has no line ending");
+        std::filesystem::remove(conflict);
+        expect(p.check(), 1, "the conflict-detection file is missing");
+        p.sync();
+        CHECK(read(conflict) == "aaaaaaaaaaa2 (pre) (head)\n");
+        CHECK(p.check().exit_code == 0);
     }
-    SUBCASE("a cycle") {
-        Project p;
-        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "aaaaaaaaaaa2"));
-        p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
-        expect(p.check(), 1, "cycle: ");
-        expect(p.check(), 1, "(each revises or depends on the next)");
-    }
-    SUBCASE("an unknown parent") {
-        Project p;
-        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "cccccccccccc"));
-        expect(p.check(), 1, "migrations/pre/1.sql:2: down_revision cccccccccccc is not a known revision");
-    }
-    SUBCASE("a parent in the other branch") {
+
+    TEST_CASE("check --format json lists every problem with its place") {
         Project p;
         p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
-        p.add("post", "1.sql", revision("bbbbbbbbbbb1", "aaaaaaaaaaa1"));
-        expect(p.check(), 1,
-               "migrations/post/1.sql:2: down_revision aaaaaaaaaaa1 is in pre (migrations/pre/1.sql), "
-               "but this revision is in post");
+        p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "none"));
+        auto result = run_ecluse(p.dir.path(), {"check", "--format", "json"});
+        CHECK(result.exit_code == 1);
+        auto json = nlohmann::json::parse(result.output);
+        CHECK(json["ok"] == false);
+        CHECK(json["revisions"] == 2);
+        REQUIRE(json["problems"].size() >= 1);
+        CHECK(json["problems"][0]["file"] == "migrations/pre/2.sql");
+        CHECK(json["problems"][0]["line"] == 2);
+        CHECK(json["problems"][0]["kind"] == "check");
     }
-    SUBCASE("a duplicate id") {
+
+    TEST_CASE("several malformed files are all reported at once") {
         Project p;
-        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
-        p.add("post", "1.sql", revision("aaaaaaaaaaa1", "none"));
-        expect(p.check(), 1, "revision aaaaaaaaaaa1 is also defined in");
+        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none", "-- colour: blue\n"));
+        p.add("post", "1.sql", revision("bbbbbbbbbbb1", "none", "-- transaction: sometimes\n"));
+        auto result = p.check();
+        expect(result, 2, "migrations/pre/1.sql:3: unknown header key `colour`");
+        expect(result, 2,
+               "migrations/post/1.sql:3: `transaction` must be `per-migration` or `none`");
     }
-    SUBCASE("an unknown dependency") {
-        Project p;
-        p.add("post", "1.sql", revision("bbbbbbbbbbb1", "none", "-- depends_on: aaaaaaaaaaa9\n"));
-        expect(p.check(), 1, "migrations/post/1.sql:3: depends_on names aaaaaaaaaaa9, which is not a known revision");
-    }
-}
-
-TEST_CASE("the conflict file must match the heads and hold no conflict markers") {
-    Project p;
-    p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
-    p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
-    auto conflict = p.dir.path() / "alembic_version_conflict_detection.txt";
-
-    expect(p.check(), 1, "the file does not match the heads on disk: pre head is aaaaaaaaaaa2, the file says (none)");
-    write(conflict, "aaaaaaaaaaa1 (pre) (head)\n");
-    expect(p.check(), 1, "pre head is aaaaaaaaaaa2, the file says aaaaaaaaaaa1");
-    expect(p.check(), 1, "ecluse heads --rewrite");
-    write(conflict, "<<<<<<< HEAD\naaaaaaaaaaa2 (pre) (head)\n=======\naaaaaaaaaaa3 (pre) (head)\n>>>>>>> other\n");
-    expect(p.check(), 1, "alembic_version_conflict_detection.txt:1: git conflict markers");
-    expect(p.check(), 1, "ecluse rebase");
-    write(conflict, "aaaaaaaaaaa2 (pre) (head)");
-    expect(p.check(), 1, "the last line has no line ending");
-    std::filesystem::remove(conflict);
-    expect(p.check(), 1, "the conflict-detection file is missing");
-    p.sync();
-    CHECK(read(conflict) == "aaaaaaaaaaa2 (pre) (head)\n");
-    CHECK(p.check().exit_code == 0);
-}
-
-TEST_CASE("check --format json lists every problem with its place") {
-    Project p;
-    p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
-    p.add("pre", "2.sql", revision("aaaaaaaaaaa2", "none"));
-    auto result = run_ecluse(p.dir.path(), {"check", "--format", "json"});
-    CHECK(result.exit_code == 1);
-    auto json = nlohmann::json::parse(result.output);
-    CHECK(json["ok"] == false);
-    CHECK(json["revisions"] == 2);
-    REQUIRE(json["problems"].size() >= 1);
-    CHECK(json["problems"][0]["file"] == "migrations/pre/2.sql");
-    CHECK(json["problems"][0]["line"] == 2);
-    CHECK(json["problems"][0]["kind"] == "check");
-}
-
-TEST_CASE("several malformed files are all reported at once") {
-    Project p;
-    p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none", "-- colour: blue\n"));
-    p.add("post", "1.sql", revision("bbbbbbbbbbb1", "none", "-- transaction: sometimes\n"));
-    auto result = p.check();
-    expect(result, 2, "migrations/pre/1.sql:3: unknown header key `colour`");
-    expect(result, 2, "migrations/post/1.sql:3: `transaction` must be `per-migration` or `none`");
-}
 
 } // TEST_SUITE

@@ -52,132 +52,136 @@ struct History {
 
 TEST_SUITE("git rebase") {
 
-TEST_CASE("a new user's day: parallel revisions, a rebase, a conflict, ecluse rebase, continue") {
-    History h;
-    CHECK(read(h.root() / k_conflict) == h.pre2 + " (pre) (head)\n" + h.post1 + " (post) (head)\n");
-    CHECK(run_ecluse(h.root(), {"heads"}).output == read(h.root() / k_conflict));
+    TEST_CASE(
+        "a new user's day: parallel revisions, a rebase, a conflict, ecluse rebase, continue") {
+        History h;
+        CHECK(read(h.root() / k_conflict) ==
+              h.pre2 + " (pre) (head)\n" + h.post1 + " (post) (head)\n");
+        CHECK(run_ecluse(h.root(), {"heads"}).output == read(h.root() / k_conflict));
 
-    git(h.root(), {"checkout", "-q", "-b", "feature"});
-    std::string feature = add_revision(h.root(), "add bookings", "pre@head");
-    commit_all(h.root(), "feature: bookings");
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string feature = add_revision(h.root(), "add bookings", "pre@head");
+        commit_all(h.root(), "feature: bookings");
 
-    git(h.root(), {"checkout", "-q", "main"});
-    std::string upstream = add_revision(h.root(), "add venues", "pre@head");
-    commit_all(h.root(), "main: venues");
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string upstream = add_revision(h.root(), "add venues", "pre@head");
+        commit_all(h.root(), "main: venues");
 
-    git(h.root(), {"checkout", "-q", "feature"});
-    auto rebase = git(h.root(), {"rebase", "main"}, true);
-    REQUIRE(rebase.exit_code != 0);
-    auto status = git(h.root(), {"status", "--porcelain"});
-    CHECK(status.output.find("UU " + k_conflict) != std::string::npos);
+        git(h.root(), {"checkout", "-q", "feature"});
+        auto rebase = git(h.root(), {"rebase", "main"}, true);
+        REQUIRE(rebase.exit_code != 0);
+        auto status = git(h.root(), {"status", "--porcelain"});
+        CHECK(status.output.find("UU " + k_conflict) != std::string::npos);
 
-    auto heads = run_ecluse(h.root(), {"heads"});
-    CHECK(heads.exit_code == 1);
-    CHECK(heads.errors.find("pre has 2 heads") != std::string::npos);
-    CHECK(run_ecluse(h.root(), {"check"}).exit_code == 1);
-
-    auto fixed = run_ecluse(h.root(), {"rebase"});
-    REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
-    CHECK(fixed.output.find("re-chained " + feature) != std::string::npos);
-    CHECK(fixed.output.find("down_revision " + h.pre2 + " -> " + upstream) != std::string::npos);
-    CHECK(fixed.output.find("git rebase --continue") != std::string::npos);
-
-    CHECK(read(h.root() / k_conflict) == feature + " (pre) (head)\n" + h.post1 + " (post) (head)\n");
-    auto check = run_ecluse(h.root(), {"check"});
-    CHECK_MESSAGE(check.exit_code == 0, check.errors);
-    CHECK(down_revision_of(h.root(), feature) == upstream);
-
-    auto cont = git(h.root(), {"rebase", "--continue"}, true);
-    REQUIRE_MESSAGE(cont.exit_code == 0, (cont.errors + cont.output));
-    CHECK(git(h.root(), {"status", "--porcelain"}).output.empty());
-    CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
-    auto log = git(h.root(), {"log", "--format=%s"}).output;
-    CHECK(log == "feature: bookings\nmain: venues\nrelease 1\ninit\n");
-}
-
-TEST_CASE("several revisions in both branches on each side are re-chained after a merge") {
-    History h;
-    git(h.root(), {"checkout", "-q", "-b", "feature"});
-    std::string f1 = add_revision(h.root(), "feature pre 1", "pre@head");
-    std::string f2 = add_revision(h.root(), "feature pre 2", "pre@head");
-    std::string fp = add_revision(h.root(), "feature post", "post@head");
-    commit_all(h.root(), "feature");
-
-    git(h.root(), {"checkout", "-q", "main"});
-    std::string m1 = add_revision(h.root(), "main pre", "pre@head");
-    std::string mp = add_revision(h.root(), "main post", "post@head");
-    commit_all(h.root(), "main");
-
-    git(h.root(), {"checkout", "-q", "feature"});
-    auto merge = git(h.root(), {"merge", "main"}, true);
-    REQUIRE(merge.exit_code != 0);
-
-    auto fixed = run_ecluse(h.root(), {"rebase"});
-    REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
-    CHECK(fixed.output.find("during the merge of") != std::string::npos);
-    CHECK(down_revision_of(h.root(), f1) == m1);
-    CHECK(down_revision_of(h.root(), f2) == f1);
-    CHECK(down_revision_of(h.root(), fp) == mp);
-    CHECK(read(h.root() / k_conflict) == f2 + " (pre) (head)\n" + fp + " (post) (head)\n");
-    CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
-
-    auto commit = git(h.root(), {"commit", "-q", "--no-edit"}, true);
-    REQUIRE_MESSAGE(commit.exit_code == 0, commit.errors);
-    CHECK(git(h.root(), {"status", "--porcelain"}).output.empty());
-}
-
-TEST_CASE("a conflict only in the file, with one head per branch, just rewrites it") {
-    History h;
-    git(h.root(), {"checkout", "-q", "-b", "feature"});
-    std::string fp = add_revision(h.root(), "feature post", "post@head");
-    commit_all(h.root(), "feature");
-    git(h.root(), {"checkout", "-q", "main"});
-    std::string m1 = add_revision(h.root(), "main pre", "pre@head");
-    commit_all(h.root(), "main");
-    git(h.root(), {"checkout", "-q", "feature"});
-    auto rebase = git(h.root(), {"rebase", "main"}, true);
-    if (rebase.exit_code != 0) {
+        auto heads = run_ecluse(h.root(), {"heads"});
+        CHECK(heads.exit_code == 1);
+        CHECK(heads.errors.find("pre has 2 heads") != std::string::npos);
         CHECK(run_ecluse(h.root(), {"check"}).exit_code == 1);
+
         auto fixed = run_ecluse(h.root(), {"rebase"});
         REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
-        CHECK(fixed.output.find("re-chained") == std::string::npos);
-        CHECK(fixed.output.find("rewrote " + k_conflict) != std::string::npos);
-        REQUIRE(git(h.root(), {"rebase", "--continue"}, true).exit_code == 0);
-    }
-    CHECK(read(h.root() / k_conflict) == m1 + " (pre) (head)\n" + fp + " (post) (head)\n");
-    CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
-}
+        CHECK(fixed.output.find("re-chained " + feature) != std::string::npos);
+        CHECK(fixed.output.find("down_revision " + h.pre2 + " -> " + upstream) !=
+              std::string::npos);
+        CHECK(fixed.output.find("git rebase --continue") != std::string::npos);
 
-TEST_CASE("rebase REV --onto REV works without git, and refuses a cycle") {
-    TempDir dir;
-    REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
-    std::string base = add_revision(dir.path(), "base", "pre@head");
-    std::string a = add_revision(dir.path(), "a", "pre@head");
-    // A second revision on `base`, as a merge would leave it.
-    std::string copy;
-    for (const auto& file : revision_files(dir.path(), "pre")) {
-        if (file.filename().string().find(a) != std::string::npos) {
-            copy = read(file);
+        CHECK(read(h.root() / k_conflict) ==
+              feature + " (pre) (head)\n" + h.post1 + " (post) (head)\n");
+        auto check = run_ecluse(h.root(), {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, check.errors);
+        CHECK(down_revision_of(h.root(), feature) == upstream);
+
+        auto cont = git(h.root(), {"rebase", "--continue"}, true);
+        REQUIRE_MESSAGE(cont.exit_code == 0, (cont.errors + cont.output));
+        CHECK(git(h.root(), {"status", "--porcelain"}).output.empty());
+        CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
+        auto log = git(h.root(), {"log", "--format=%s"}).output;
+        CHECK(log == "feature: bookings\nmain: venues\nrelease 1\ninit\n");
+    }
+
+    TEST_CASE("several revisions in both branches on each side are re-chained after a merge") {
+        History h;
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string f1 = add_revision(h.root(), "feature pre 1", "pre@head");
+        std::string f2 = add_revision(h.root(), "feature pre 2", "pre@head");
+        std::string fp = add_revision(h.root(), "feature post", "post@head");
+        commit_all(h.root(), "feature");
+
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string m1 = add_revision(h.root(), "main pre", "pre@head");
+        std::string mp = add_revision(h.root(), "main post", "post@head");
+        commit_all(h.root(), "main");
+
+        git(h.root(), {"checkout", "-q", "feature"});
+        auto merge = git(h.root(), {"merge", "main"}, true);
+        REQUIRE(merge.exit_code != 0);
+
+        auto fixed = run_ecluse(h.root(), {"rebase"});
+        REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
+        CHECK(fixed.output.find("during the merge of") != std::string::npos);
+        CHECK(down_revision_of(h.root(), f1) == m1);
+        CHECK(down_revision_of(h.root(), f2) == f1);
+        CHECK(down_revision_of(h.root(), fp) == mp);
+        CHECK(read(h.root() / k_conflict) == f2 + " (pre) (head)\n" + fp + " (post) (head)\n");
+        CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
+
+        auto commit = git(h.root(), {"commit", "-q", "--no-edit"}, true);
+        REQUIRE_MESSAGE(commit.exit_code == 0, commit.errors);
+        CHECK(git(h.root(), {"status", "--porcelain"}).output.empty());
+    }
+
+    TEST_CASE("a conflict only in the file, with one head per branch, just rewrites it") {
+        History h;
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string fp = add_revision(h.root(), "feature post", "post@head");
+        commit_all(h.root(), "feature");
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string m1 = add_revision(h.root(), "main pre", "pre@head");
+        commit_all(h.root(), "main");
+        git(h.root(), {"checkout", "-q", "feature"});
+        auto rebase = git(h.root(), {"rebase", "main"}, true);
+        if (rebase.exit_code != 0) {
+            CHECK(run_ecluse(h.root(), {"check"}).exit_code == 1);
+            auto fixed = run_ecluse(h.root(), {"rebase"});
+            REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
+            CHECK(fixed.output.find("re-chained") == std::string::npos);
+            CHECK(fixed.output.find("rewrote " + k_conflict) != std::string::npos);
+            REQUIRE(git(h.root(), {"rebase", "--continue"}, true).exit_code == 0);
         }
+        CHECK(read(h.root() / k_conflict) == m1 + " (pre) (head)\n" + fp + " (post) (head)\n");
+        CHECK(run_ecluse(h.root(), {"check"}).exit_code == 0);
     }
-    copy.replace(copy.find(a), 12, "bbbbbbbbbbbb");
-    write(dir.path() / "migrations/pre/29991231T000000_bbbbbbbbbbbb_b.sql", copy);
-    CHECK(run_ecluse(dir.path(), {"check"}).exit_code == 1);
 
-    auto cycle = run_ecluse(dir.path(), {"rebase", base, "--onto", a});
-    CHECK(cycle.exit_code == 2);
-    CHECK(cycle.errors.find("already comes after") != std::string::npos);
+    TEST_CASE("rebase REV --onto REV works without git, and refuses a cycle") {
+        TempDir dir;
+        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
+        std::string base = add_revision(dir.path(), "base", "pre@head");
+        std::string a = add_revision(dir.path(), "a", "pre@head");
+        // A second revision on `base`, as a merge would leave it.
+        std::string copy;
+        for (const auto& file : revision_files(dir.path(), "pre")) {
+            if (file.filename().string().find(a) != std::string::npos) {
+                copy = read(file);
+            }
+        }
+        copy.replace(copy.find(a), 12, "bbbbbbbbbbbb");
+        write(dir.path() / "migrations/pre/29991231T000000_bbbbbbbbbbbb_b.sql", copy);
+        CHECK(run_ecluse(dir.path(), {"check"}).exit_code == 1);
 
-    auto no_git = run_ecluse(dir.path(), {"rebase"});
-    CHECK(no_git.exit_code == 2);
-    CHECK(no_git.errors.find("rebase REV --onto REV") != std::string::npos);
+        auto cycle = run_ecluse(dir.path(), {"rebase", base, "--onto", a});
+        CHECK(cycle.exit_code == 2);
+        CHECK(cycle.errors.find("already comes after") != std::string::npos);
 
-    auto fixed = run_ecluse(dir.path(), {"rebase", "bbbb", "--onto", a.substr(0, 6)});
-    REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
-    CHECK(fixed.output.find("re-chained bbbbbbbbbbbb") != std::string::npos);
-    CHECK(down_revision_of(dir.path(), "bbbbbbbbbbbb") == a);
-    CHECK(read(dir.path() / k_conflict) == "bbbbbbbbbbbb (pre) (head)\n");
-    CHECK(run_ecluse(dir.path(), {"check"}).exit_code == 0);
-}
+        auto no_git = run_ecluse(dir.path(), {"rebase"});
+        CHECK(no_git.exit_code == 2);
+        CHECK(no_git.errors.find("rebase REV --onto REV") != std::string::npos);
+
+        auto fixed = run_ecluse(dir.path(), {"rebase", "bbbb", "--onto", a.substr(0, 6)});
+        REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
+        CHECK(fixed.output.find("re-chained bbbbbbbbbbbb") != std::string::npos);
+        CHECK(down_revision_of(dir.path(), "bbbbbbbbbbbb") == a);
+        CHECK(read(dir.path() / k_conflict) == "bbbbbbbbbbbb (pre) (head)\n");
+        CHECK(run_ecluse(dir.path(), {"check"}).exit_code == 0);
+    }
 
 } // TEST_SUITE

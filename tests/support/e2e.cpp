@@ -2,10 +2,11 @@
 
 #include "util/file.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace ecluse::test {
 
@@ -27,7 +28,8 @@ TempDir::~TempDir() {
 static std::string environment(const char* name) {
     const char* value = std::getenv(name);
     if (value == nullptr) {
-        throw std::runtime_error(std::string(name) + " is not set: run the tests with `meson test`");
+        throw std::runtime_error(std::string(name) +
+                                 " is not set: run the tests with `meson test`");
     }
     return value;
 }
@@ -46,14 +48,19 @@ ProcessResult git(const fs::path& cwd, const std::vector<std::string>& args, boo
     ProcessOptions options;
     options.working_directory = cwd;
     options.extra_environment = {
-        {"GIT_AUTHOR_NAME", "Test"},       {"GIT_AUTHOR_EMAIL", "test@example.org"},
-        {"GIT_COMMITTER_NAME", "Test"},    {"GIT_COMMITTER_EMAIL", "test@example.org"},
-        {"GIT_EDITOR", "true"},            {"GIT_CONFIG_NOSYSTEM", "1"},
-        {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"ECLUSE", environment("ECLUSE_BIN")},
+        {"GIT_AUTHOR_NAME", "Test"},
+        {"GIT_AUTHOR_EMAIL", "test@example.org"},
+        {"GIT_COMMITTER_NAME", "Test"},
+        {"GIT_COMMITTER_EMAIL", "test@example.org"},
+        {"GIT_EDITOR", "true"},
+        {"GIT_CONFIG_NOSYSTEM", "1"},
+        {"GIT_CONFIG_GLOBAL", "/dev/null"},
+        {"ECLUSE", environment("ECLUSE_BIN")},
     };
     ProcessResult result = run_process(argv, options);
     if (result.exit_code != 0 && !may_fail) {
-        throw std::runtime_error("git " + args.front() + " failed: " + result.errors + result.output);
+        throw std::runtime_error("git " + args.front() + " failed: " + result.errors +
+                                 result.output);
     }
     return result;
 }
