@@ -92,9 +92,12 @@ std::string slugify(std::string_view text, std::size_t max_length) {
         } else if (!out.empty() && out.back() != '_') {
             out += '_';
         }
-        if (out.size() >= max_length) {
-            break;
-        }
+    }
+    if (out.size() > max_length) {
+        // Cut at the last word boundary that fits, so that a name does not
+        // end mid-word; a single long word is cut where it must be.
+        std::size_t boundary = out.rfind('_', max_length);
+        out.resize(boundary != std::string::npos && boundary > 0 ? boundary : max_length);
     }
     while (!out.empty() && out.back() == '_') {
         out.pop_back();

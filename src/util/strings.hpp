@@ -23,7 +23,8 @@ std::vector<std::string_view> split_lines(std::string_view text);
 std::string normalize_line_endings(std::string_view text);
 
 // Lowercase ASCII letters, digits and underscores from free text, at most
-// `max_length` characters: "Add booking amount!" -> "add_booking_amount".
+// `max_length` characters, cut at a word boundary when one fits:
+// "Add booking amount!" -> "add_booking_amount".
 std::string slugify(std::string_view text, std::size_t max_length = 40);
 
 bool is_lower_hex(std::string_view text);

@@ -110,6 +110,9 @@ TEST_SUITE("strings") {
         CHECK(slugify("abcdefghij", 5) == "abcde");
         CHECK(slugify("abcd efgh", 5) == "abcd");
         CHECK(slugify(std::string(60, 'x')) == std::string(40, 'x'));
+        CHECK(slugify("backfill bookings amount from legacy price") ==
+              "backfill_bookings_amount_from_legacy");
+        CHECK(slugify("abcd efgh", 6) == "abcd");
     }
 
     TEST_CASE("is_lower_hex accepts only non-empty lowercase hex") {
