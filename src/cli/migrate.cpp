@@ -40,6 +40,7 @@ applied_dependencies(const std::vector<AppliedRevision>& applied) {
 
 struct Report {
     const Settings& settings;
+    bool stamping = false;
     nlohmann::json steps = nlohmann::json::array();
 
     void step(const Step& step, const StepOutcome& outcome) {
@@ -60,9 +61,12 @@ struct Report {
         }
         char duration[32];
         std::snprintf(duration, sizeof duration, "%.0f ms", outcome.duration_ms);
-        std::cout << "  " << (step.direction == Direction::upgrade ? "applied " : "undid   ")
-                  << branch_name(revision.branch) << (revision.branch == Branch::pre ? "  " : " ")
-                  << revision.revision << "  " << revision.message << "  (" << duration
+        const char* verb = stamping
+                               ? (step.direction == Direction::upgrade ? "stamped " : "unstamped ")
+                               : (step.direction == Direction::upgrade ? "applied " : "undid   ");
+        std::cout << "  " << verb << branch_name(revision.branch)
+                  << (revision.branch == Branch::pre ? "  " : " ") << revision.revision << "  "
+                  << revision.message << "  (" << duration
                   << (step.reason.empty() ? "" : ", " + step.reason) << ")\n";
     }
 };
@@ -157,7 +161,7 @@ int migrate(const Invocation& invocation, Mode mode) {
     Migrator migrator(*session.connection, *session.ledger, migrator_options(settings));
     auto applied = session.ledger->applied();
     Position position = Ledger::position_of(applied);
-    Report report{settings};
+    Report report{settings, mode == Mode::stamp};
     if (settings.format == OutputFormat::text && settings.verbosity >= 0) {
         std::cout << invocation.command << " on " << session.connection->description() << ": "
                   << describe_position(graph, position) << '\n';

@@ -65,6 +65,7 @@ std::string LedgerSql::create_sql() const {
            "    duration_ms double precision NOT NULL DEFAULT 0,\n"
            "    ecluse_version text NOT NULL,\n"
            "    downgrade_sql text,\n"
+           "    transaction_mode text NOT NULL DEFAULT 'per-migration',\n"
            "    stamped boolean NOT NULL DEFAULT false\n"
            ");\n"
            "CREATE TABLE IF NOT EXISTS " +
@@ -114,12 +115,13 @@ std::vector<AppliedRevision> Ledger::applied() {
     if (!exists()) {
         return {};
     }
-    auto rows = m_connection.query("SELECT revision, branch, down_revision, "
-                                   "array_to_string(depends_on, ','), checksum, message, "
-                                   "path, to_char(applied_at AT TIME ZONE 'UTC', "
-                                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
-                                   "duration_ms, ecluse_version, downgrade_sql, stamped FROM " +
-                                   m_quoted + ".applied_revision ORDER BY applied_at, revision");
+    auto rows = m_connection.query(
+        "SELECT revision, branch, down_revision, "
+        "array_to_string(depends_on, ','), checksum, message, "
+        "path, to_char(applied_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
+        "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode FROM " +
+        m_quoted + ".applied_revision ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
     for (auto& row : rows) {
         AppliedRevision applied;
@@ -138,6 +140,9 @@ std::vector<AppliedRevision> Ledger::applied() {
         applied.ecluse_version = row[10].value_or("");
         applied.downgrade_sql = row[11];
         applied.stamped = row[12] == std::optional<std::string>("t");
+        applied.transaction = row[13] == std::optional<std::string>("none")
+                                  ? TransactionMode::none
+                                  : TransactionMode::per_migration;
         out.push_back(std::move(applied));
     }
     return out;
@@ -171,14 +176,16 @@ std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_
     return "INSERT INTO " + m_quoted +
            ".applied_revision (revision, branch, down_revision, depends_on, checksum, message, "
            "path, "
-           "duration_ms, ecluse_version, downgrade_sql, stamped) VALUES (" +
+           "duration_ms, ecluse_version, downgrade_sql, transaction_mode, stamped) VALUES (" +
            quote_literal(revision.revision) + ", " +
            quote_literal(std::string(branch_name(revision.branch))) + ", " +
            literal_or_null(revision.down_revision) + ", " + array_literal(revision.depends_on) +
            ", " + quote_literal(upgrade_checksum(revision)) + ", " +
            quote_literal(revision.message) + ", " + quote_literal(revision.path) + ", " +
            number(duration_ms) + ", " + quote_literal(ECLUSE_VERSION) + ", " +
-           literal_or_null(downgrade) + ", " + (stamped ? "true" : "false") + ")";
+           literal_or_null(downgrade) + ", " +
+           quote_literal(std::string(transaction_mode_name(revision.transaction))) + ", " +
+           (stamped ? "true" : "false") + ")";
 }
 
 std::string LedgerSql::forget_sql(const std::string& revision) const {

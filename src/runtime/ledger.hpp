@@ -30,6 +30,7 @@ struct AppliedRevision {
     double duration_ms = 0;
     std::string ecluse_version;
     std::optional<std::string> downgrade_sql;
+    TransactionMode transaction = TransactionMode::per_migration;
     bool stamped = false;
 };
 

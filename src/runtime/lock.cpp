@@ -69,7 +69,8 @@ AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema
         "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "coalesce(a.client_addr::text, 'local') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
         "l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1701015925 AND l.objid = " +
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1701015925 AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) AND l.objid = " +
         comma + " LIMIT 1");
     std::string who = "another session";
     if (!holder.empty()) {

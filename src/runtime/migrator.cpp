@@ -154,8 +154,9 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
             std::string left =
                 "this revision runs without a transaction: statement " + std::to_string(i + 1) +
                 " of " + std::to_string(statements.size()) + " failed; " +
-                (i == 0
-                     ? std::string("nothing of it was applied")
+                (i == 0 ? std::string("nothing of it was applied")
+                 : i == 1
+                     ? std::string("statement 1 is applied and stays applied")
                      : "statements 1 to " + std::to_string(i) + " are applied and stay applied") +
                 "; the revision is not recorded. Fix the cause and run it again: each statement "
                 "should be safe to rerun (IF [NOT] EXISTS)";
@@ -242,6 +243,7 @@ StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
     RevisionFile revision;
     revision.revision = orphan.revision;
     revision.branch = orphan.branch;
+    revision.transaction = orphan.transaction;
     revision.message = orphan.message;
     revision.path = orphan.revision + " (stored downgrade of " + orphan.path + ")";
     revision.downgrade = {*orphan.downgrade_sql, 1, true};

@@ -1,0 +1,966 @@
+// The database side, end to end: the real ecluse against a real PostgreSQL
+// (one scratch server for this executable, one database per test case).
+// Each test checks what a user sees (exit code, output) and what the
+// database holds afterwards.
+
+#include "tests/e2e/database_support.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using ecluse::ProcessResult;
+using namespace ecluse::test;
+
+namespace {
+
+// The example application of the repository, copied into a temporary
+// folder so that a test may change it.
+class ExampleProject {
+public:
+    ExampleProject() {
+        fs::copy(source_root() / "migrations", root() / "migrations", fs::copy_options::recursive);
+        fs::copy(source_root() / "alembic_version_conflict_detection.txt", root());
+    }
+    const fs::path& root() const { return m_dir.path(); }
+
+private:
+    TempDir m_dir;
+};
+
+ProcessResult run_on(const fs::path& root, const std::string& url, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-d", url});
+    return run_ecluse(root, args);
+}
+
+// `status --format json` as revision -> state.
+std::map<std::string, std::string> states(const fs::path& root, const std::string& url) {
+    ProcessResult status = run_on(root, url, {"--format", "json", "status"});
+    REQUIRE_MESSAGE(status.exit_code == 0, status.errors);
+    std::map<std::string, std::string> out;
+    nlohmann::json document = nlohmann::json::parse(status.output);
+    for (const auto& revision : document["revisions"]) {
+        out[revision["revision"].get<std::string>()] = revision["state"].get<std::string>();
+    }
+    return out;
+}
+
+// `current --format json` as "pre-revision post-revision", "base" for none.
+std::string current(const fs::path& root, const std::string& url) {
+    ProcessResult result = run_on(root, url, {"--format", "json", "current"});
+    REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+    auto document = nlohmann::json::parse(result.output);
+    auto at = [&](const char* branch) {
+        const auto& revision = document[branch]["revision"];
+        return revision.is_null() ? std::string("base") : revision.get<std::string>();
+    };
+    return at("pre") + " " + at("post");
+}
+
+std::string applied_ids(const std::string& url) {
+    return psql(url, "SELECT coalesce(string_agg(revision, ',' ORDER BY revision), '') "
+                     "FROM ecluse.applied_revision");
+}
+
+// The tables of the public schema, comma separated, sorted.
+std::string public_tables(const std::string& url) {
+    return psql(url, "SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') "
+                     "FROM pg_tables WHERE schemaname = 'public'");
+}
+
+int count_lines_with(const std::string& text, const std::string& needle) {
+    int count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+struct ExampleRevision {
+    std::string id;
+    std::string branch;
+    std::vector<std::string> depends_on;
+};
+
+// The example's revisions, from `history --format json`, oldest first.
+std::vector<ExampleRevision> example_revisions(const fs::path& root) {
+    ProcessResult history = run_ecluse(root, {"--format", "json", "history"});
+    REQUIRE_MESSAGE(history.exit_code == 0, history.errors);
+    std::vector<ExampleRevision> out;
+    nlohmann::json document = nlohmann::json::parse(history.output);
+    for (const auto& revision : document["revisions"]) {
+        ExampleRevision entry{
+            revision["revision"].get<std::string>(), revision["branch"].get<std::string>(), {}};
+        for (const auto& dependency : revision["depends_on"]) {
+            entry.depends_on.push_back(dependency.get<std::string>());
+        }
+        out.insert(out.begin(), entry);
+    }
+    return out;
+}
+
+const char* const k_example_tables = "bookings,categories,offers,users,venues";
+
+} // namespace
+
+TEST_SUITE("example application") {
+
+    TEST_CASE("pre, then post, then down to base and up again, with current and status right at "
+              "every step") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        std::vector<ExampleRevision> revisions = example_revisions(root);
+        std::string pre_head;
+        std::string post_head;
+        std::set<std::string> pre;
+        std::set<std::string> post;
+        for (const auto& revision : revisions) {
+            (revision.branch == "pre" ? pre : post).insert(revision.id);
+            (revision.branch == "pre" ? pre_head : post_head) = revision.id;
+        }
+        REQUIRE(pre.size() == 7);
+        REQUIRE(post.size() == 5);
+        auto all_in = [&](const std::map<std::string, std::string>& found,
+                          const std::set<std::string>& ids, const std::string& state) {
+            for (const auto& id : ids) {
+                CHECK_MESSAGE(found.at(id) == state, id);
+            }
+        };
+
+        // A fresh database: both branches at base, everything pending.
+        ProcessResult before = run_on(root, url, {"current"});
+        CHECK(before.exit_code == 0);
+        CHECK(before.output == "base (pre)\nbase (post)\n");
+        auto found = states(root, url);
+        CHECK(found.size() == 12);
+        all_in(found, pre, "pending");
+        all_in(found, post, "pending");
+
+        // pre@head applies the seven pre revisions and nothing of post.
+        ProcessResult up_pre = run_on(root, url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up_pre.exit_code == 0, up_pre.errors);
+        CHECK(count_lines_with(up_pre.output, "  applied pre  ") == 7);
+        CHECK(count_lines_with(up_pre.output, "applied post") == 0);
+        CHECK(
+            contains(up_pre.output, "7 revisions; pre at " + pre_head + " (head), post at base\n"));
+        CHECK(run_on(root, url, {"current"}).output == pre_head + " (pre) (head)\nbase (post)\n");
+        found = states(root, url);
+        all_in(found, pre, "applied");
+        all_in(found, post, "pending");
+        CHECK(public_tables(url) == k_example_tables);
+        CHECK(ledger_rows(url) == 7);
+        CHECK(ledger_rows(url, "branch = 'post'") == 0);
+        // The column that post drops is still there, and post's check is not.
+        CHECK(psql(url,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_name = 'bookings' "
+                   "AND column_name = 'legacy_price'") == "1");
+        CHECK(psql(url,
+                   "SELECT count(*) FROM pg_constraint WHERE conname = 'users_email_lowercase'") ==
+              "0");
+
+        // Running it again does nothing.
+        ProcessResult again = run_on(root, url, {"upgrade", "pre@head"});
+        CHECK(again.exit_code == 0);
+        CHECK(contains(again.output,
+                       "nothing to do: pre at " + pre_head + " (head), post at base\n"));
+        CHECK(ledger_rows(url) == 7);
+
+        // post@head applies the five post revisions.
+        ProcessResult up_post = run_on(root, url, {"upgrade", "post@head"});
+        REQUIRE_MESSAGE(up_post.exit_code == 0, up_post.errors);
+        CHECK(count_lines_with(up_post.output, "  applied post ") == 5);
+        CHECK(count_lines_with(up_post.output, "applied pre") == 0);
+        CHECK(run_on(root, url, {"current"}).output ==
+              pre_head + " (pre) (head)\n" + post_head + " (post) (head)\n");
+        CHECK(current(root, url) == pre_head + " " + post_head);
+        found = states(root, url);
+        all_in(found, pre, "applied");
+        all_in(found, post, "applied");
+        CHECK(ledger_rows(url) == 12);
+        CHECK(psql(url,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_name = 'bookings' "
+                   "AND column_name = 'legacy_price'") == "0");
+        CHECK(
+            psql(
+                url,
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'users_email_lowercase'") ==
+            "t");
+
+        // Everything down to base: post first where pre revisions are needed.
+        ProcessResult down = run_on(root, url, {"downgrade", "base"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK(count_lines_with(down.output, "  undid   ") == 12);
+        CHECK(contains(down.output, "12 revisions; pre at base, post at base\n"));
+        CHECK(run_on(root, url, {"current"}).output == "base (pre)\nbase (post)\n");
+        found = states(root, url);
+        all_in(found, pre, "pending");
+        all_in(found, post, "pending");
+        CHECK(public_tables(url) == "");
+        CHECK(ledger_rows(url) == 0);
+
+        // And up again, both branches at once.
+        ProcessResult up = run_on(root, url, {"upgrade", "heads"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "12 revisions; pre at " + pre_head + " (head), post at " +
+                                      post_head + " (head)\n"));
+        CHECK(public_tables(url) == k_example_tables);
+        CHECK(ledger_rows(url) == 12);
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'upgrade' AND "
+                        "outcome = 'applied'") == "24");
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'downgrade' AND "
+                        "outcome = 'applied'") == "12");
+    }
+
+    TEST_CASE(
+        "downgrading pre below what applied post revisions depend on is refused, naming them") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        REQUIRE(run_on(root, url, {"upgrade", "heads"}).exit_code == 0);
+        std::string before = applied_ids(url);
+
+        ProcessResult refused = run_on(root, url, {"downgrade", "pre@base"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains(
+            refused.errors,
+            "ecluse: error: cannot undo revisions that applied revisions still depend on: "));
+        // Every post revision that depends on a pre revision is named.
+        int named = 0;
+        for (const auto& revision : example_revisions(root)) {
+            for (const auto& dependency : revision.depends_on) {
+                CHECK_MESSAGE(contains(refused.errors, revision.id + " depends on " + dependency),
+                              revision.id);
+                ++named;
+            }
+        }
+        CHECK(named == 3);
+        CHECK(contains(refused.errors, "nothing was changed"));
+        CHECK(count_lines_with(refused.output, "undid") == 0);
+        CHECK(applied_ids(url) == before);
+        CHECK(public_tables(url) == k_example_tables);
+
+        // Down to exactly what post needs is allowed; one more is refused, naming
+        // only the one post revision that needs it.
+        ProcessResult allowed = run_on(root, url, {"downgrade", "26231c8784d5"});
+        CHECK_MESSAGE(allowed.exit_code == 0, allowed.errors);
+        CHECK(contains(allowed.output, "1 revision; pre at 26231c8784d5, post at "));
+        ProcessResult one_more = run_on(root, url, {"downgrade", "pre@-1"});
+        CHECK(one_more.exit_code == 1);
+        CHECK(contains(one_more.errors, "still depend on: 3fc966982cf1 depends on 26231c8784d5\n"));
+        CHECK(ledger_rows(url) == 11);
+    }
+
+    TEST_CASE("the database's ledger records what each applied revision needs to be undone") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        REQUIRE(run_on(root, url, {"upgrade", "pre@head"}).exit_code == 0);
+        // Each row: branch, parent, checksum, message, path, who, tool version,
+        // and the downgrade SQL.
+        CHECK(
+            psql(url,
+                 "SELECT branch, coalesce(down_revision, 'none'), length(checksum), message, path, "
+                 "applied_by, ecluse_version <> '', downgrade_sql LIKE '%DROP TABLE users%', "
+                 "stamped "
+                 "FROM ecluse.applied_revision WHERE revision = 'ebb4d23eaaa5'") ==
+            "pre|none|64|create users and venues|migrations/pre/"
+            "20260901T090000_ebb4d23eaaa5_create_users_and_venues.sql|postgres|t|t|f");
+        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "1");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("depends_on") {
+
+    TEST_CASE("upgrading post past a revision that depends on an unapplied pre revision applies it "
+              "first") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        // 12c2305eba23, the first post revision, depends on ebb4d23eaaa5.
+        ProcessResult up = run_on(root, url, {"upgrade", "12c2"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "  applied pre  ebb4d23eaaa5  create users and venues  ("));
+        CHECK(contains(up.output, ", needed by 12c2305eba23 (depends_on))\n"));
+        CHECK(up.output.find("applied pre  ebb4d23eaaa5") <
+              up.output.find("applied post 12c2305eba23"));
+        CHECK(contains(up.output, "2 revisions; pre at ebb4d23eaaa5, post at 12c2305eba23\n"));
+        CHECK(applied_ids(url) == "12c2305eba23,ebb4d23eaaa5");
+        CHECK(current(root, url) == "ebb4d23eaaa5 12c2305eba23");
+    }
+
+    TEST_CASE(
+        "upgrade post@head on a fresh database applies exactly the pre revisions post needs") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        ProcessResult up = run_on(root, url, {"upgrade", "post@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        // 3fc966982cf1 depends on 26231c8784d5: pre up to it, not its head.
+        CHECK(current(root, url) == "26231c8784d5 3fc966982cf1");
+        CHECK(ledger_rows(url, "branch = 'pre'") == 6);
+        CHECK_FALSE(relation_exists(url, "offers_fk_category_idx"));
+        CHECK(count_lines_with(up.output, "needed by") == 6);
+    }
+
+    TEST_CASE("downgrading pre below a revision an applied post revision depends on names it") {
+        ExampleProject project;
+        const fs::path& root = project.root();
+        std::string url = create_database();
+        REQUIRE(run_on(root, url, {"upgrade", "12c2"}).exit_code == 0);
+        std::string before = applied_ids(url);
+        ProcessResult refused = run_on(root, url, {"downgrade", "pre@base"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains(refused.errors, "12c2305eba23 depends on ebb4d23eaaa5"));
+        CHECK(contains(refused.errors, "hint: "));
+        CHECK(applied_ids(url) == before);
+        CHECK(relation_exists(url, "users"));
+
+        // Once post is down, pre may follow.
+        REQUIRE(run_on(root, url, {"downgrade", "post@base"}).exit_code == 0);
+        ProcessResult down = run_on(root, url, {"downgrade", "pre@base"});
+        CHECK_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK(ledger_rows(url) == 0);
+        CHECK_FALSE(relation_exists(url, "users"));
+    }
+
+} // TEST_SUITE
+
+namespace {
+
+// Three pre revisions, each creating one table; one post revision.
+struct ThreeTables {
+    Project project;
+    std::string url = create_database();
+
+    ThreeTables() {
+        project.add({"a1b2c3d4e5f6", "pre", "table one", "CREATE TABLE one (id int);\n",
+                     "DROP TABLE one;\n"});
+        project.add({"b2c3d4e5f6a1", "pre", "table two", "CREATE TABLE two (id int);\n",
+                     "DROP TABLE two;\n"});
+        project.add({"c3d4e5f6a1b2", "pre", "table three", "CREATE TABLE three (id int);\n",
+                     "DROP TABLE three;\n"});
+    }
+    ProcessResult run(const std::vector<std::string>& args) {
+        return run_on(project.root(), url, args);
+    }
+    std::string tables() { return public_tables(url); }
+};
+
+} // namespace
+
+TEST_SUITE("relative specifiers") {
+
+    TEST_CASE(
+        "upgrade pre@+1 and downgrade pre@-1 move one revision from the database's position") {
+        ThreeTables db;
+        ProcessResult first = db.run({"upgrade", "pre@+1"});
+        REQUIRE_MESSAGE(first.exit_code == 0, first.errors);
+        CHECK(contains(first.output, "1 revision; pre at a1b2c3d4e5f6, post at base\n"));
+        CHECK(db.tables() == "one");
+        REQUIRE(db.run({"upgrade", "pre@+1"}).exit_code == 0);
+        CHECK(db.tables() == "one,two");
+        CHECK(current(db.project.root(), db.url) == "b2c3d4e5f6a1 base");
+
+        ProcessResult back = db.run({"downgrade", "pre@-1"});
+        REQUIRE_MESSAGE(back.exit_code == 0, back.errors);
+        CHECK(contains(back.output, "  undid   pre  b2c3d4e5f6a1  table two  ("));
+        CHECK(contains(back.output, "1 revision; pre at a1b2c3d4e5f6, post at base\n"));
+        CHECK(db.tables() == "one");
+
+        REQUIRE(db.run({"upgrade", "pre@+2"}).exit_code == 0);
+        CHECK(db.tables() == "one,three,two");
+        REQUIRE(db.run({"downgrade", "pre@-3"}).exit_code == 0);
+        CHECK(db.tables() == "");
+        CHECK(current(db.project.root(), db.url) == "base base");
+    }
+
+    TEST_CASE(
+        "a relative specifier past the head or below the base is refused and changes nothing") {
+        ThreeTables db;
+        REQUIRE(db.run({"upgrade", "pre@+1"}).exit_code == 0);
+        ProcessResult past = db.run({"upgrade", "pre@+3"});
+        CHECK(past.exit_code == 2);
+        CHECK(contains(past.errors, "\"pre@+3\" goes 1 revision(s) past the head of pre"));
+        ProcessResult below = db.run({"downgrade", "pre@-2"});
+        CHECK(below.exit_code == 2);
+        CHECK(contains(below.errors, "\"pre@-2\" goes 1 revision(s) below the base of pre"));
+        CHECK(db.tables() == "one");
+        CHECK(ledger_rows(db.url) == 1);
+    }
+
+    TEST_CASE("upgrade a1b2+1 goes one revision past a revision named by its prefix") {
+        ThreeTables db;
+        ProcessResult up = db.run({"upgrade", "a1b2+1"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "2 revisions; pre at b2c3d4e5f6a1, post at base\n"));
+        CHECK(db.tables() == "one,two");
+        ProcessResult down = db.run({"downgrade", "c3d4-2"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK(db.tables() == "one");
+        CHECK(current(db.project.root(), db.url) == "a1b2c3d4e5f6 base");
+    }
+
+    TEST_CASE("an ambiguous or unknown target is a usage error before anything runs") {
+        ThreeTables db;
+        ProcessResult head = db.run({"upgrade", "head"});
+        CHECK(head.exit_code == 2);
+        CHECK(contains(head.errors, "\"head\" is ambiguous"));
+        ProcessResult unknown = db.run({"upgrade", "dddd"});
+        CHECK(unknown.exit_code == 2);
+        CHECK(db.tables() == "");
+        CHECK(ledger_rows(db.url) == 0);
+    }
+
+    TEST_CASE("stamp records revisions without running them, and forgets them the same way") {
+        ThreeTables db;
+        ProcessResult stamp = db.run({"stamp", "b2c3"});
+        REQUIRE_MESSAGE(stamp.exit_code == 0, stamp.errors);
+        CHECK(contains(stamp.output, "2 revisions stamped; pre at b2c3d4e5f6a1, post at base\n"));
+        CHECK(db.tables() == "");
+        CHECK(ledger_rows(db.url, "stamped") == 2);
+        auto found = states(db.project.root(), db.url);
+        CHECK(found["a1b2c3d4e5f6"] == "applied");
+        CHECK(found["b2c3d4e5f6a1"] == "applied");
+        CHECK(found["c3d4e5f6a1b2"] == "pending");
+
+        // The upgrade continues from the stamped position.
+        REQUIRE(db.run({"upgrade", "pre@head"}).exit_code == 0);
+        CHECK(db.tables() == "three");
+
+        // Stamping below forgets without running the downgrades.
+        ProcessResult down = db.run({"stamp", "pre@base"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK(contains(down.output, "3 revisions stamped; pre at base, post at base\n"));
+        CHECK(db.tables() == "three");
+        CHECK(ledger_rows(db.url) == 0);
+        CHECK(psql(db.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'stamp'") == "5");
+    }
+
+    TEST_CASE("stamp does not say that it applied or undid the revisions it only recorded") {
+        ThreeTables db;
+        ProcessResult up = db.run({"stamp", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK_MESSAGE(!contains(up.output, "applied"), up.output);
+        ProcessResult down = db.run({"stamp", "pre@base"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK_MESSAGE(!contains(down.output, "undid"), down.output);
+        CHECK(db.tables() == "");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("failing migrations") {
+
+    TEST_CASE("an error on a known line reports file:line:column and the SQLSTATE and leaves "
+              "nothing behind") {
+        Project project;
+        std::string url = create_database();
+        std::string upgrade = "CREATE TABLE made_first (id int);\n"
+                              "INSERT INTO made_first\n"
+                              "    SELECT id FROM no_such_table;\n";
+        fs::path path =
+            project.add({"d4e5f6a1b2c3", "pre", "broken", upgrade, "DROP TABLE made_first;\n"});
+        std::string content = read(path);
+        std::string relative = "migrations/pre/" + path.filename().string();
+        std::string where = relative + ":" + std::to_string(line_of(content, "no_such_table")) +
+                            ":" + std::to_string(column_of(content, "no_such_table"));
+
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(
+            contains(up.errors, "ecluse: error: upgrade of d4e5f6a1b2c3 (pre, broken) failed at " +
+                                    where + ": 42P01 relation \"no_such_table\" does not exist\n"));
+        CHECK(contains(up.errors, "the migration was rolled back: none of it is applied"));
+        CHECK_FALSE(relation_exists(url, "made_first"));
+        CHECK(ledger_rows(url) == 0);
+        CHECK(psql(url, "SELECT outcome, detail LIKE '42P01%' FROM ecluse.event_log") ==
+              "failed|t");
+    }
+
+    TEST_CASE(
+        "the column of an error in the second statement of a line counts from the line's start") {
+        Project project;
+        std::string url = create_database();
+        fs::path path = project.add({"e5f6a1b2c3d4", "pre", "two on a line",
+                                     "CREATE TABLE early (id int); SELECT * FROM missing_here;\n",
+                                     "DROP TABLE early;\n"});
+        std::string content = read(path);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, path.filename().string() + ":" +
+                                      std::to_string(line_of(content, "missing_here")) + ":" +
+                                      std::to_string(column_of(content, "missing_here")) +
+                                      ": 42P01 "));
+        CHECK_FALSE(relation_exists(url, "early"));
+    }
+
+    TEST_CASE("the column of an error counts characters, not bytes") {
+        Project project;
+        std::string url = create_database();
+        fs::path path =
+            project.add({"f5a6b1c2d3e4", "pre", "accents",
+                         "SELECT 'été' AS x; SELECT 'ééé', * FROM missing_here;\n", "SELECT 1;\n"});
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK_MESSAGE(up.exit_code == 1, up.errors);
+        // `SELECT 'été' AS x; SELECT 'ééé', * FROM ` is 40 characters (45 bytes).
+        CHECK_MESSAGE(contains(up.errors, path.filename().string() + ":" +
+                                              std::to_string(line_of(read(path), "missing_here")) +
+                                              ":41: 42P01 "),
+                      up.errors);
+    }
+
+    TEST_CASE("a syntax error stops the whole plan before anything runs") {
+        Project project;
+        std::string url = create_database();
+        project.add(
+            {"f6a1b2c3d4e5", "pre", "fine", "CREATE TABLE fine (id int);\n", "DROP TABLE fine;\n"});
+        fs::path path =
+            project.add({"a6b1c2d3e4f5", "pre", "syntax",
+                         "CREATE TABLE broken (id int,, name text);\n", "DROP TABLE broken;\n"});
+        std::string content = read(path);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 2);
+        CHECK(contains(up.errors, path.filename().string() + ":" +
+                                      std::to_string(line_of(content, ",,")) + ":" +
+                                      std::to_string(column_of(content, ",,") + 1) +
+                                      ": syntax error at or near \",\""));
+        CHECK_FALSE(relation_exists(url, "fine"));
+        CHECK(ledger_rows(url) == 0);
+    }
+
+    TEST_CASE(
+        "a failing revision stops the plan after the revisions before it, which stay applied") {
+        Project project;
+        std::string url = create_database();
+        project.add(
+            {"b1c2d3e4f5a6", "pre", "good", "CREATE TABLE good (id int);\n", "DROP TABLE good;\n"});
+        project.add({"c1d2e3f4a5b6", "pre", "bad",
+                     "CREATE TABLE bad (id int);\nALTER TABLE nowhere ADD x int;\n",
+                     "DROP TABLE bad;\n"});
+        project.add({"d1e2f3a4b5c6", "pre", "after", "CREATE TABLE after_bad (id int);\n",
+                     "DROP TABLE after_bad;\n"});
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.output, "  applied pre  b1c2d3e4f5a6  good  ("));
+        CHECK(contains(up.errors, "upgrade of c1d2e3f4a5b6 (pre, bad) failed at "));
+        CHECK(public_tables(url) == "good");
+        CHECK(applied_ids(url) == "b1c2d3e4f5a6");
+        CHECK(current(project.root(), url) == "b1c2d3e4f5a6 base");
+    }
+
+    TEST_CASE("a failing downgrade is rolled back and the revision stays applied") {
+        Project project;
+        std::string url = create_database();
+        fs::path path =
+            project.add({"e1f2a3b4c5d6", "pre", "undo fails", "CREATE TABLE kept (id int);\n",
+                         "DROP TABLE kept;\nDROP TABLE not_there;\n"});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        ProcessResult down = run_on(project.root(), url, {"downgrade", "pre@base"});
+        CHECK(down.exit_code == 1);
+        CHECK(contains(down.errors,
+                       "downgrade of e1f2a3b4c5d6 (pre, undo fails) failed at migrations/pre/" +
+                           path.filename().string() + ":" +
+                           std::to_string(line_of(read(path), "DROP TABLE not_there")) +
+                           ":1: 42P01 table \"not_there\" does not exist"));
+        CHECK(relation_exists(url, "kept"));
+        CHECK(applied_ids(url) == "e1f2a3b4c5d6");
+    }
+
+    TEST_CASE("a revision without a downgrade section cannot be undone, and nothing is changed") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a2b3c4d5e6f7", "pre", "undoable", "CREATE TABLE undoable (id int);\n",
+                     "DROP TABLE undoable;\n"});
+        project.add(
+            {"b2c3d4e5f6a7", "pre", "one way", "CREATE TABLE one_way (id int);\n", std::nullopt});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        ProcessResult down = run_on(project.root(), url, {"downgrade", "pre@base"});
+        CHECK(down.exit_code == 1);
+        CHECK(contains(down.errors, "revision b2c3d4e5f6a7 ("));
+        CHECK(contains(down.errors,
+                       "has no downgrade section, so it cannot be undone; nothing was changed"));
+        CHECK(public_tables(url) == "one_way,undoable");
+        CHECK(ledger_rows(url) == 2);
+    }
+
+    TEST_CASE("--statement-timeout stops a slow migration, which is rolled back and not retried") {
+        Project project;
+        std::string url = create_database();
+        project.add({"c2d3e4f5a6b7", "pre", "slow",
+                     "CREATE TABLE slow (id int);\nSELECT pg_sleep(3);\n", "DROP TABLE slow;\n"});
+        ProcessResult up =
+            run_on(project.root(), url, {"--statement-timeout", "300ms", "upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, ": 57014 canceling statement due to statement timeout"));
+        CHECK_FALSE(contains(up.errors, "retrying"));
+        CHECK_FALSE(relation_exists(url, "slow"));
+        CHECK(ledger_rows(url) == 0);
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("transaction: none") {
+
+    namespace {
+
+    const char* const k_three_statements =
+        "CREATE TABLE IF NOT EXISTS step_one (id int);\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS step_two ON %s (id);\n"
+        "CREATE TABLE IF NOT EXISTS step_three (id int);\n";
+
+    std::string three_statements(const std::string& table) {
+        char buffer[512];
+        std::snprintf(buffer, sizeof buffer, k_three_statements, table.c_str());
+        return buffer;
+    }
+
+    } // namespace
+
+    TEST_CASE("statement 2 of 3 failing says so, leaves statement 1 applied, and a fixed file "
+              "completes it") {
+        Project project;
+        std::string url = create_database();
+        RevisionSpec spec{"d2e3f4a5b6c7", "pre", "step by step", three_statements("not_yet"),
+                          "DROP TABLE IF EXISTS step_three;\nDROP TABLE IF EXISTS step_one;\n"};
+        spec.no_transaction = true;
+        fs::path path = project.add(spec);
+
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors,
+                       "upgrade of d2e3f4a5b6c7 (pre, step by step) failed at migrations/pre/" +
+                           path.filename().string() + ":" +
+                           std::to_string(line_of(read(path), "CREATE INDEX")) + ":"));
+        CHECK(contains(up.errors, "42P01 relation \"not_yet\" does not exist"));
+        CHECK(contains(up.errors, "statement 2 of 3 failed"));
+        CHECK(contains(up.errors, "the revision is not recorded"));
+        CHECK(relation_exists(url, "step_one"));
+        CHECK_FALSE(relation_exists(url, "step_three"));
+        CHECK(ledger_rows(url) == 0);
+        CHECK(states(project.root(), url)["d2e3f4a5b6c7"] == "pending");
+
+        // Fixed, it runs again from the start: statement 1 is safe to rerun.
+        write(path,
+              Project::render({"d2e3f4a5b6c7",
+                               "pre",
+                               "step by step",
+                               three_statements("step_one"),
+                               "DROP TABLE IF EXISTS step_three;\nDROP TABLE IF EXISTS step_one;\n",
+                               {},
+                               true},
+                              "none"));
+        ProcessResult fixed = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK_MESSAGE(fixed.exit_code == 0, fixed.errors);
+        CHECK(relation_exists(url, "step_two"));
+        CHECK(relation_exists(url, "step_three"));
+        CHECK(applied_ids(url) == "d2e3f4a5b6c7");
+        CHECK(states(project.root(), url)["d2e3f4a5b6c7"] == "applied");
+    }
+
+    TEST_CASE("statement 2 of 3 failing says in words that statement 1 is applied") {
+        Project project;
+        std::string url = create_database();
+        RevisionSpec spec{"e2f3a4b5c6d7", "pre", "step by step", three_statements("not_yet"),
+                          "SELECT 1;\n"};
+        spec.no_transaction = true;
+        project.add(spec);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, "statement 2 of 3 failed; statement 1 is applied"));
+    }
+
+    TEST_CASE("the first statement failing says nothing of the revision was applied") {
+        Project project;
+        std::string url = create_database();
+        RevisionSpec spec{"f2a3b4c5d6e7", "pre", "first fails",
+                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS nope_idx ON nope (id);\n"
+                          "CREATE TABLE IF NOT EXISTS never (id int);\n",
+                          "SELECT 1;\n"};
+        spec.no_transaction = true;
+        project.add(spec);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, "statement 1 of 2 failed; nothing of it was applied"));
+        CHECK_FALSE(relation_exists(url, "never"));
+        CHECK(ledger_rows(url) == 0);
+    }
+
+    TEST_CASE("CREATE INDEX CONCURRENTLY runs in a transaction: none revision and is undone by its "
+              "downgrade") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a3b4c5d6e7f8", "pre", "table", "CREATE TABLE indexed (id int);\n",
+                     "DROP TABLE indexed;\n"});
+        RevisionSpec index{"b3c4d5e6f7a8", "pre", "index",
+                           "CREATE INDEX CONCURRENTLY IF NOT EXISTS indexed_id ON indexed (id);\n",
+                           "DROP INDEX CONCURRENTLY IF EXISTS indexed_id;\n"};
+        index.no_transaction = true;
+        project.add(index);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(relation_exists(url, "indexed_id"));
+        CHECK(psql(url,
+                   "SELECT indisvalid FROM pg_index WHERE indexrelid = 'indexed_id'::regclass") ==
+              "t");
+        ProcessResult down = run_on(project.root(), url, {"downgrade", "pre@-1"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK_FALSE(relation_exists(url, "indexed_id"));
+        CHECK(applied_ids(url) == "a3b4c5d6e7f8");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("drift and orphans") {
+
+    TEST_CASE("editing an applied revision's upgrade section shows it drifted; renaming its file "
+              "does not") {
+        Project project;
+        std::string url = create_database();
+        fs::path path =
+            project.add({"c3d4e5f6a7b8", "pre", "drifting", "CREATE TABLE drifting (id int);\n",
+                         "DROP TABLE drifting;\n"});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "applied");
+
+        // Renamed: same identity, same checksum.
+        fs::path renamed = path.parent_path() / "20300101T000000_c3d4e5f6a7b8_a_new_name.sql";
+        fs::rename(path, renamed);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "applied");
+
+        // Its message and its downgrade section are not part of the checksum.
+        std::string content = read(renamed);
+        std::string edited = content;
+        edited.replace(edited.find("-- message: drifting"), 20, "-- message: renamed!");
+        edited += "-- a comment in the downgrade section\n";
+        write(renamed, edited);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "applied");
+
+        // The upgrade section is.
+        edited.replace(edited.find("(id int)"), 8, "(id bigint)");
+        write(renamed, edited);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "drifted");
+        ProcessResult status = run_on(project.root(), url, {"status"});
+        CHECK(status.exit_code == 0);
+        CHECK(contains(status.output, "pre   c3d4e5f6a7b8  drifted  renamed!"));
+
+        // Line endings are not drift.
+        std::string crlf;
+        for (char c : content) {
+            crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+        }
+        write(renamed, crlf);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "applied");
+    }
+
+    TEST_CASE(
+        "a revision applied but gone from disk is an orphan, and downgrade --orphans undoes it") {
+        Project project;
+        std::string url = create_database();
+        project.add({"d3e4f5a6b7c8", "pre", "stays", "CREATE TABLE stays (id int);\n",
+                     "DROP TABLE stays;\n"});
+        fs::path gone =
+            project.add({"e3f4a5b6c7d8", "pre", "from another branch",
+                         "CREATE TABLE elsewhere (id int);\n", "DROP TABLE elsewhere;\n"});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        project.remove(gone, "pre", "d3e4f5a6b7c8");
+        REQUIRE_MESSAGE(run_ecluse(project.root(), {"check"}).exit_code == 0,
+                        run_ecluse(project.root(), {"check"}).errors);
+
+        auto found = states(project.root(), url);
+        CHECK(found["d3e4f5a6b7c8"] == "applied");
+        CHECK(found["e3f4a5b6c7d8"] == "orphan");
+        ProcessResult status = run_on(project.root(), url, {"status"});
+        CHECK(contains(status.output, "pre   e3f4a5b6c7d8  orphan   from another branch"));
+
+        ProcessResult undo = run_on(project.root(), url, {"downgrade", "--orphans"});
+        REQUIRE_MESSAGE(undo.exit_code == 0, undo.errors);
+        CHECK(
+            contains(undo.output, "  undid   pre  e3f4a5b6c7d8  from another branch [orphan]  ("));
+        CHECK(contains(undo.output, "1 revision; pre at d3e4f5a6b7c8 (head), post at base\n"));
+        CHECK_FALSE(relation_exists(url, "elsewhere"));
+        CHECK(relation_exists(url, "stays"));
+        CHECK(applied_ids(url) == "d3e4f5a6b7c8");
+        found = states(project.root(), url);
+        CHECK(found.count("e3f4a5b6c7d8") == 0);
+        CHECK(found["d3e4f5a6b7c8"] == "applied");
+    }
+
+    TEST_CASE(
+        "upgrade refuses while the database's position is an orphan, and says how to undo it") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a5b6c7d8e9f0", "pre", "base table", "CREATE TABLE base_table (id int);\n",
+                     "DROP TABLE base_table;\n"});
+        fs::path gone = project.add({"b5c6d7e8f9a0", "pre", "their work",
+                                     "CREATE TABLE theirs (id int);\n", "DROP TABLE theirs;\n"});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        // Another line of work: its revision is gone, ours sits on the same parent.
+        project.remove(gone, "pre", "a5b6c7d8e9f0");
+        project.add({"c5d6e7f8a9b0", "pre", "our work", "CREATE TABLE ours (id int);\n",
+                     "DROP TABLE ours;\n"});
+
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 2);
+        CHECK(contains(up.errors, "the database's pre position is b5c6d7e8f9a0, a revision that is "
+                                  "not among the revision "
+                                  "files"));
+        CHECK(contains(up.errors, "`ecluse downgrade --orphans` undoes them"));
+        CHECK_FALSE(relation_exists(url, "ours"));
+
+        REQUIRE(run_on(project.root(), url, {"downgrade", "--orphans"}).exit_code == 0);
+        ProcessResult again = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(public_tables(url) == "base_table,ours");
+        CHECK(applied_ids(url) == "a5b6c7d8e9f0,c5d6e7f8a9b0");
+    }
+
+    TEST_CASE("downgrade --orphans undoes a transaction: none orphan outside a transaction") {
+        Project project;
+        std::string url = create_database();
+        project.add({"d5e6f7a8b9c0", "pre", "table", "CREATE TABLE indexed (id int);\n",
+                     "DROP TABLE indexed;\n"});
+        RevisionSpec index{"e5f6a7b8c9d0", "pre", "index concurrently",
+                           "CREATE INDEX CONCURRENTLY IF NOT EXISTS indexed_id ON indexed (id);\n",
+                           "DROP INDEX CONCURRENTLY IF EXISTS indexed_id;\n"};
+        index.no_transaction = true;
+        fs::path gone = project.add(index);
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        project.remove(gone, "pre", "d5e6f7a8b9c0");
+
+        ProcessResult undo = run_on(project.root(), url, {"downgrade", "--orphans"});
+        CHECK_MESSAGE(undo.exit_code == 0, undo.errors);
+        CHECK_FALSE(relation_exists(url, "indexed_id"));
+        CHECK(applied_ids(url) == "d5e6f7a8b9c0");
+    }
+
+    TEST_CASE("an orphan applied without a downgrade section cannot be undone") {
+        Project project;
+        std::string url = create_database();
+        fs::path gone = project.add(
+            {"f3a4b5c6d7e8", "pre", "one way", "CREATE TABLE one_way (id int);\n", std::nullopt});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        project.remove(gone, "pre", "");
+        ProcessResult undo = run_on(project.root(), url, {"downgrade", "--orphans"});
+        CHECK(undo.exit_code == 1);
+        CHECK(contains(undo.errors, "orphan f3a4b5c6d7e8 was applied without a downgrade section"));
+        CHECK(relation_exists(url, "one_way"));
+        CHECK(ledger_rows(url) == 1);
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("settings") {
+
+    TEST_CASE("ECLUSE_SCHEMA puts the bookkeeping tables in another schema") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a4b5c6d7e8f9", "pre", "table", "CREATE TABLE in_public (id int);\n",
+                     "DROP TABLE in_public;\n"});
+        ecluse::ProcessOptions options;
+        options.working_directory = project.root();
+        options.extra_environment = {{"ECLUSE_SCHEMA", "deploy_ledger"}};
+        ProcessResult up = ecluse::run_process(
+            {std::getenv("ECLUSE_BIN"), "-d", url, "upgrade", "pre@head"}, options);
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(psql(url, "SELECT revision FROM deploy_ledger.applied_revision") == "a4b5c6d7e8f9");
+        CHECK(psql(url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'ecluse'") == "0");
+        // Without the variable, ecluse looks in its default schema: nothing applied.
+        CHECK(current(project.root(), url) == "base base");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("passwords") {
+
+    TEST_CASE("a password in a URL that cannot connect never appears") {
+        Project project;
+        for (const std::string& url :
+             {std::string("postgresql://u:s3cret@/nonexistent?host=/nonexistent"),
+              std::string("postgresql://u@/db?host=/nonexistent&password=s3cret"),
+              std::string("host=/nonexistent user=u password=s3cret dbname=db")}) {
+            for (const char* command : {"current", "status", "upgrade"}) {
+                std::vector<std::string> args = {"-d", url, command};
+                if (std::string(command) == "upgrade") {
+                    args.push_back("heads");
+                }
+                ProcessResult result = run_ecluse(project.root(), args);
+                CHECK_MESSAGE(result.exit_code == 1, url, " ", command, ": ", result.errors);
+                CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
+                CHECK_MESSAGE(!contains(result.errors + result.output, "s3cret"), result.errors);
+            }
+        }
+    }
+
+    TEST_CASE(
+        "a password in a URL that connects appears neither in the output nor in the database") {
+        Project project;
+        project.add({"b4c5d6e7f8a9", "pre", "table", "CREATE TABLE t (id int);\nSELECT 1/0;\n",
+                     "DROP TABLE t;\n"});
+        std::string url = create_database();
+        // The scratch server trusts local connections: any password works.
+        std::string with_password = url;
+        with_password.replace(with_password.find("postgres@"), 9, "postgres:s3cret@");
+        ProcessResult up = run_on(project.root(), with_password, {"-v", "upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.output, "upgrade on postgres@"));
+        CHECK(contains(up.errors, "22012 division by zero"));
+        CHECK_FALSE(contains(up.output + up.errors, "s3cret"));
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.event_log WHERE detail LIKE '%s3cret%'") ==
+              "0");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("scripts and servers") {
+
+    TEST_CASE("COPY ... FROM stdin data blocks load in the migration's transaction") {
+        Project project;
+        std::string url = create_database();
+        project.add({"c4d5e6f7a8b9", "pre", "seed cities",
+                     "CREATE TABLE cities (name text, population int);\n"
+                     "COPY cities (name, population) FROM stdin;\n"
+                     "Lyon\t522250\n"
+                     "Saint-\\tÉtienne\t173089\n"
+                     "\\.\n"
+                     "SELECT 1;\n",
+                     "DROP TABLE cities;\n"});
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(psql(url,
+                   "SELECT string_agg(name || '=' || population, ';' ORDER BY name) FROM cities") ==
+              "Lyon=522250;Saint-\tÉtienne=173089");
+    }
+
+    TEST_CASE("bad COPY data fails the migration and rolls back its table") {
+        Project project;
+        std::string url = create_database();
+        project.add({"d4e5f6a7b8c9", "pre", "bad seed",
+                     "CREATE TABLE cities (name text, population int);\n"
+                     "COPY cities (name, population) FROM stdin;\n"
+                     "Lyon\tmany\n"
+                     "\\.\n",
+                     "DROP TABLE cities;\n"});
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, "22P02 invalid input syntax for type integer: \"many\""));
+        CHECK_FALSE(relation_exists(url, "cities"));
+        CHECK(ledger_rows(url) == 0);
+    }
+
+    TEST_CASE("-d scratch migrates a throwaway server of its own") {
+        ExampleProject project;
+        ProcessResult up = run_ecluse(project.root(), {"-d", "scratch", "upgrade", "heads"});
+        CHECK_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "12 revisions; pre at "));
+        CHECK(contains(up.output, "upgrade on postgres@"));
+    }
+
+} // TEST_SUITE
