@@ -184,7 +184,7 @@ DeployPlan Deployer::preflight() {
     return plan;
 }
 
-void Deployer::resume_or_start() {
+std::optional<LoggedEvent> Deployer::resume_or_start() {
     std::optional<LoggedEvent> last = m_ledger.last_event("deploy", "heads ");
     bool unfinished = last && last->outcome != "succeeded" &&
                       last->detail.rfind(m_heads + ";", 0) == 0 &&
@@ -193,11 +193,9 @@ void Deployer::resume_or_start() {
         m_options.deploy_id = unfinished ? deploy_id_in(last->detail) : new_deploy_id();
     }
     if (unfinished && deploy_id_in(last->detail) == m_options.deploy_id) {
-        DeployEvent event{DeployEvent::Kind::resumed};
-        event.text = last->outcome;
-        event.detail = last->at;
-        emit(event);
+        return last;
     }
+    return std::nullopt;
 }
 
 void Deployer::stop_if_interrupted(std::optional<DeployPhase> phase, double phase_ms) {
@@ -362,7 +360,7 @@ void Deployer::run_hook(const DeployPlan& plan) {
 
 int Deployer::run(const DeployPlan& plan) {
     SignalCatcher signals;
-    resume_or_start();
+    std::optional<LoggedEvent> resumed = resume_or_start();
     std::string phases;
     for (DeployPhase phase : {DeployPhase::pre, DeployPhase::hook, DeployPhase::post}) {
         if (includes(m_options.only, phase)) {
@@ -374,6 +372,12 @@ int Deployer::run(const DeployPlan& plan) {
     start.text = m_options.deploy_id;
     start.detail = phases;
     emit(start);
+    if (resumed) {
+        DeployEvent event{DeployEvent::Kind::resumed};
+        event.text = resumed->outcome;
+        event.detail = resumed->at;
+        emit(event);
+    }
     if (m_options.allow_unsafe) {
         std::string accepted;
         for (const Diagnostic& problem : m_accepted) {

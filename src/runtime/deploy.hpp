@@ -119,7 +119,9 @@ private:
     void emit(DeployEvent event) const;
     void log(const std::string& action, const std::string& outcome, const std::string& detail,
              double duration_ms = 0);
-    void resume_or_start();
+    // Settles the deploy id; the unfinished deploy of the same heads it
+    // resumes, if any.
+    std::optional<LoggedEvent> resume_or_start();
     void run_migrations(DeployPhase phase, const std::vector<Step>& steps);
     void run_hook(const DeployPlan& plan);
     [[noreturn]] void fail(DeployPhase phase, int exit_code, const std::string& message,
