@@ -425,6 +425,26 @@ TEST_SUITE("deploy") {
         CHECK(failed_events.back()["outcome"] == "failed");
     }
 
+    TEST_CASE("a rerun in JSON starts with deploy_started, then deploy_resumed; --deploy-id "
+              "names the deploy") {
+        Deploy deploy;
+        write(deploy.file("hook-exit"), "1\n");
+        ProcessResult failed = deploy.run({"deploy", "--deploy-id", "release-42"});
+        CHECK(failed.exit_code == 11);
+        CHECK(read(deploy.file("hook-runs")) == "release-42\n");
+        fs::remove(deploy.file("hook-exit"));
+
+        ProcessResult again = deploy.run({"--format", "json", "deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        auto events = json_lines(again.output);
+        REQUIRE(events.size() > 2);
+        CHECK(events[0]["event"] == "deploy_started");
+        CHECK(events[0]["deploy_id"] == "release-42");
+        CHECK(events[1]["event"] == "deploy_resumed");
+        CHECK(events[1]["previous_outcome"] == "failed");
+        CHECK(read(deploy.file("hook-runs")) == "release-42\nrelease-42\n");
+    }
+
 } // TEST_SUITE
 
 TEST_SUITE("deploy hook") {
