@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +144,7 @@ pid_t spawn(const ChildSpec& spec) {
     }
     arg_pointers.push_back(nullptr);
 
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         throw Error(k_exit_failed,
@@ -151,6 +153,12 @@ pid_t spawn(const ChildSpec& spec) {
     if (pid == 0) {
         if (spec.own_process_group) {
             ::setpgid(0, 0);
+            // Should ecluse die without a chance to forward a signal (SIGKILL),
+            // the program is told instead of running on unsupervised.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent) {
+                ::_exit(127); // it died already
+            }
         }
         ::dup2(spec.stdin_fd, 0);
         ::dup2(spec.stdout_fd, 1);

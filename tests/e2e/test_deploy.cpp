@@ -297,6 +297,22 @@ TEST_SUITE("deploy") {
         CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
     }
 
+    TEST_CASE("an ecluse killed with SIGKILL while the hook runs leaves no hook running "
+              "unsupervised: the hook gets SIGTERM") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\n"
+                        "trap 'echo TERM > hook-got-term; exit 143' TERM\n"
+                        "echo started > hook-started\n"
+                        "sleep 30 &\n"
+                        "wait\n");
+        auto process = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-started")); }, 20s));
+        process->kill(SIGKILL);
+        CHECK(process->wait(20s).exit_code == 128 + SIGKILL);
+        CHECK(wait_until([&] { return fs::exists(deploy.file("hook-got-term")); }, 5s));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+    }
+
     TEST_CASE("SIGINT during a pre migration: the migration finishes, nothing after it runs") {
         Deploy deploy("CREATE TABLE accounts (id int);\nSELECT pg_sleep(1.5);\n");
         auto process = deploy.start({"deploy"});
