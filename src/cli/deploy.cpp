@@ -301,8 +301,8 @@ int run_deploy(const Invocation& invocation) {
         "run one phase alone (for pipelines that run them as separate jobs)")(
         "plan", "print what would run, changing nothing")(
         "deploy-id", po::value<std::string>()->value_name("ID"),
-        "the id in the event log and ECLUSE_DEPLOY_ID (default: the unfinished deploy's of the "
-        "same heads, else a new one)")(
+        "the id in the event log and the hook's ECLUSE_DEPLOY_ID (default: $ECLUSE_DEPLOY_ID, "
+        "else the unfinished deploy's of the same heads, else a new one)")(
         "allow-unsafe", po::value<std::string>()->value_name("REASON"),
         "deploy even though the preflight's safety checks refuse something; the reason is "
         "recorded in the event log");
@@ -324,7 +324,8 @@ int run_deploy(const Invocation& invocation) {
     }
     deploy.hook_timeout = parse_duration((*values)["hook-timeout"].as<std::string>());
     deploy.migrator = migrator_options(settings);
-    deploy.deploy_id = optional("deploy-id").value_or("");
+    deploy.deploy_id =
+        optional("deploy-id").value_or(process_environment("ECLUSE_DEPLOY_ID").value_or(""));
     deploy.allow_unsafe = optional("allow-unsafe");
     if (deploy.allow_unsafe && trim(*deploy.allow_unsafe).empty()) {
         throw UsageError("--allow-unsafe needs a reason", "say why, for the event log: "

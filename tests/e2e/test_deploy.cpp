@@ -441,8 +441,8 @@ TEST_SUITE("deploy") {
         CHECK(failed_events.back()["outcome"] == "failed");
     }
 
-    TEST_CASE("a rerun in JSON starts with deploy_started, then deploy_resumed; --deploy-id "
-              "names the deploy") {
+    TEST_CASE("a rerun in JSON starts with deploy_started, then deploy_resumed; --deploy-id or "
+              "$ECLUSE_DEPLOY_ID names the deploy") {
         Deploy deploy;
         write(deploy.file("hook-exit"), "1\n");
         ProcessResult failed = deploy.run({"deploy", "--deploy-id", "release-42"});
@@ -459,6 +459,15 @@ TEST_SUITE("deploy") {
         CHECK(events[1]["event"] == "deploy_resumed");
         CHECK(events[1]["previous_outcome"] == "failed");
         CHECK(read(deploy.file("hook-runs")) == "release-42\nrelease-42\n");
+
+        ecluse::ProcessOptions options;
+        options.working_directory = deploy.project.root();
+        options.extra_environment = {{"ECLUSE_DEPLOY_ID", "from-the-pipeline"}};
+        ProcessResult from_env =
+            ecluse::run_process({std::getenv("ECLUSE_BIN"), "-d", deploy.url, "deploy"}, options);
+        CHECK_MESSAGE(from_env.exit_code == 0, from_env.errors);
+        CHECK(contains(from_env.output, "deploy from-the-pipeline (pre,deploy,post)\n"));
+        CHECK(read(deploy.file("hook-runs")) == "release-42\nrelease-42\nfrom-the-pipeline\n");
     }
 
 } // TEST_SUITE
