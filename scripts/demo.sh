@@ -1,87 +1,109 @@
 #!/usr/bin/env bash
-# The demo behind `./dev.sh demo`: the example application's migrations
-# (three releases, pre and post), then two engineers adding revisions in
-# parallel and ecluse turning the git conflict into a clean chain.
+# The demo behind `./dev.sh demo`: the example application deployed release
+# by release on a private PostgreSQL (pre, the hook, post), then two
+# engineers adding revisions in parallel and ecluse turning the git conflict
+# into a clean chain.
 set -euo pipefail
 ecluse=$(realpath "${1:-build/src/cli/ecluse}")
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+note() { printf '\033[2m# %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "ecluse $*"; "$ecluse" "$@"; }
 
-say "The example application: three releases, each with pre and post revisions"
+work=$(mktemp -d)
+scratch_pid=
+cleanup() {
+  if [ -n "$scratch_pid" ]; then
+    kill -INT "$scratch_pid" 2>/dev/null || true
+    wait "$scratch_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "The example application: 7 pre and 5 post revisions, three releases"
 cd "$root"
 run heads
-echo "(exactly the content of alembic_version_conflict_detection.txt)"
-run history
+note "exactly alembic_version_conflict_detection.txt"
 run check
 
-post_with_dependency=$("$ecluse" history | grep '(post)' | grep -m1 '(depends on' | awk '{print $3}' || true)
-if [ -n "$post_with_dependency" ]; then
-  say "A post revision that waits for a pre revision (depends_on)"
-  run show "$post_with_dependency"
-fi
+# The project as it stood before each release: the revisions of that
+# release are added to a copy, then `ecluse deploy` runs pre, the hook and post.
+release_1=(ebb4d23eaaa5 dbb38f85ea88 12c2305eba23)
+release_2=(45b1cb474d4b 8d355450ac54 9c335497c732 ad3a8226b687)
+release_3=(26231c8784d5 d8cee81c3474 f5e53a6966d3 3b7673895d5a 3fc966982cf1)
+titles=("" "September: the launch, users, venues, offers and bookings"
+  "October: bookings get an exact amount; legacy_price is on its way out"
+  "November: offer categories, amount NOT NULL, legacy_price dropped")
 
-say "Applying it: a private PostgreSQL (ecluse scratch), pre first, then post"
-url_file=$(mktemp)
+app=$work/app
+mkdir -p "$app/migrations/pre" "$app/migrations/post"
+cp -R "$root/deploy" "$app/deploy"
+touch "$app/alembic_version_conflict_detection.txt"
+
+url_file=$work/scratch-url
 "$ecluse" scratch >"$url_file" 2>/dev/null &
 scratch_pid=$!
 for _ in $(seq 1 300); do [ -s "$url_file" ] && break; sleep 0.1; done
 url=$(cat "$url_file")
-rm -f "$url_file"
-if [ -n "$url" ]; then
-  export ECLUSE_DATABASE_URL=$url
-  echo "\$ export ECLUSE_DATABASE_URL=$url"
-  run upgrade pre@head
-  run status
-  run upgrade heads
-  run current
-  run downgrade post@-1
-  run downgrade pre@base || echo "(refused, as it should be: post revisions still depend on pre)"
-  run upgrade heads
-  printf '$ ecluse upgrade pre@base:pre@head --sql   # the same plan as a psql script, no database\n'
-  "$ecluse" upgrade pre@base:pre@head --sql | sed -n '1,3p;/-- upgrade pre/p'
-else
-  echo "(the scratch server did not start; skipping)"
+if [ -z "$url" ]; then
+  echo "the private PostgreSQL (ecluse scratch) did not start; run \`ecluse scratch\` to see why" >&2
+  exit 1
 fi
+export ECLUSE_DATABASE_URL=$url
+say "A private PostgreSQL for the demo"
+echo "\$ ecluse scratch &    # prints its URL, removes everything on exit"
+echo "\$ export ECLUSE_DATABASE_URL=$url"
+
+cd "$app"
+for release in 1 2 3; do
+  say "Release $release (${titles[$release]})"
+  revisions="release_$release[@]"
+  added=0
+  for revision in "${!revisions}"; do
+    for file in "$root"/migrations/*/*_"$revision"_*.sql; do
+      cp "$file" "$app/migrations/$(basename "$(dirname "$file")")/"
+      added=$((added + 1))
+    done
+  done
+  "$ecluse" heads --rewrite >/dev/null 2>&1
+  note "git pull: $added new revisions in migrations/, the conflict file names the new heads"
+  if [ "$release" = 3 ]; then
+    run deploy --plan
+    echo
+  fi
+  run deploy
+  note "release $release, now alone, on the schema post just changed:"
+  deploy/app/run "$release"
+done
+echo
+run status
 unset ECLUSE_DATABASE_URL
-kill -INT "$scratch_pid" 2>/dev/null || true
-wait "$scratch_pid" 2>/dev/null || true
 
 say "Two engineers, two git branches, one revision each"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+mkdir "$work/git" && cd "$work/git"
 export GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.org GIT_COMMITTER_NAME=Demo \
   GIT_COMMITTER_EMAIL=demo@example.org GIT_EDITOR=true GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 git init -q -b main
-run init
-run revision -m "create users" --head pre@head >/dev/null
-run revision -m "add users email" --head pre@head >/dev/null
-run revision -m "drop users legacy name" --head post@head >/dev/null
+"$ecluse" init >/dev/null
+"$ecluse" revision -m "create users" --head pre@head >/dev/null
 git add -A && git commit -q -m "release 1"
-cat alembic_version_conflict_detection.txt
-
 git checkout -q -b alice
-echo "alice, on her branch:"
-run revision -m "add bookings" --head pre@head
+"$ecluse" revision -m "add bookings" --head pre@head >/dev/null
 git add -A && git commit -q -m "alice: bookings"
-
 git checkout -q main
-echo "bob, merged to main first:"
-run revision -m "add venues" --head pre@head
+"$ecluse" revision -m "add venues" --head pre@head >/dev/null
 git add -A && git commit -q -m "bob: venues"
+echo "alice and bob each added a pre revision on top of 'create users'; bob merged first."
 
 say "alice rebases on main: git stops on the conflict file, as designed"
 git checkout -q alice
 git rebase main >/dev/null 2>&1 || true
 git status --short
-cat alembic_version_conflict_detection.txt
 run check || true
 
 say "ecluse rebase puts alice's revision on top of bob's"
 run rebase
-run check
 git rebase --continue >/dev/null 2>&1
-git log --oneline --format='  %s'
 run history

@@ -29,27 +29,8 @@ void check_database(const Settings& settings, CheckReport& report) {
         return; // already reported; states need a valid graph
     }
     DatabaseSession session = open_database(settings, false);
-    for (const RevisionStatus& status : revision_states(graph, session.ledger->applied())) {
-        if (status.state == RevisionState::drifted) {
-            const RevisionFile& revision = *graph.find(status.revision);
-            report.problems.push_back({SourceLocation{revision.path, revision.upgrade.first_line},
-                                       "revision " + status.revision +
-                                           " changed after it was applied (drift): its upgrade "
-                                           "section's checksum differs from the one "
-                                           "recorded on " +
-                                           status.applied_at,
-                                       "restore the applied SQL (git log -p " + revision.path +
-                                           ") and put the change in a new revision",
-                                       false});
-        } else if (status.state == RevisionState::orphan) {
-            report.problems.push_back(
-                {SourceLocation{status.path},
-                 "revision " + status.revision + " (" + std::string(branch_name(status.branch)) +
-                     ", " + status.message +
-                     ") is applied to the database but missing from disk (orphan)",
-                 "it came from another line of work: `ecluse downgrade --orphans` undoes it",
-                 false});
-        }
+    for (Diagnostic& problem : database_problems(graph, session.ledger->applied())) {
+        report.problems.push_back(std::move(problem));
     }
 }
 

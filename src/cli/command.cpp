@@ -35,6 +35,8 @@ const std::vector<CommandSpec>& commands() {
          "undo down to TARGET (pre@-1, post@base, a1b2), or undo orphans", run_downgrade},
         {"stamp", "stamp TARGET", "record revisions as applied (or not) without running them",
          run_stamp},
+        {"deploy", "deploy [--hook CMD] [--phase pre|deploy|post] [--plan]",
+         "pre migrations, then the hook that deploys the code, then post migrations", run_deploy},
         {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",
          run_scratch},
         {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},

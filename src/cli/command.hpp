@@ -69,5 +69,6 @@ int run_upgrade(const Invocation&);
 int run_downgrade(const Invocation&);
 int run_stamp(const Invocation&);
 int run_scratch(const Invocation&);
+int run_deploy(const Invocation&);
 
 } // namespace ecluse::cli

@@ -47,4 +47,32 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
     return out;
 }
 
+std::vector<Diagnostic> database_problems(const RevisionGraph& graph,
+                                          const std::vector<AppliedRevision>& applied) {
+    std::vector<Diagnostic> problems;
+    for (const RevisionStatus& status : revision_states(graph, applied)) {
+        if (status.state == RevisionState::drifted) {
+            const RevisionFile& revision = *graph.find(status.revision);
+            problems.push_back({SourceLocation{revision.path, revision.upgrade.first_line},
+                                "revision " + status.revision +
+                                    " changed after it was applied (drift): its upgrade "
+                                    "section's checksum differs from the one "
+                                    "recorded on " +
+                                    status.applied_at,
+                                "restore the applied SQL (git log -p " + revision.path +
+                                    ") and put the change in a new revision",
+                                false});
+        } else if (status.state == RevisionState::orphan) {
+            problems.push_back(
+                {SourceLocation{status.path},
+                 "revision " + status.revision + " (" + std::string(branch_name(status.branch)) +
+                     ", " + status.message +
+                     ") is applied to the database but missing from disk (orphan)",
+                 "it came from another line of work: `ecluse downgrade --orphans` undoes it",
+                 false});
+        }
+    }
+    return problems;
+}
+
 } // namespace ecluse

@@ -29,4 +29,10 @@ struct RevisionStatus {
 std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
                                             const std::vector<AppliedRevision>& applied);
 
+// What `check` with a database and `deploy`'s preflight refuse: drifted
+// revisions (at the upgrade section's first line) and orphans, each with
+// what to do about it.
+std::vector<Diagnostic> database_problems(const RevisionGraph& graph,
+                                          const std::vector<AppliedRevision>& applied);
+
 } // namespace ecluse

@@ -209,4 +209,24 @@ void Ledger::log(const std::string& action, const std::optional<std::string>& re
     m_connection.execute(m_sql.log_sql(action, revision, outcome, detail, duration_ms));
 }
 
+std::optional<LoggedEvent> Ledger::last_event(const std::string& action,
+                                              const std::string& detail_prefix) {
+    if (!exists()) {
+        return std::nullopt;
+    }
+    auto rows = m_connection.query(
+        "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), action, "
+        "revision, outcome, detail FROM " +
+            m_quoted +
+            ".event_log WHERE action = $1 AND starts_with(detail, $2) "
+            "ORDER BY event_id DESC LIMIT 1",
+        {action, detail_prefix});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    auto& row = rows.front();
+    return LoggedEvent{row[0].value_or(""), row[1].value_or(""), row[2], row[3].value_or(""),
+                       row[4].value_or("")};
+}
+
 } // namespace ecluse

@@ -34,6 +34,15 @@ struct AppliedRevision {
     bool stamped = false;
 };
 
+// One row of the event log.
+struct LoggedEvent {
+    std::string at; // "2026-11-22T14:30:00Z"
+    std::string action;
+    std::optional<std::string> revision;
+    std::string outcome;
+    std::string detail;
+};
+
 // The SQL of the bookkeeping, with no connection: what Ledger runs, and
 // what `--sql` scripts contain.
 class LedgerSql {
@@ -76,6 +85,11 @@ public:
     // Appends to the log (outside any migration transaction).
     void log(const std::string& action, const std::optional<std::string>& revision,
              const std::string& outcome, const std::string& detail = {}, double duration_ms = 0);
+
+    // The newest event of `action` whose detail starts with `detail_prefix`,
+    // if any (none either when the tables do not exist yet).
+    std::optional<LoggedEvent> last_event(const std::string& action,
+                                          const std::string& detail_prefix = {});
 
 private:
     pg::Connection& m_connection;

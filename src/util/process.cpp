@@ -5,12 +5,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 extern char** environ;
 
@@ -109,14 +113,26 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& input, ProcessResul
     }
 }
 
-} // namespace
+// What a child process is started with.
+struct ChildSpec {
+    const std::vector<std::string>& argv;
+    const std::filesystem::path& working_directory;
+    const std::map<std::string, std::string>& extra_environment;
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    bool own_process_group; // so that signals can reach it and its children
+};
 
-ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+// Forks and execs; returns the child's pid once the program has started.
+// Throws Error (having reaped the child) when it cannot start.
+pid_t spawn(const ChildSpec& spec) {
+    const std::vector<std::string>& argv = spec.argv;
     if (argv.empty()) {
-        throw Error(k_exit_failed, "internal error: run_process without a program");
+        throw Error(k_exit_failed, "internal error: starting a process without a program");
     }
-    Pipe in, out, err, exec_failure;
-    std::vector<std::string> environment = child_environment(options.extra_environment);
+    Pipe exec_failure;
+    std::vector<std::string> environment = child_environment(spec.extra_environment);
     std::vector<char*> env_pointers;
     for (auto& entry : environment) {
         env_pointers.push_back(entry.data());
@@ -128,16 +144,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
     arg_pointers.push_back(nullptr);
 
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         throw Error(k_exit_failed,
                     std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
     }
     if (pid == 0) {
-        ::dup2(in.read_end, 0);
-        ::dup2(out.write_end, 1);
-        ::dup2(err.write_end, 2);
-        if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) {
+        if (spec.own_process_group) {
+            ::setpgid(0, 0);
+            // Should ecluse die without a chance to forward a signal (SIGKILL),
+            // the program is told instead of running on unsupervised.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent) {
+                ::_exit(127); // it died already
+            }
+        }
+        ::dup2(spec.stdin_fd, 0);
+        ::dup2(spec.stdout_fd, 1);
+        ::dup2(spec.stderr_fd, 2);
+        if (!spec.working_directory.empty() && ::chdir(spec.working_directory.c_str()) != 0) {
             int error = errno;
             (void)!::write(exec_failure.write_end, &error, sizeof error);
             ::_exit(127);
@@ -148,14 +174,80 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         (void)!::write(exec_failure.write_end, &error, sizeof error);
         ::_exit(127);
     }
+    if (spec.own_process_group) {
+        ::setpgid(pid, pid); // also here, so that it holds before any signal is sent
+    }
+    exec_failure.close_write();
+    int exec_error = 0;
+    if (::read(exec_failure.read_end, &exec_error, sizeof exec_error) ==
+        static_cast<ssize_t>(sizeof exec_error)) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        std::string where =
+            spec.working_directory.empty() ? "" : " in " + spec.working_directory.string();
+        throw Error(k_exit_failed,
+                    "cannot run " + argv[0] + where + ": " + std::strerror(exec_error),
+                    "is it installed, executable and on PATH (or given by its path)?");
+    }
+    return pid;
+}
+
+// Waits for a child; its exit code, or 128 + the signal that ended it.
+int wait_for(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Cuts a stream of bytes into lines for a callback.
+class LineSplitter {
+public:
+    using Callback = std::function<void(OutputStream, const std::string&)>;
+    LineSplitter(OutputStream stream, const Callback& on_line)
+        : m_stream(stream), m_on_line(on_line) {}
+
+    void add(std::string_view data) {
+        m_pending.append(data);
+        std::size_t start = 0;
+        for (std::size_t end; (end = m_pending.find('\n', start)) != std::string::npos;
+             start = end + 1) {
+            emit(m_pending.substr(start, end - start));
+        }
+        m_pending.erase(0, start);
+    }
+    void finish() {
+        if (!m_pending.empty()) {
+            emit(m_pending);
+            m_pending.clear();
+        }
+    }
+
+private:
+    void emit(std::string line) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (m_on_line) {
+            m_on_line(m_stream, line);
+        }
+    }
+
+    OutputStream m_stream;
+    const Callback& m_on_line;
+    std::string m_pending;
+};
+
+} // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+    Pipe in, out, err;
+    pid_t pid = spawn({argv, options.working_directory, options.extra_environment, in.read_end,
+                       out.write_end, err.write_end, false});
     in.close_read();
     out.close_write();
     err.close_write();
-    exec_failure.close_write();
-
-    int exec_error = 0;
-    bool failed_to_start = ::read(exec_failure.read_end, &exec_error, sizeof exec_error) ==
-                           static_cast<ssize_t>(sizeof exec_error);
 
     ProcessResult result;
     struct sigaction ignore_pipe {};
@@ -164,16 +256,127 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     ::sigaction(SIGPIPE, &ignore_pipe, &previous);
     pump(in, out, err, options.input, result);
     ::sigaction(SIGPIPE, &previous, nullptr);
-
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (failed_to_start) {
-        throw Error(k_exit_failed, "cannot run " + argv[0] + ": " + std::strerror(exec_error),
-                    "is it installed and on PATH?");
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = wait_for(pid);
     return result;
+}
+
+StreamResult stream_process(const std::vector<std::string>& argv, const StreamOptions& options,
+                            const std::function<void(OutputStream, const std::string&)>& on_line) {
+    Pipe out, err;
+    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid_t pid = -1;
+    try {
+        pid = spawn({argv, options.working_directory, options.extra_environment, null_fd,
+                     out.write_end, err.write_end, true});
+    } catch (...) {
+        ::close(null_fd);
+        throw;
+    }
+    ::close(null_fd);
+    out.close_write();
+    err.close_write();
+
+    StreamResult result;
+    LineSplitter lines[2] = {{OutputStream::out, on_line}, {OutputStream::err, on_line}};
+    auto started = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> terminated_at, exited_at;
+    std::optional<int> status;
+    std::array<char, 65536> buffer{};
+    while (out.read_end >= 0 || err.read_end >= 0 || !status) {
+        if (options.signal_to_forward) {
+            if (int signal = options.signal_to_forward(); signal != 0 && !status) {
+                ::kill(-pid, signal);
+                result.forwarded_signal = signal;
+            }
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (options.timeout.count() > 0 && !status && !terminated_at &&
+            now - started >= options.timeout) {
+            ::kill(-pid, SIGTERM);
+            result.timed_out = true;
+            terminated_at = now;
+        }
+        if (terminated_at && !status && now - *terminated_at >= options.kill_grace) {
+            ::kill(-pid, SIGKILL);
+        }
+        if (!status) {
+            int raw = 0;
+            if (::waitpid(pid, &raw, WNOHANG) == pid) {
+                status = raw;
+                exited_at = now;
+            }
+        }
+        // A descendant that left the process group may keep the pipes open
+        // after the program itself ended: stop listening to it after a while.
+        if (exited_at && now - *exited_at > std::chrono::seconds(2)) {
+            break;
+        }
+        std::array<pollfd, 2> fds{};
+        fds[0] = {out.read_end, POLLIN, 0};
+        fds[1] = {err.read_end, POLLIN, 0};
+        int ready = ::poll(fds.data(), fds.size(), 100);
+        if (ready < 0 && errno != EINTR) {
+            break;
+        }
+        for (int i = 0; i < 2 && ready > 0; ++i) {
+            if (fds[i].revents == 0) {
+                continue;
+            }
+            Pipe& source = i == 0 ? out : err;
+            ssize_t got = ::read(source.read_end, buffer.data(), buffer.size());
+            if (got > 0) {
+                lines[i].add(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+            } else if (got == 0 || errno != EINTR) {
+                source.close_read();
+            }
+        }
+    }
+    lines[0].finish();
+    lines[1].finish();
+    if (!status) {
+        result.exit_code = wait_for(pid);
+    } else {
+        result.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+    }
+    return result;
+}
+
+namespace {
+
+volatile std::sig_atomic_t g_last_signal = 0;
+volatile std::sig_atomic_t g_signal_count = 0;
+struct sigaction g_previous_int {};
+struct sigaction g_previous_term {};
+
+extern "C" void record_signal(int signal) {
+    g_last_signal = signal;
+    g_signal_count = g_signal_count + 1;
+}
+
+} // namespace
+
+SignalCatcher::SignalCatcher() {
+    g_last_signal = 0;
+    g_signal_count = 0;
+    struct sigaction action {};
+    action.sa_handler = record_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, &g_previous_int);
+    ::sigaction(SIGTERM, &action, &g_previous_term);
+}
+
+SignalCatcher::~SignalCatcher() {
+    ::sigaction(SIGINT, &g_previous_int, nullptr);
+    ::sigaction(SIGTERM, &g_previous_term, nullptr);
+}
+
+int SignalCatcher::last_signal() {
+    return g_last_signal;
+}
+
+int SignalCatcher::count() {
+    return g_signal_count;
 }
 
 std::filesystem::path current_executable() {

@@ -1,5 +1,7 @@
 #include "util/strings.hpp"
 
+#include "util/error.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -164,6 +166,70 @@ LineColumn line_column_at(std::string_view text, std::size_t offset) {
         }
     }
     return at;
+}
+
+std::vector<std::string> split_command_words(std::string_view command) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        char c = command[i];
+        if (c == ' ' || c == '\t' || c == '\n') {
+            if (in_word) {
+                words.push_back(std::move(word));
+                word.clear();
+                in_word = false;
+            }
+            continue;
+        }
+        if (c == '\\' && i + 1 < command.size() && command[i + 1] == '\n') {
+            ++i; // a line continuation
+            continue;
+        }
+        in_word = true;
+        if (c == '\\') {
+            if (++i == command.size()) {
+                throw UsageError("the command " + quote_value(command) + " ends with a backslash",
+                                 "escape it (\\\\) or quote it");
+            }
+            word += command[i];
+        } else if (c == '\'') {
+            std::size_t end = command.find('\'', i + 1);
+            if (end == std::string_view::npos) {
+                throw UsageError("the command " + quote_value(command) +
+                                     " has a single quote that is never closed",
+                                 "close it, or escape it (\\')");
+            }
+            word.append(command.substr(i + 1, end - i - 1));
+            i = end;
+        } else if (c == '"') {
+            for (++i;; ++i) {
+                if (i >= command.size()) {
+                    throw UsageError("the command " + quote_value(command) +
+                                         " has a double quote that is never closed",
+                                     "close it, or escape it (\\\")");
+                }
+                char d = command[i];
+                if (d == '"') {
+                    break;
+                }
+                if (d == '\\' && i + 1 < command.size() &&
+                    std::string_view("$`\"\\\n").find(command[i + 1]) != std::string_view::npos) {
+                    if (command[++i] != '\n') {
+                        word += command[i];
+                    }
+                } else {
+                    word += d;
+                }
+            }
+        } else {
+            word += c;
+        }
+    }
+    if (in_word) {
+        words.push_back(std::move(word));
+    }
+    return words;
 }
 
 std::string quote_value(std::string_view text) {

@@ -50,6 +50,13 @@ struct LineColumn {
 };
 LineColumn line_column_at(std::string_view text, std::size_t offset);
 
+// Splits a command line into words the way a POSIX shell splits them, with
+// no expansion of any kind: blanks separate words, 'single quotes' keep
+// everything, "double quotes" keep everything but \\ before $ ` " \\ and a
+// newline, and a backslash outside quotes keeps the next character.
+// Throws UsageError for an unterminated quote or a trailing backslash.
+std::vector<std::string> split_command_words(std::string_view command);
+
 // Wraps text in double quotes with JSON-style escaping, for messages.
 std::string quote_value(std::string_view text);
 

@@ -195,6 +195,34 @@ TEST_SUITE("strings") {
         CHECK(quote_value("été") == "\"été\"");
     }
 
+    TEST_CASE("split_command_words splits on blanks and keeps quoted text whole") {
+        using words = std::vector<std::string>;
+        CHECK(split_command_words("  ./deploy.sh  --fast\tnow ") ==
+              words{"./deploy.sh", "--fast", "now"});
+        CHECK(split_command_words("sh -c 'kubectl apply -f k8s/ && echo \"done\"'") ==
+              words{"sh", "-c", "kubectl apply -f k8s/ && echo \"done\""});
+        CHECK(split_command_words("echo \"a \\\"b\\\" \\$HOME \\x\"") ==
+              words{"echo", "a \"b\" $HOME \\x"});
+        CHECK(split_command_words("a\\ b c\\\\") == words{"a b", "c\\"});
+        CHECK(split_command_words("x'y'\"z\" '' \"\"") == words{"xyz", "", ""});
+        CHECK(split_command_words("one \\\ntwo") == words{"one", "two"});
+        CHECK(split_command_words("$HOME *.sql ~") == words{"$HOME", "*.sql", "~"});
+        CHECK(split_command_words("   ").empty());
+    }
+
+    TEST_CASE("split_command_words refuses unterminated quotes and a trailing backslash") {
+        CHECK_THROWS_WITH_AS(split_command_words("sh -c 'echo"),
+                             "the command \"sh -c 'echo\" has a single quote that is never "
+                             "closed",
+                             UsageError);
+        CHECK_THROWS_WITH_AS(split_command_words("echo \"a"),
+                             "the command \"echo \\\"a\" has a double quote that is never "
+                             "closed",
+                             UsageError);
+        CHECK_THROWS_WITH_AS(split_command_words("echo \\"),
+                             "the command \"echo \\\\\" ends with a backslash", UsageError);
+    }
+
 } // TEST_SUITE("strings")
 
 TEST_SUITE("hash") {

@@ -1,0 +1,140 @@
+#pragma once
+
+// `deploy`: pre migrations, the hook that rolls out the new code, post
+// migrations, under the migration lock the caller holds across all three.
+// Every phase is recorded in the event log; running it again resumes:
+// applied migrations are skipped, the hook runs again (it must be
+// idempotent) with the same ECLUSE_DEPLOY_ID.
+
+#include "graph/plan.hpp"
+#include "runtime/ledger.hpp"
+#include "runtime/migrator.hpp"
+#include "util/process.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecluse {
+
+enum class DeployPhase { pre, hook, post };
+
+// "pre", "deploy", "post": the names of `--phase` and ECLUSE_PHASE.
+std::string_view phase_name(DeployPhase phase);
+// Throws UsageError for anything else.
+DeployPhase parse_phase(const std::string& text);
+
+inline constexpr int k_exit_pre_failed = 10;  // code N still runs, nothing lost
+inline constexpr int k_exit_hook_failed = 11; // pre applied, post not run
+inline constexpr int k_exit_post_failed = 12; // code N+1 runs; run --phase post again
+
+// A check the caller adds to the preflight (lint, for one): it gets the
+// graph and the revisions the deploy is about to apply, and returns what
+// it refuses. Problems make the preflight fail unless the deploy runs
+// with `allow_unsafe`.
+using PreflightCheck = std::function<std::vector<Diagnostic>(
+    const RevisionGraph& graph, const std::vector<const RevisionFile*>& pending)>;
+
+struct DeployOptions {
+    std::filesystem::path root;                // the project; the hook's working directory
+    std::optional<DeployPhase> only;           // nullopt: pre, then the hook, then post
+    std::vector<std::string> hook;             // argv; needed when the hook phase runs
+    std::chrono::milliseconds hook_timeout{0}; // 0: none
+    MigratorOptions migrator;
+    std::string deploy_id; // empty: the unfinished deploy's, else a new one
+    std::vector<PreflightCheck> extra_checks;
+    std::optional<std::string> allow_unsafe; // the reason extra_checks' problems are accepted
+};
+
+// What a deploy will do from a database's position. Pure.
+struct DeployPlan {
+    Position target;        // both heads on disk
+    std::vector<Step> pre;  // upgrade pre@head
+    bool hook = false;      // whether the hook phase runs
+    std::vector<Step> post; // upgrade post@head, once pre is done
+};
+
+// Plans the phases `only` selects (all when nullopt). Requires a valid graph.
+DeployPlan plan_deploy(const RevisionGraph& graph, const Position& position,
+                       std::optional<DeployPhase> only);
+
+// What happens, as it happens, for the caller to print.
+struct DeployEvent {
+    enum class Kind {
+        started,           // text: the deploy id; detail: the database's position
+        resumed,           // text: the outcome of the unfinished deploy; detail: when
+        unsafe_allowed,    // text: the reason; problems: what was accepted
+        phase_started,     // phase; count: migrations planned
+        migration_applied, // phase, revision, duration_ms, attempts
+        migration_retry,   // phase, revision, attempts, text: why
+        hook_started,      // text: the command
+        hook_output,       // stream, text: one line
+        phase_finished,    // phase, text: succeeded|failed|interrupted|timed out, duration_ms
+        finished,          // exit_code, text: succeeded|failed|interrupted, detail: message
+    };
+    explicit DeployEvent(Kind kind_, std::optional<DeployPhase> phase_ = std::nullopt,
+                         const RevisionFile* revision_ = nullptr)
+        : kind(kind_), phase(phase_), revision(revision_) {}
+
+    Kind kind;
+    std::optional<DeployPhase> phase;
+    const RevisionFile* revision;
+    double duration_ms = 0;
+    int attempts = 0;
+    int count = 0;
+    int exit_code = 0;
+    OutputStream stream = OutputStream::out;
+    std::string text;
+    std::string detail;
+    std::vector<Diagnostic> problems;
+};
+
+using DeployListener = std::function<void(const DeployEvent&)>;
+
+class Deployer {
+public:
+    // The caller holds the migration lock on `connection` for the
+    // Deployer's whole life.
+    Deployer(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+             DeployOptions options, DeployListener listener);
+
+    // Checks the project (graph, conflict file), the database (drift,
+    // orphans), the extra checks and the hook, then plans. Throws (exit 1
+    // or 2) when something is wrong; nothing has run then.
+    DeployPlan preflight();
+
+    // Runs the plan preflight() returned: returns 0, or throws Error with
+    // exit code 10, 11 or 12 naming what failed, or 128 + the signal when
+    // SIGINT or SIGTERM interrupted it (forwarded to the hook; a migration
+    // in progress finishes or rolls back first).
+    int run(const DeployPlan& plan);
+
+    const std::string& deploy_id() const { return m_options.deploy_id; }
+
+private:
+    void emit(DeployEvent event) const;
+    void log(const std::string& action, const std::string& outcome, const std::string& detail,
+             double duration_ms = 0);
+    // Settles the deploy id; the unfinished deploy of the same heads it
+    // resumes, if any.
+    std::optional<LoggedEvent> resume_or_start();
+    void run_migrations(DeployPhase phase, const std::vector<Step>& steps);
+    void run_hook(const DeployPlan& plan);
+    [[noreturn]] void fail(DeployPhase phase, int exit_code, const std::string& message,
+                           const std::string& hint, double phase_ms);
+    void stop_if_interrupted(std::optional<DeployPhase> phase, double phase_ms);
+
+    pg::Connection& m_connection;
+    Ledger& m_ledger;
+    const RevisionGraph& m_graph;
+    DeployOptions m_options;
+    DeployListener m_listener;
+    std::string m_heads; // "heads pre=X post=Y": what the event log keys resumption on
+    std::vector<Diagnostic> m_accepted; // extra_checks' problems that allow_unsafe accepted
+};
+
+} // namespace ecluse

@@ -1,0 +1,560 @@
+// `ecluse deploy` end to end: the real binary against the scratch server,
+// with real hooks (shell scripts that leave files behind to prove what ran)
+// and real signals.
+
+#include "tests/e2e/database_support.hpp"
+#include "util/strings.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using ecluse::ProcessResult;
+using namespace ecluse::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The shell script every test's deploy/hook runs: it records its
+// environment, appends to hook-runs, and exits with the number in
+// hook-exit (0 when the file is missing).
+const char* const k_recording_hook = R"(#!/bin/sh
+echo "deploying $ECLUSE_DEPLOY_ID: phase=$ECLUSE_PHASE pre=$ECLUSE_PRE_HEAD post=$ECLUSE_POST_HEAD"
+echo "a warning on stderr" >&2
+echo "$ECLUSE_DEPLOY_ID" >> hook-runs
+exit $(cat hook-exit 2>/dev/null || echo 0)
+)";
+
+// A project with two pre and one post revision, a deploy hook, one database.
+struct Deploy {
+    Project project;
+    std::string url = create_database();
+    fs::path post_path;
+
+    explicit Deploy(
+        const std::string& first_pre_sql = "CREATE TABLE accounts (id int);\n",
+        const std::string& second_pre_sql = "ALTER TABLE accounts ADD COLUMN email text;\n",
+        const std::string& post_sql = "ALTER TABLE accounts DROP COLUMN legacy;\n") {
+        project.add({"aaaa00000001", "pre", "create accounts",
+                     first_pre_sql + "ALTER TABLE accounts ADD COLUMN legacy text;\n",
+                     "DROP TABLE accounts;\n"});
+        project.add({"aaaa00000002", "pre", "add accounts email", second_pre_sql,
+                     "ALTER TABLE accounts DROP COLUMN email;\n"});
+        post_path = project.add({"bbbb00000001", "post", "drop accounts legacy", post_sql,
+                                 "ALTER TABLE accounts ADD COLUMN legacy text;\n"});
+        set_hook(k_recording_hook);
+    }
+
+    fs::path file(const std::string& name) const { return project.root() / name; }
+
+    void set_hook(const std::string& script) const {
+        fs::create_directories(file("deploy"));
+        write(file("deploy/hook"), script);
+        fs::permissions(file("deploy/hook"), fs::perms::owner_all);
+    }
+
+    // Rewrites the post revision with new SQL (it is not applied yet).
+    void fix_post(const std::string& sql) const {
+        write(post_path, Project::render({"bbbb00000001", "post", "drop accounts legacy", sql,
+                                          "ALTER TABLE accounts ADD COLUMN legacy text;\n"},
+                                         "none"));
+    }
+
+    std::vector<std::string> args(const std::vector<std::string>& more) const {
+        std::vector<std::string> out = {"-d", url};
+        out.insert(out.end(), more.begin(), more.end());
+        return out;
+    }
+    ProcessResult run(const std::vector<std::string>& more) const {
+        return run_ecluse(project.root(), args(more));
+    }
+    std::unique_ptr<Spawned> start(const std::vector<std::string>& more) const {
+        return Spawned::ecluse(project.root(), args(more));
+    }
+
+    // How many times the hook ran (lines of hook-runs).
+    int hook_runs() const {
+        if (!fs::exists(file("hook-runs"))) {
+            return 0;
+        }
+        std::string text = read(file("hook-runs"));
+        return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    }
+
+    std::string applied() const {
+        return psql(url, "SELECT coalesce(string_agg(revision, ',' ORDER BY revision), '') "
+                         "FROM ecluse.applied_revision");
+    }
+
+    // The deploy rows of the event log: "action outcome" per line, oldest first.
+    std::string deploy_log() const {
+        return psql(url, "SELECT string_agg(action || ' ' || outcome, E'\\n' ORDER BY event_id) "
+                         "FROM ecluse.event_log WHERE action LIKE 'deploy%'");
+    }
+};
+
+std::vector<nlohmann::json> json_lines(const std::string& output) {
+    std::vector<nlohmann::json> lines;
+    std::size_t start = 0;
+    while (start < output.size()) {
+        std::size_t end = output.find('\n', start);
+        REQUIRE_MESSAGE(end != std::string::npos, "the last JSON line has no newline");
+        std::string line = output.substr(start, end - start);
+        INFO(line);
+        REQUIRE_NOTHROW(lines.push_back(nlohmann::json::parse(line)));
+        REQUIRE(lines.back().is_object());
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The revisions of the migration_applied (or planned) events of a phase.
+std::vector<std::string> applied_in(const std::vector<nlohmann::json>& events,
+                                    const std::string& phase) {
+    std::vector<std::string> out;
+    for (const auto& event : events) {
+        if (event["event"] == "migration_applied" && event["phase"] == phase) {
+            out.push_back(event["revision"].get<std::string>());
+        }
+        if (event["event"] == "plan" && event["phase"] == phase && event.contains("migrations")) {
+            for (const auto& migration : event["migrations"]) {
+                out.push_back(migration["revision"].get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("deploy") {
+
+    TEST_CASE("a full deploy runs pre, the hook with its environment, then post, and logs each "
+              "phase") {
+        Deploy deploy;
+        ProcessResult result = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        CHECK(deploy.hook_runs() == 1);
+        std::string id(ecluse::trim(read(deploy.file("hook-runs"))));
+        CHECK(contains(result.output, "  [hook] deploying " + id +
+                                          ": phase=deploy pre=aaaa00000002 post=bbbb00000001\n"));
+        CHECK(contains(result.errors, "  [hook] a warning on stderr\n"));
+        CHECK(line_of(result.output, "applied aaaa00000001") <
+              line_of(result.output, "applied aaaa00000002"));
+        CHECK(line_of(result.output, "applied aaaa00000002") < line_of(result.output, "[hook]"));
+        CHECK(line_of(result.output, "[hook]") < line_of(result.output, "applied bbbb00000001"));
+        CHECK(contains(result.output, "deploy " + id +
+                                          " succeeded: pre at aaaa00000002, post at "
+                                          "bbbb00000001\n"));
+        CHECK(deploy.deploy_log() == "deploy started\n"
+                                     "deploy pre started\n"
+                                     "deploy pre succeeded\n"
+                                     "deploy deploy started\n"
+                                     "deploy deploy succeeded\n"
+                                     "deploy post started\n"
+                                     "deploy post succeeded\n"
+                                     "deploy succeeded");
+
+        ProcessResult again = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.output, "pre: nothing to apply\n"));
+        CHECK(contains(again.output, "post: nothing to apply\n"));
+        CHECK_FALSE(contains(again.output, "resuming"));
+        CHECK(deploy.hook_runs() == 2);
+        CHECK(read(deploy.file("hook-runs")).find(id) == 0);
+        CHECK_FALSE(contains(read(deploy.file("hook-runs")).substr(id.size() + 1), id));
+    }
+
+    TEST_CASE("the hook fails: exit 11, pre applied and post not; after the fix the rerun skips "
+              "pre, runs the hook, applies post and exits 0") {
+        Deploy deploy;
+        write(deploy.file("hook-exit"), "3\n");
+        ProcessResult failed = deploy.run({"deploy"});
+        CHECK_MESSAGE(failed.exit_code == 11, failed.errors);
+        CHECK(contains(failed.errors, "ecluse: error: the deploy hook `"));
+        CHECK(contains(failed.errors, "deploy/hook` failed with exit code 3\n"));
+        CHECK(contains(failed.errors, "hint: pre is applied and stays applied, post did not run"));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(psql(deploy.url, "SELECT count(*) FROM information_schema.columns WHERE "
+                               "table_name = 'accounts' AND column_name = 'legacy'") == "1");
+
+        fs::remove(deploy.file("hook-exit"));
+        ProcessResult again = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.output, "pre: nothing to apply\n"));
+        CHECK_FALSE(contains(again.output, "applied aaaa0000000"));
+        CHECK(contains(again.output, "  applied bbbb00000001  drop accounts legacy  ("));
+        CHECK(deploy.hook_runs() == 2);
+        // The rerun resumes the same deploy: the hook sees the same id.
+        std::string runs = read(deploy.file("hook-runs"));
+        std::string first = runs.substr(0, runs.find('\n'));
+        CHECK(runs == first + "\n" + first + "\n");
+        CHECK(contains(again.output, "resuming deploy " + first + ": it stopped (failed) at "));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        CHECK(contains(deploy.deploy_log(), "deploy deploy failed\ndeploy failed\n"
+                                            "deploy started\ndeploy pre started\n"));
+    }
+
+    TEST_CASE("a pre migration fails: exit 10, the hook never starts, what was applied stays") {
+        Deploy deploy("CREATE TABLE accounts (id int);\n", "SELECT 1/0;\n");
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK_MESSAGE(result.exit_code == 10, result.errors);
+        CHECK(contains(result.errors,
+                       "ecluse: error: upgrade of aaaa00000002 (pre, add accounts email) failed at "
+                       "migrations/pre/"));
+        CHECK(contains(result.errors, "22012 division by zero"));
+        CHECK(contains(result.errors, "the pre phase failed, so the hook did not run"));
+        CHECK_FALSE(fs::exists(deploy.file("hook-runs")));
+        CHECK(deploy.applied() == "aaaa00000001");
+        CHECK(contains(deploy.deploy_log(), "deploy pre failed\ndeploy failed"));
+        CHECK_FALSE(contains(deploy.deploy_log(), "deploy deploy"));
+    }
+
+    TEST_CASE("a post migration fails: exit 12; after the fix `deploy --phase post` exits 0 "
+              "without running the hook again") {
+        Deploy deploy("CREATE TABLE accounts (id int);\n",
+                      "ALTER TABLE accounts ADD COLUMN email text;\n",
+                      "ALTER TABLE accounts DROP COLUMN no_such_column;\n");
+        ProcessResult failed = deploy.run({"deploy"});
+        CHECK_MESSAGE(failed.exit_code == 12, failed.errors);
+        CHECK(contains(failed.errors, "upgrade of bbbb00000001 (post, drop accounts legacy) "
+                                      "failed at migrations/post/"));
+        CHECK(contains(failed.errors, "run `ecluse deploy --phase post`"));
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+
+        deploy.fix_post("ALTER TABLE accounts DROP COLUMN legacy;\n");
+        ProcessResult post = deploy.run({"deploy", "--phase", "post"});
+        REQUIRE_MESSAGE(post.exit_code == 0, post.errors);
+        CHECK(contains(post.output, "  applied bbbb00000001  drop accounts legacy  ("));
+        CHECK_FALSE(contains(post.output, "pre:"));
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+    }
+
+    TEST_CASE("--phase runs one phase alone; deploy and post refuse to run before pre is done") {
+        Deploy deploy;
+        ProcessResult post = deploy.run({"deploy", "--phase", "post"});
+        CHECK(post.exit_code == 1);
+        CHECK(contains(post.errors, "ecluse: error: the post phase needs every pre revision "
+                                    "applied, and 2 are pending (the first: aaaa00000001, create "
+                                    "accounts): nothing was deployed\n"));
+        CHECK(contains(post.errors, "hint: run `ecluse deploy --phase pre` first"));
+        CHECK(deploy.run({"deploy", "--phase", "deploy"}).exit_code == 1);
+        CHECK(deploy.hook_runs() == 0);
+
+        ProcessResult pre = deploy.run({"deploy", "--phase", "pre"});
+        REQUIRE_MESSAGE(pre.exit_code == 0, pre.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+        CHECK(deploy.hook_runs() == 0);
+        ProcessResult hook = deploy.run({"deploy", "--phase", "deploy"});
+        REQUIRE_MESSAGE(hook.exit_code == 0, hook.errors);
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+        ProcessResult rest = deploy.run({"deploy", "--phase", "post"});
+        REQUIRE_MESSAGE(rest.exit_code == 0, rest.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        // Separate jobs of one release share one deploy id.
+        std::string id = psql(deploy.url, "SELECT count(DISTINCT split_part(detail, '; ', 2)) "
+                                          "FROM ecluse.event_log WHERE action = 'deploy'");
+        CHECK(id == "1");
+    }
+
+    TEST_CASE("SIGTERM while the hook runs: the hook receives it, ecluse exits non-zero and logs "
+              "the deploy as interrupted; the next deploy completes") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\n"
+                        "trap 'echo TERM > hook-got-term; exit 143' TERM\n"
+                        "echo started > hook-started\n"
+                        "sleep 30 &\n"
+                        "wait\n");
+        auto process = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-started")); }, 20s));
+        process->kill(SIGTERM);
+        const ProcessResult& result = process->wait(20s);
+        CHECK_MESSAGE(result.exit_code == 128 + SIGTERM, result.errors);
+        CHECK(wait_until([&] { return fs::exists(deploy.file("hook-got-term")); }, 5s));
+        CHECK(contains(result.errors, "interrupted by SIGTERM during the deploy phase"));
+        CHECK(contains(deploy.deploy_log(), "deploy deploy interrupted\ndeploy interrupted"));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+        CHECK(wait_until([&] {
+            return psql(deploy.url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") ==
+                   "0";
+        }));
+
+        deploy.set_hook(k_recording_hook);
+        ProcessResult again = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.output, "resuming deploy "));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+    }
+
+    TEST_CASE("an ecluse killed with SIGKILL while the hook runs leaves no hook running "
+              "unsupervised: the hook gets SIGTERM") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\n"
+                        "trap 'echo TERM > hook-got-term; exit 143' TERM\n"
+                        "echo started > hook-started\n"
+                        "sleep 30 &\n"
+                        "wait\n");
+        auto process = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-started")); }, 20s));
+        process->kill(SIGKILL);
+        CHECK(process->wait(20s).exit_code == 128 + SIGKILL);
+        CHECK(wait_until([&] { return fs::exists(deploy.file("hook-got-term")); }, 5s));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+    }
+
+    TEST_CASE("SIGINT during a pre migration: the migration finishes, nothing after it runs") {
+        Deploy deploy("CREATE TABLE accounts (id int);\nSELECT pg_sleep(1.5);\n");
+        auto process = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return !ecluse_backend_running(deploy.url, "pg_sleep").empty(); },
+                           20s));
+        process->kill(SIGINT);
+        const ProcessResult& result = process->wait(20s);
+        CHECK_MESSAGE(result.exit_code == 128 + SIGINT, result.errors);
+        CHECK(contains(result.errors, "interrupted by SIGINT during the pre phase"));
+        CHECK(deploy.applied() == "aaaa00000001");
+        CHECK(deploy.hook_runs() == 0);
+        CHECK(contains(deploy.deploy_log(), "deploy pre interrupted\ndeploy interrupted"));
+    }
+
+    TEST_CASE("two deploys at once: one runs, the other waits; nothing is applied twice") {
+        Deploy deploy("CREATE TABLE accounts (id int);\nSELECT pg_sleep(1);\n");
+        auto first = deploy.start({"deploy"});
+        auto second = deploy.start({"deploy"});
+        const ProcessResult& a = first->wait();
+        const ProcessResult& b = second->wait();
+        CHECK_MESSAGE(a.exit_code == 0, a.errors);
+        CHECK_MESSAGE(b.exit_code == 0, b.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'upgrade' "
+                               "AND outcome = 'applied'") == "3");
+        std::string both = a.output + b.output;
+        CHECK(std::count(both.begin(), both.end(), '\n') > 0);
+        for (const char* revision : {"aaaa00000001", "aaaa00000002", "bbbb00000001"}) {
+            auto at = both.find(std::string("applied ") + revision);
+            CHECK(at != std::string::npos);
+            CHECK(both.find(std::string("applied ") + revision, at + 1) == std::string::npos);
+        }
+    }
+
+    TEST_CASE("two deploys at once with a short --lock-wait: the second exits 3 and changes "
+              "nothing") {
+        Deploy deploy("CREATE TABLE accounts (id int);\nSELECT pg_sleep(2);\n");
+        auto first = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return !ecluse_backend_running(deploy.url, "pg_sleep").empty(); },
+                           20s));
+        ProcessResult second = deploy.run({"--lock-wait", "200ms", "deploy"});
+        CHECK(second.exit_code == 3);
+        CHECK(contains(second.errors, "another ecluse holds the migration lock"));
+        const ProcessResult& a = first->wait();
+        CHECK_MESSAGE(a.exit_code == 0, a.errors);
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'deploy' AND "
+                               "outcome = 'started'") == "1");
+    }
+
+    TEST_CASE("--plan lists exactly what the following deploy does, and changes nothing") {
+        Project project;
+        fs::remove_all(project.root() / "migrations");
+        fs::copy(source_root() / "migrations", project.root() / "migrations",
+                 fs::copy_options::recursive);
+        fs::copy(source_root() / "alembic_version_conflict_detection.txt", project.root(),
+                 fs::copy_options::overwrite_existing);
+        std::string url = create_database();
+        auto on = [&](std::vector<std::string> args) {
+            args.insert(args.begin(), {"-d", url});
+            return run_ecluse(project.root(), args);
+        };
+        // Release 1 is deployed; releases 2 and 3 are pending.
+        REQUIRE(on({"upgrade", "dbb38f85ea88"}).exit_code == 0);
+        REQUIRE(on({"upgrade", "12c2305eba23"}).exit_code == 0);
+
+        ProcessResult plan = on({"--format", "json", "deploy", "--plan", "--hook", "true"});
+        REQUIRE_MESSAGE(plan.exit_code == 0, plan.errors);
+        auto planned = json_lines(plan.output);
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.applied_revision") == "3");
+        std::vector<std::string> planned_pre = applied_in(planned, "pre");
+        std::vector<std::string> planned_post = applied_in(planned, "post");
+        CHECK(planned_pre == std::vector<std::string>{"45b1cb474d4b", "8d355450ac54",
+                                                      "9c335497c732", "26231c8784d5",
+                                                      "d8cee81c3474"});
+        CHECK(planned_post.size() == 4);
+
+        ProcessResult text_plan = on({"deploy", "--plan", "--hook", "true"});
+        REQUIRE(text_plan.exit_code == 0);
+        CHECK(contains(text_plan.output, "pre: 5 migrations\n  pre 45b1cb474d4b  add bookings "
+                                         "amount, relax legacy price\n"));
+        CHECK(contains(text_plan.output, "deploy: run true\n"));
+        CHECK(contains(text_plan.output, "post: 4 migrations\n  post ad3a8226b687  "));
+
+        ProcessResult real = on({"--format", "json", "deploy", "--hook", "true"});
+        REQUIRE_MESSAGE(real.exit_code == 0, real.errors);
+        auto events = json_lines(real.output);
+        CHECK(applied_in(events, "pre") == planned_pre);
+        CHECK(applied_in(events, "post") == planned_post);
+    }
+
+    TEST_CASE("--format json: one object per line naming every migration applied, the hook's "
+              "lines, and the result") {
+        Deploy deploy;
+        ProcessResult result = deploy.run({"--format", "json", "deploy"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        auto events = json_lines(result.output);
+        REQUIRE(events.size() >= 10);
+        CHECK(events.front()["event"] == "deploy_started");
+        CHECK(applied_in(events, "pre") ==
+              std::vector<std::string>{"aaaa00000001", "aaaa00000002"});
+        CHECK(applied_in(events, "post") == std::vector<std::string>{"bbbb00000001"});
+        int hook_lines = 0;
+        for (const auto& event : events) {
+            if (event["event"] == "migration_applied") {
+                CHECK(event["duration_ms"].get<double>() >= 0);
+            }
+            if (event["event"] == "hook_output") {
+                ++hook_lines;
+                CHECK((event["stream"] == "stdout" || event["stream"] == "stderr"));
+            }
+        }
+        CHECK(hook_lines == 2);
+        CHECK(events.back()["event"] == "deploy_finished");
+        CHECK(events.back()["exit_code"] == 0);
+        CHECK(events.back()["outcome"] == "succeeded");
+
+        // A failure ends with its exit code too.
+        Deploy failing;
+        write(failing.file("hook-exit"), "1\n");
+        ProcessResult failed = failing.run({"--format", "json", "deploy"});
+        CHECK(failed.exit_code == 11);
+        auto failed_events = json_lines(failed.output);
+        CHECK(failed_events.back()["event"] == "deploy_finished");
+        CHECK(failed_events.back()["exit_code"] == 11);
+        CHECK(failed_events.back()["outcome"] == "failed");
+    }
+
+    TEST_CASE("a rerun in JSON starts with deploy_started, then deploy_resumed; --deploy-id or "
+              "$ECLUSE_DEPLOY_ID names the deploy") {
+        Deploy deploy;
+        write(deploy.file("hook-exit"), "1\n");
+        ProcessResult failed = deploy.run({"deploy", "--deploy-id", "release-42"});
+        CHECK(failed.exit_code == 11);
+        CHECK(read(deploy.file("hook-runs")) == "release-42\n");
+        fs::remove(deploy.file("hook-exit"));
+
+        ProcessResult again = deploy.run({"--format", "json", "deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        auto events = json_lines(again.output);
+        REQUIRE(events.size() > 2);
+        CHECK(events[0]["event"] == "deploy_started");
+        CHECK(events[0]["deploy_id"] == "release-42");
+        CHECK(events[1]["event"] == "deploy_resumed");
+        CHECK(events[1]["previous_outcome"] == "failed");
+        CHECK(read(deploy.file("hook-runs")) == "release-42\nrelease-42\n");
+
+        ecluse::ProcessOptions options;
+        options.working_directory = deploy.project.root();
+        options.extra_environment = {{"ECLUSE_DEPLOY_ID", "from-the-pipeline"}};
+        ProcessResult from_env =
+            ecluse::run_process({std::getenv("ECLUSE_BIN"), "-d", deploy.url, "deploy"}, options);
+        CHECK_MESSAGE(from_env.exit_code == 0, from_env.errors);
+        CHECK(contains(from_env.output, "deploy from-the-pipeline (pre,deploy,post)\n"));
+        CHECK(read(deploy.file("hook-runs")) == "release-42\nrelease-42\nfrom-the-pipeline\n");
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("deploy hook") {
+
+    TEST_CASE("--hook is split into words like a shell would, and run without one") {
+        Deploy deploy;
+        ProcessResult result =
+            deploy.run({"deploy", "--hook", "sh -c 'echo \"$1 and $ECLUSE_PHASE\"' hook 'a  b'"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(contains(result.output, "  [hook] a  b and deploy\n"));
+        CHECK(deploy.hook_runs() == 0); // deploy/hook was not used
+    }
+
+    TEST_CASE("without --hook or deploy/hook, deploy refuses before changing anything") {
+        Deploy deploy;
+        fs::remove(deploy.file("deploy/hook"));
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK(result.exit_code == 2);
+        CHECK(contains(result.errors, "ecluse: error: no deploy hook: nothing was deployed\n"));
+        CHECK(
+            contains(result.errors, "hint: pass --hook CMD, or create an executable deploy/hook"));
+        CHECK(ledger_rows(deploy.url) == 0);
+        // --phase pre needs no hook.
+        CHECK(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
+    }
+
+    TEST_CASE("a deploy/hook that is not executable is a clear error") {
+        Deploy deploy;
+        fs::permissions(deploy.file("deploy/hook"), fs::perms::owner_read | fs::perms::owner_write);
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK(result.exit_code == 2);
+        CHECK(contains(result.errors, "ecluse: error: deploy/hook is not executable\n"));
+        CHECK(contains(result.errors, "hint: chmod +x deploy/hook, or pass --hook CMD"));
+        CHECK(ledger_rows(deploy.url) == 0);
+    }
+
+    TEST_CASE("an unterminated quote in --hook is a usage error") {
+        Deploy deploy;
+        ProcessResult result = deploy.run({"deploy", "--hook", "sh -c 'echo"});
+        CHECK(result.exit_code == 2);
+        CHECK(contains(result.errors, "has a single quote that is never closed"));
+    }
+
+    TEST_CASE("a hook that cannot start fails the deploy phase with exit 11") {
+        Deploy deploy;
+        ProcessResult result = deploy.run({"deploy", "--hook", "./no-such-hook"});
+        CHECK(result.exit_code == 11);
+        CHECK(contains(result.errors, "cannot run ./no-such-hook"));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+    }
+
+    TEST_CASE("a hook past --hook-timeout is stopped and fails the deploy phase") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\nsleep 30\n");
+        auto started = std::chrono::steady_clock::now();
+        ProcessResult result = deploy.run({"deploy", "--hook-timeout", "500ms"});
+        CHECK(std::chrono::steady_clock::now() - started < 10s);
+        CHECK(result.exit_code == 11);
+        CHECK(contains(result.errors, "did not finish within the hook timeout (500 ms)"));
+        CHECK(ledger_rows(deploy.url, "branch = 'post'") == 0);
+    }
+
+    TEST_CASE("--allow-unsafe records its reason in the event log") {
+        Deploy deploy;
+        ProcessResult result = deploy.run({"deploy", "--allow-unsafe", "the table is empty"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'deploy' "
+                               "AND outcome = 'unsafe allowed' AND detail LIKE "
+                               "'%reason: the table is empty%'") == "1");
+        CHECK(deploy.run({"deploy", "--allow-unsafe", " "}).exit_code == 2);
+    }
+
+    TEST_CASE("a drifted revision stops the deploy in preflight") {
+        Deploy deploy;
+        REQUIRE(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
+        fs::path first = revision_files(deploy.project.root(), "pre").front();
+        std::string text = read(first);
+        text.replace(text.find("(id int)"), 8, "(id bigint)");
+        write(first, text);
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK(result.exit_code == 1);
+        CHECK(contains(result.errors, "the database does not match the project: nothing was "
+                                      "deployed"));
+        CHECK(contains(result.errors, "changed after it was applied (drift)"));
+        CHECK(deploy.hook_runs() == 0);
+    }
+
+} // TEST_SUITE
