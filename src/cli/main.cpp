@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "ecluse_version.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <iostream>
 
@@ -97,6 +98,7 @@ int run(int argc, char** argv) {
         }
     }
     int verbosity = values.count("quiet") != 0 ? -1 : static_cast<int>(values.count("verbose"));
+    log::set_verbosity(verbosity);
     std::filesystem::path root =
         values.count("directory") != 0 ? values["directory"].as<std::string>() : ".";
     cli::Invocation invocation{
