@@ -248,7 +248,9 @@ int migrate(const Invocation& invocation, Mode mode) {
                 ++done;
             }
         }
-        position = Ledger::position_of(session.ledger->applied());
+        if (done != 0) {
+            position = Ledger::position_of(session.ledger->applied());
+        }
     }
     if (settings.format == OutputFormat::json) {
         auto at = [](const std::optional<std::string>& r) {
