@@ -25,7 +25,8 @@ po::options_description global_options() {
                                                    po::value<std::string>()->value_name("DURATION"),
                                                    "statement_timeout per migration (default 60s)")(
         "lock-wait", po::value<std::string>()->value_name("DURATION"),
-        "how long to wait for another ecluse's lock (default 60s)")("verbose,v", "say more")(
+        "how long to wait for another ecluse's lock (default 60s)")(
+        "verbose,v", "say more; with a database, timed diagnostics on stderr")(
         "quiet,q", "say only what went wrong")("version", "print the version");
     return options;
 }
