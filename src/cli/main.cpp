@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "ecluse_version.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <iostream>
 
@@ -24,7 +25,8 @@ po::options_description global_options() {
                                                    po::value<std::string>()->value_name("DURATION"),
                                                    "statement_timeout per migration (default 60s)")(
         "lock-wait", po::value<std::string>()->value_name("DURATION"),
-        "how long to wait for another ecluse's lock (default 60s)")("verbose,v", "say more")(
+        "how long to wait for another ecluse's lock (default 60s)")(
+        "verbose,v", "say more; with a database, timed diagnostics on stderr")(
         "quiet,q", "say only what went wrong")("version", "print the version");
     return options;
 }
@@ -97,6 +99,7 @@ int run(int argc, char** argv) {
         }
     }
     int verbosity = values.count("quiet") != 0 ? -1 : static_cast<int>(values.count("verbose"));
+    log::set_verbosity(verbosity);
     std::filesystem::path root =
         values.count("directory") != 0 ? values["directory"].as<std::string>() : ".";
     cli::Invocation invocation{

@@ -5,6 +5,7 @@
 #include "graph/plan.hpp"
 #include "runtime/sql_script.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,27 @@ applied_dependencies(const std::vector<AppliedRevision>& applied) {
         out[revision.revision] = revision.depends_on;
     }
     return out;
+}
+
+// stamp records only what it is asked to: a revision that depends on one
+// that is neither applied nor stamped is refused (upgrade would apply the
+// dependency first; stamping it unasked would record SQL that never ran).
+void require_dependencies_stamped(const std::vector<Step>& steps) {
+    std::vector<std::string> missing;
+    for (const Step& step : steps) {
+        if (!step.reason.empty()) {
+            missing.push_back(step.revision->revision + " (" +
+                              std::string(branch_name(step.revision->branch)) + ", " + step.reason +
+                              ")");
+        }
+    }
+    if (!missing.empty()) {
+        throw CheckFailed("cannot stamp: the target depends on revisions that are not applied: " +
+                              join(missing, "; ") + "; nothing was changed",
+                          "stamp or upgrade those first (for example `ecluse stamp " +
+                              missing.front().substr(0, missing.front().find(' ')) +
+                              "`), or include them in the target");
+    }
 }
 
 struct Report {
@@ -108,6 +130,9 @@ int print_script(const Invocation& invocation, Mode mode, const RevisionGraph& g
         dependencies = applied_dependencies(applied);
     }
     auto targets = resolve(parse_specifier(to), graph, position);
+    if (mode == Mode::upgrade) {
+        require_upgrade_targets(graph, position, targets, to);
+    }
     auto steps = mode == Mode::downgrade ? plan_downgrade(graph, position, targets, dependencies)
                                          : plan_upgrade(graph, position, targets);
     std::string title = "ecluse " + invocation.command + " " + target + " (" +
@@ -195,7 +220,8 @@ int migrate(const Invocation& invocation, Mode mode) {
             // Stamping moves the record both ways: up where the target is
             // above the position, down where it is below.
             auto up = plan_upgrade(graph, position, targets);
-            auto below = plan_downgrade(graph, position, targets, {});
+            require_dependencies_stamped(up);
+            auto below = plan_downgrade(graph, position, targets, applied_dependencies(applied));
             steps.insert(steps.end(), below.begin(), below.end());
             steps.insert(steps.end(), up.begin(), up.end());
             for (const Step& step : steps) {
@@ -204,6 +230,10 @@ int migrate(const Invocation& invocation, Mode mode) {
                 ++done;
             }
         } else {
+            if (!down) {
+                require_upgrade_targets(graph, position, targets,
+                                        (*values)["target"].as<std::string>());
+            }
             steps = down ? plan_downgrade(graph, position, targets, applied_dependencies(applied))
                          : plan_upgrade(graph, position, targets);
             auto prepared = prepare_steps(steps);
@@ -218,7 +248,9 @@ int migrate(const Invocation& invocation, Mode mode) {
                 ++done;
             }
         }
-        position = Ledger::position_of(session.ledger->applied());
+        if (done != 0) {
+            position = Ledger::position_of(session.ledger->applied());
+        }
     }
     if (settings.format == OutputFormat::json) {
         auto at = [](const std::optional<std::string>& r) {

@@ -132,4 +132,19 @@ plan_downgrade(const RevisionGraph& graph, const Position& position,
     return steps;
 }
 
+void require_upgrade_targets(const RevisionGraph& graph, const Position& position,
+                             const std::vector<BranchTarget>& targets, const std::string& spec) {
+    for (const BranchTarget& target : targets) {
+        long current = position_index(graph, position, target.branch);
+        if (target_index(graph, target) < current) {
+            std::string name(branch_name(target.branch));
+            throw UsageError("cannot upgrade to " + quote_value(spec) + ": " + name + " is at " +
+                                 *position[target.branch] + ", above " +
+                                 target.revision.value_or(name + "@base") +
+                                 "; upgrade never undoes revisions",
+                             "to undo revisions down to it, run `ecluse downgrade " + spec + "`");
+        }
+    }
+}
+
 } // namespace ecluse

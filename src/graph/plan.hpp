@@ -41,4 +41,11 @@ plan_downgrade(const RevisionGraph& graph, const Position& position,
                const std::vector<BranchTarget>& targets,
                const std::map<std::string, std::vector<std::string>>& applied_depends_on);
 
+// Refuses (UsageError, exit 2) an upgrade target below the database's
+// position in its branch, naming the position and pointing at `downgrade`,
+// as Alembic does; `spec` is the target as the user wrote it. A target at
+// the position is fine: there is nothing to do.
+void require_upgrade_targets(const RevisionGraph& graph, const Position& position,
+                             const std::vector<BranchTarget>& targets, const std::string& spec);
+
 } // namespace ecluse

@@ -1,9 +1,12 @@
 #include "pg/connection.hpp"
 
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <cstdio>
 #include <pqxx/pqxx>
 
 namespace ecluse::pg {
@@ -38,9 +41,33 @@ ServerError server_error(const PGresult* result, PGconn* connection) {
         error.position = position.empty() ? 0 : std::stoi(position);
     }
     if (error.message.empty()) {
-        error.message = std::string(trim(PQerrorMessage(connection)));
+        // libpq's own text ("server closed the connection unexpectedly\n\tThis
+        // probably means..."): its first line says it, the rest is advice.
+        std::string text(trim(PQerrorMessage(connection)));
+        log::debug("libpq: " + log::one_line(text, 400));
+        error.message = text.substr(0, text.find('\n'));
+        // "FATAL:  terminating connection ...": the server's own words, with
+        // the severity in front as libpq prints it.
+        for (const char* severity : {"FATAL:  ", "ERROR:  ", "PANIC:  "}) {
+            if (error.message.rfind(severity, 0) == 0) {
+                error.severity = std::string(severity).substr(0, std::string(severity).find(':'));
+                error.message = error.message.substr(std::string(severity).size());
+            }
+        }
     }
     return error;
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
+        .count();
+}
+
+// Under -v: a statement sent, and how long the server took.
+void log_statement(const std::string& sql, std::chrono::steady_clock::time_point since) {
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.2f ms", elapsed_ms(since));
+    log::debug(std::string("sql ") + duration + ": " + log::one_line(sql));
 }
 
 struct ResultGuard {
@@ -67,6 +94,16 @@ struct Connection::Impl {
     }
 
     PGresult* run(const std::string& sql, const Params& params) {
+        if (log::verbose()) {
+            auto start = std::chrono::steady_clock::now();
+            PGresult* result = run_quietly(sql, params);
+            log_statement(sql, start);
+            return result;
+        }
+        return run_quietly(sql, params);
+    }
+
+    PGresult* run_quietly(const std::string& sql, const Params& params) {
         std::vector<const char*> values;
         for (const auto& param : params) {
             values.push_back(param ? param->c_str() : nullptr);
@@ -85,6 +122,9 @@ struct Connection::Impl {
 Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
     std::string redacted = redact_connection_string(url);
     std::string conninfo = url;
+    auto start = std::chrono::steady_clock::now();
+    log::debug("connecting to " +
+               (redacted.empty() ? std::string("libpq's defaults (PG* variables)") : redacted));
     try {
         // application_name unless the caller chose one.
         m_impl->connection = std::make_unique<pqxx::connection>(conninfo);
@@ -101,12 +141,18 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
         m_impl->raw = RawHandle::of(transaction);
         transaction.commit();
     }
-    execute("SET application_name = 'ecluse'");
-    execute("SET standard_conforming_strings = on");
+    execute("SET application_name = 'ecluse'; SET standard_conforming_strings = on");
     const char* user = PQuser(m_impl->raw);
     const char* host = PQhost(m_impl->raw);
     const char* db = PQdb(m_impl->raw);
     m_description = std::string(user ? user : "") + "@" + (host ? host : "") + "/" + (db ? db : "");
+    if (log::verbose()) {
+        char duration[32];
+        std::snprintf(duration, sizeof duration, "%.1f ms", elapsed_ms(start));
+        log::debug("connected to " + m_description + " (server " +
+                   std::to_string(server_version()) + ", backend pid " +
+                   std::to_string(backend_pid()) + ") in " + duration);
+    }
 }
 
 Connection::~Connection() = default;

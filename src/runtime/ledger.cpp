@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
+#include <unordered_set>
 
 namespace ecluse {
 
@@ -151,15 +153,15 @@ std::vector<AppliedRevision> Ledger::applied() {
 Position Ledger::position_of(const std::vector<AppliedRevision>& applied) {
     Position position;
     for (Branch branch : k_branches) {
-        std::vector<std::string> parents;
+        // A set, not a list: this runs on every command, with thousands of rows.
+        std::unordered_set<std::string_view> parents;
         for (const auto& revision : applied) {
             if (revision.branch == branch && revision.down_revision) {
-                parents.push_back(*revision.down_revision);
+                parents.insert(*revision.down_revision);
             }
         }
         for (const auto& revision : applied) {
-            if (revision.branch == branch &&
-                std::find(parents.begin(), parents.end(), revision.revision) == parents.end()) {
+            if (revision.branch == branch && parents.count(revision.revision) == 0) {
                 position[branch] = revision.revision;
             }
         }

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/hash.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <thread>
@@ -50,15 +51,25 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
 AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema,
                            std::chrono::milliseconds wait)
     : m_connection(connection), m_key(lock_key(schema)) {
-    auto deadline = std::chrono::steady_clock::now() + wait;
+    auto start = std::chrono::steady_clock::now();
+    auto deadline = start + wait;
     auto pause = std::chrono::milliseconds(50);
-    while (true) {
+    for (int attempt = 1;; ++attempt) {
         auto rows = m_connection.query("SELECT pg_try_advisory_lock(" + m_key + ")");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            log::debug("took the migration lock (session advisory lock " + m_key + ") after " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count()) +
+                       " ms");
             return;
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             break;
+        }
+        if (attempt == 1) {
+            log::info("another ecluse holds the migration lock; waiting up to " +
+                      std::to_string(wait.count()) + " ms (--lock-wait)");
         }
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::milliseconds(500));

@@ -1,6 +1,7 @@
 #include "runtime/migrator.hpp"
 
 #include "pg/connection.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <thread>
@@ -90,6 +91,9 @@ void Migrator::fail(const RevisionFile& revision, Direction direction, const Sta
     const pg::ServerError& server = error.server();
     SourceLocation where =
         statement != nullptr ? locate(*statement, server.position) : SourceLocation{revision.path};
+    if (error.connection_lost()) {
+        lost_connection(revision, direction, error, left_applied);
+    }
     std::string message = std::string(verb(direction)) + " of " + revision.revision + " (" +
                           std::string(branch_name(revision.branch)) + ", " + revision.message +
                           ") failed at " + where.to_string() + ": " +
@@ -110,27 +114,38 @@ void Migrator::fail(const RevisionFile& revision, Direction direction, const Sta
     throw MigrationFailed(message, hint, server.sqlstate, where);
 }
 
+void Migrator::lost_connection(const RevisionFile& revision, Direction direction,
+                               const pg::DatabaseError& error, const std::string& left_applied) {
+    const pg::ServerError& server = error.server();
+    std::string why = server.message.empty() ? "" : ": " + server.message;
+    if (!server.sqlstate.empty()) {
+        why = ": " + server.sqlstate + " " + server.message;
+    }
+    throw MigrationFailed(
+        "the server closed the connection while " +
+            std::string(direction == Direction::upgrade ? "applying " : "undoing ") +
+            revision.revision + " (" + revision.path + ")" + why,
+        left_applied + ". The server's log says why (an administrator, a restart, a "
+                       "crash, the network); run the same command again once it is back",
+        server.sqlstate, SourceLocation{revision.path});
+}
+
 void Migrator::run_transactional(const RevisionFile& revision, Direction direction,
                                  const std::vector<Statement>& statements, double& duration_ms) {
     auto start = std::chrono::steady_clock::now();
     const Statement* current = nullptr;
     try {
-        m_connection.execute("BEGIN");
-        for (const std::string& setting : timeout_settings(revision, m_options)) {
-            m_connection.execute(setting);
-        }
+        // Round trips: one to open the transaction with its timeouts, one
+        // per statement (so that an error's position maps back into the
+        // file), one for the bookkeeping and the commit.
+        m_connection.execute("BEGIN; " + join(timeout_settings(revision, m_options), "; "));
         for (const Statement& statement : statements) {
             current = &statement;
             execute_statement(statement);
         }
         current = nullptr;
         duration_ms = elapsed_ms(start);
-        m_connection.execute(direction == Direction::upgrade
-                                 ? m_ledger.sql().record_sql(revision, duration_ms, false)
-                                 : m_ledger.sql().forget_sql(revision.revision));
-        m_connection.execute(
-            m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms));
-        m_connection.execute("COMMIT");
+        m_connection.execute(bookkeeping_sql(revision, direction, duration_ms) + "; COMMIT");
     } catch (const pg::DatabaseError& error) {
         try {
             m_connection.execute("ROLLBACK");
@@ -144,9 +159,7 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
 void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
                               const std::vector<Statement>& statements, double& duration_ms) {
     auto start = std::chrono::steady_clock::now();
-    for (const std::string& setting : timeout_settings(revision, m_options)) {
-        m_connection.execute(setting);
-    }
+    m_connection.execute(join(timeout_settings(revision, m_options), "; "));
     for (std::size_t i = 0; i < statements.size(); ++i) {
         try {
             execute_statement(statements[i]);
@@ -164,15 +177,17 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
         }
     }
     duration_ms = elapsed_ms(start);
-    m_connection.execute("BEGIN");
-    m_connection.execute(direction == Direction::upgrade
-                             ? m_ledger.sql().record_sql(revision, duration_ms, false)
-                             : m_ledger.sql().forget_sql(revision.revision));
-    m_connection.execute(
-        m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms));
-    m_connection.execute("COMMIT");
-    m_connection.execute("RESET lock_timeout");
-    m_connection.execute("RESET statement_timeout");
+    m_connection.execute("BEGIN; " + bookkeeping_sql(revision, direction, duration_ms) +
+                         "; COMMIT; RESET lock_timeout; RESET statement_timeout");
+}
+
+std::string Migrator::bookkeeping_sql(const RevisionFile& revision, Direction direction,
+                                      double duration_ms) const {
+    return (direction == Direction::upgrade
+                ? m_ledger.sql().record_sql(revision, duration_ms, false)
+                : m_ledger.sql().forget_sql(revision.revision)) +
+           "; " +
+           m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms);
 }
 
 StepOutcome Migrator::run(const PreparedStep& prepared,
@@ -180,6 +195,13 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
     const RevisionFile& revision = *prepared.step.revision;
     Direction direction = prepared.step.direction;
     StepOutcome outcome;
+    if (log::verbose()) {
+        log::debug(std::string(verb(direction)) + " " + revision.revision + " (" + revision.path +
+                   "): " + std::to_string(prepared.statements.size()) + " statement" +
+                   (prepared.statements.size() == 1 ? "" : "s") +
+                   (revision.transaction == TransactionMode::none ? ", one by one"
+                                                                  : " in one transaction"));
+    }
     if (revision.transaction == TransactionMode::none) {
         run_one_by_one(revision, direction, prepared.statements, outcome.duration_ms);
         return outcome;

@@ -83,9 +83,17 @@ private:
     void run_one_by_one(const RevisionFile& revision, Direction direction,
                         const std::vector<Statement>& statements, double& duration_ms);
     void execute_statement(const Statement& statement);
+    // The ledger row (recorded or forgotten) and the log line of a step.
+    std::string bookkeeping_sql(const RevisionFile& revision, Direction direction,
+                                double duration_ms) const;
     [[noreturn]] void fail(const RevisionFile& revision, Direction direction,
                            const Statement* statement, const pg::DatabaseError& error,
                            const std::string& left_applied);
+
+    // A step whose connection the server closed: one line, no libpq advice.
+    [[noreturn]] void lost_connection(const RevisionFile& revision, Direction direction,
+                                      const pg::DatabaseError& error,
+                                      const std::string& left_applied);
 
     pg::Connection& m_connection;
     Ledger& m_ledger;

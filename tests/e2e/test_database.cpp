@@ -455,6 +455,66 @@ TEST_SUITE("relative specifiers") {
         CHECK(db.tables() == "");
     }
 
+    TEST_CASE("upgrade to a target below the database's position is refused, pointing at "
+              "downgrade") {
+        ThreeTables db;
+        REQUIRE(db.run({"upgrade", "pre@head"}).exit_code == 0);
+        ProcessResult below = db.run({"upgrade", "a1b2"});
+        CHECK(below.exit_code == 2);
+        CHECK(contains(below.errors, "ecluse: error: cannot upgrade to \"a1b2\": pre is at "
+                                     "c3d4e5f6a1b2, above a1b2c3d4e5f6; upgrade never undoes "
+                                     "revisions\n  hint: to undo revisions down to it, run "
+                                     "`ecluse downgrade a1b2`\n"));
+        ProcessResult relative = db.run({"upgrade", "pre@-1"});
+        CHECK(relative.exit_code == 2);
+        CHECK(contains(relative.errors, "`ecluse downgrade pre@-1`"));
+        ProcessResult base = db.run({"upgrade", "pre@base"});
+        CHECK(base.exit_code == 2);
+        CHECK(contains(base.errors, "above pre@base"));
+        // The offline range form is refused the same way.
+        ProcessResult range = db.run({"upgrade", "c3d4:a1b2", "--sql"});
+        CHECK(range.exit_code == 2);
+        CHECK(contains(range.errors, "cannot upgrade to \"a1b2\""));
+        CHECK(range.output.empty());
+        CHECK(db.tables() == "one,three,two");
+        CHECK(ledger_rows(db.url) == 3);
+
+        // At the position there is simply nothing to do.
+        ProcessResult same = db.run({"upgrade", "c3d4"});
+        CHECK_MESSAGE(same.exit_code == 0, same.errors);
+        CHECK(contains(same.output, "nothing to do: pre at c3d4e5f6a1b2 (head), post at base\n"));
+    }
+
+    TEST_CASE("stamp refuses a revision whose depends_on is not applied, and forgetting one that "
+              "an applied revision depends on") {
+        Project project;
+        std::string url = create_database();
+        project.add({"e1e2e3e4e5e6", "pre", "backfill", "CREATE TABLE backfilled (id int);\n",
+                     "DROP TABLE backfilled;\n"});
+        project.add({"f1f2f3f4f5f6", "post", "needs backfill", "DROP TABLE backfilled;\n",
+                     "CREATE TABLE backfilled (id int);\n",
+                     std::vector<std::string>{"e1e2e3e4e5e6"}});
+        ProcessResult refused = run_on(project.root(), url, {"stamp", "post@head"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains(refused.errors,
+                       "ecluse: error: cannot stamp: the target depends on revisions that are "
+                       "not applied: e1e2e3e4e5e6 (pre, needed by f1f2f3f4f5f6 (depends_on)); "
+                       "nothing was changed\n  hint: stamp or upgrade those first (for example "
+                       "`ecluse stamp e1e2e3e4e5e6`), or include them in the target\n"));
+        CHECK(ledger_rows(url) == 0);
+
+        REQUIRE(run_on(project.root(), url, {"stamp", "e1e2"}).exit_code == 0);
+        ProcessResult stamped = run_on(project.root(), url, {"stamp", "post@head"});
+        CHECK_MESSAGE(stamped.exit_code == 0, stamped.errors);
+        CHECK(ledger_rows(url, "stamped") == 2);
+
+        ProcessResult forget = run_on(project.root(), url, {"stamp", "pre@base"});
+        CHECK(forget.exit_code == 1);
+        CHECK(contains(forget.errors, "f1f2f3f4f5f6 depends on e1e2e3e4e5e6"));
+        CHECK(ledger_rows(url) == 2);
+        CHECK_FALSE(relation_exists(url, "backfilled"));
+    }
+
 } // TEST_SUITE
 
 TEST_SUITE("failing migrations") {

@@ -1,0 +1,184 @@
+// `upgrade --sql` and `downgrade --sql` end to end: the script that ecluse
+// prints, run by psql on one database, must leave it exactly as the online
+// command leaves another: the same schema (`pg_dump --schema-only`) and the
+// same bookkeeping, apart from what must differ (times, durations, and the
+// log's note that the script came from --sql).
+
+#include "tests/e2e/database_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using ecluse::ProcessResult;
+using ecluse::run_process;
+using namespace ecluse::test;
+
+namespace {
+
+const char* const k_bindir = "/usr/lib/postgresql/15/bin/";
+
+// The example application of the repository, copied into a temporary folder.
+class ExampleProject {
+public:
+    ExampleProject() {
+        fs::copy(source_root() / "migrations", root() / "migrations", fs::copy_options::recursive);
+        fs::copy(source_root() / "alembic_version_conflict_detection.txt", root());
+    }
+    const fs::path& root() const { return m_dir.path(); }
+
+    ProcessResult run(const std::string& url, std::vector<std::string> args) const {
+        if (!url.empty()) {
+            args.insert(args.begin(), {"-d", url});
+        }
+        return run_ecluse(root(), args);
+    }
+
+    // Writes `script` to a file and runs it with psql as the documentation says.
+    void run_script(const std::string& url, const std::string& script) const {
+        fs::path file = m_dir.path() / "script.sql";
+        write(file, script);
+        ProcessResult result = run_process({std::string(k_bindir) + "psql", "-X", "-q", "-v",
+                                            "ON_ERROR_STOP=1", "-d", url, "-f", file.string()});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+    }
+
+private:
+    TempDir m_dir;
+};
+
+// The schema of a database as pg_dump prints it, without the comment lines
+// that name the dump's own versions, and the random key of the
+// \restrict / \unrestrict lines that recent pg_dump writes.
+std::string schema_dump(const std::string& url) {
+    ProcessResult result =
+        run_process({std::string(k_bindir) + "pg_dump", "--schema-only", "--no-owner", "-d", url});
+    REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+    std::string out;
+    std::size_t start = 0;
+    while (start < result.output.size()) {
+        std::size_t end = result.output.find('\n', start);
+        end = end == std::string::npos ? result.output.size() : end + 1;
+        std::string line = result.output.substr(start, end - start);
+        if (line.rfind("-- Dumped ", 0) != 0 && line.rfind("\\restrict ", 0) != 0 &&
+            line.rfind("\\unrestrict ", 0) != 0) {
+            out += line;
+        }
+        start = end;
+    }
+    return out;
+}
+
+// Every bookkeeping row except the columns that differ from run to run
+// (applied_at, duration_ms) and the log's detail, which says `--sql`. The
+// log is sorted by revision: `heads` may interleave the branches where
+// `pre@head` then `post@head` does not.
+std::string bookkeeping(const std::string& url) {
+    std::string revisions =
+        psql(url, "SELECT revision, branch, down_revision, depends_on, checksum, message, path, "
+                  "applied_by, ecluse_version, downgrade_sql, transaction_mode, stamped "
+                  "FROM ecluse.applied_revision ORDER BY revision");
+    std::string log = psql(url, "SELECT action, revision, outcome, applied_by, ecluse_version "
+                                "FROM ecluse.event_log ORDER BY revision, event_id");
+    std::string version = psql(url, "SELECT version FROM ecluse.ledger_version");
+    return "applied_revision:\n" + revisions + "\nevent_log:\n" + log +
+           "\nledger_version: " + version + "\n";
+}
+
+} // namespace
+
+TEST_SUITE("--sql scripts") {
+
+    TEST_CASE("upgrade heads --sql from an empty database, run by psql, gives the schema and "
+              "bookkeeping of the online upgrade") {
+        ExampleProject project;
+        std::string online = create_database();
+        std::string offline = create_database();
+
+        ProcessResult script = project.run(offline, {"upgrade", "heads", "--sql"});
+        REQUIRE_MESSAGE(script.exit_code == 0, script.errors);
+        CHECK(contains(script.output, "(12 revisions)"));
+        // Printing the script changes nothing in the database.
+        CHECK(ledger_rows(offline) == 0);
+        project.run_script(offline, script.output);
+
+        for (const char* target : {"pre@head", "post@head"}) {
+            ProcessResult up = project.run(online, {"upgrade", target});
+            REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        }
+
+        std::string dump = schema_dump(online);
+        CHECK(contains(dump, "CREATE TABLE public.bookings"));
+        CHECK(contains(dump, "CREATE TABLE ecluse.applied_revision"));
+        CHECK(schema_dump(offline) == dump);
+        CHECK(ledger_rows(online) == 12);
+        CHECK(bookkeeping(offline) == bookkeeping(online));
+        CHECK(psql(offline, "SELECT count(*) FROM ecluse.event_log WHERE detail = '--sql'") ==
+              "12");
+
+        // Both databases now say that there is nothing left to do.
+        ProcessResult again = project.run(offline, {"upgrade", "heads"});
+        CHECK_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.output, "nothing to do: "));
+    }
+
+    TEST_CASE("the offline range form base:heads needs no database and gives the same end "
+              "state") {
+        ExampleProject project;
+        std::string online = create_database();
+        std::string offline = create_database();
+
+        // No database: a URL that cannot connect proves none is used.
+        ProcessResult script = project.run("postgresql:///no_such_db?host=/nonexistent",
+                                           {"upgrade", "base:heads", "--sql"});
+        REQUIRE_MESSAGE(script.exit_code == 0, script.errors);
+        project.run_script(offline, script.output);
+        REQUIRE(project.run(online, {"upgrade", "pre@head"}).exit_code == 0);
+        REQUIRE(project.run(online, {"upgrade", "post@head"}).exit_code == 0);
+
+        CHECK(schema_dump(offline) == schema_dump(online));
+        CHECK(bookkeeping(offline) == bookkeeping(online));
+    }
+
+    TEST_CASE("a range from the pre head continues a database that has pre applied") {
+        ExampleProject project;
+        std::string online = create_database();
+        std::string offline = create_database();
+        for (const std::string& url : {online, offline}) {
+            REQUIRE(project.run(url, {"upgrade", "pre@head"}).exit_code == 0);
+        }
+        ProcessResult script = project.run("", {"upgrade", "pre@head:post@head", "--sql"});
+        REQUIRE_MESSAGE(script.exit_code == 0, script.errors);
+        CHECK(contains(script.output, "(5 revisions)"));
+        project.run_script(offline, script.output);
+        REQUIRE(project.run(online, {"upgrade", "post@head"}).exit_code == 0);
+
+        CHECK(schema_dump(offline) == schema_dump(online));
+        CHECK(bookkeeping(offline) == bookkeeping(online));
+    }
+
+    TEST_CASE("downgrade base --sql, run by psql, undoes what the online downgrade undoes") {
+        ExampleProject project;
+        std::string online = create_database();
+        std::string offline = create_database();
+        for (const std::string& url : {online, offline}) {
+            REQUIRE(project.run(url, {"upgrade", "heads"}).exit_code == 0);
+        }
+        ProcessResult script = project.run(offline, {"downgrade", "base", "--sql"});
+        REQUIRE_MESSAGE(script.exit_code == 0, script.errors);
+        CHECK(contains(script.output, "(12 revisions)"));
+        project.run_script(offline, script.output);
+        ProcessResult down = project.run(online, {"downgrade", "base"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+
+        std::string dump = schema_dump(online);
+        CHECK_FALSE(contains(dump, "CREATE TABLE public."));
+        CHECK(schema_dump(offline) == dump);
+        CHECK(ledger_rows(offline) == 0);
+        CHECK(bookkeeping(offline) == bookkeeping(online));
+    }
+
+} // TEST_SUITE
