@@ -61,8 +61,7 @@ LintSelection revisions_not_upstream(const std::filesystem::path& root,
     }
     selection.description = std::to_string(selection.revisions.size()) + " revision" +
                             (selection.revisions.size() == 1 ? "" : "s") + " not in " +
-                            upstream_name + " (merge base " + base->substr(0, 12) +
-                            "); --all lints every revision";
+                            upstream_name + " (merge base " + base->substr(0, 12) + ")";
     return selection;
 }
 
