@@ -4,6 +4,7 @@
 
 #include "lint/lint.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -34,10 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ecluse::RuleSet rules;
     rules.set("conventions", true);
     ecluse::LintReport report = ecluse::lint_revisions(all, {&all.front()}, rules);
-    int lines = 1;
-    for (char c : content) {
-        lines += c == '\n' ? 1 : 0;
-    }
+    // Lines end in LF, CRLF or CR, as the revision file parser reads them.
+    int lines = static_cast<int>(ecluse::split_lines(content).size()) + 1;
     for (const auto& finding : report.findings) {
         if (ecluse::find_rule(finding.rule) == nullptr || finding.location.line < 1 ||
             finding.location.line > lines || finding.message.empty()) {
