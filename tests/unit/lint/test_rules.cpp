@@ -358,3 +358,20 @@ TEST_SUITE("lint: the project's rule set") {
                   .empty());
     }
 }
+
+TEST_SUITE("lint: deploy's preflight") {
+    TEST_CASE("lint_pending lints only the pending revisions, with the project's settings") {
+        std::vector<RevisionFile> all = {
+            revision_of("LOCK TABLE bookings;", Branch::pre, true, "aaaaaaaaaaaa"),
+            revision_of("ALTER TABLE bookings DROP COLUMN price;", Branch::pre, true,
+                        "bbbbbbbbbbbb"),
+        };
+        LintReport report = lint_pending(all, {"bbbbbbbbbbbb"}, LintSettings{});
+        CHECK(report.revisions == 1);
+        CHECK(rule_ids(report.findings) == std::set<std::string>{"pre-drop-column"});
+        CHECK(report.count(Severity::error) == 1);
+        LintSettings off;
+        off.disable = {"pre-compatibility"};
+        CHECK(lint_pending(all, {"bbbbbbbbbbbb"}, off).findings.empty());
+    }
+}
