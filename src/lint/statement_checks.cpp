@@ -186,6 +186,9 @@ private:
             add("post-add-column", "ADD COLUMN " + target);
         }
         std::string type = dotted(field(field(column, "typeName"), "names"));
+        if (type.rfind("pg_catalog.", 0) == 0) {
+            type.erase(0, 11); // int4 rather than pg_catalog.int4 in messages
+        }
         bool not_null = false;
         bool has_default = false;
         bool rewrites = type == "serial" || type == "bigserial" || type == "smallserial" ||
