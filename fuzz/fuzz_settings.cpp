@@ -12,6 +12,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         ecluse::parse_settings_file(content, "ecluse.toml");
     } catch (const ecluse::Error&) {
+        return 0;
+    }
+    // The [lint] table is read only from a file that parsed.
+    try {
+        ecluse::parse_lint_settings(content, "ecluse.toml");
+    } catch (const ecluse::Error&) {
     }
     return 0;
 }

@@ -1,7 +1,9 @@
 #include "cli/command.hpp"
 #include "cli/database.hpp"
 #include "graph/project_check.hpp"
+#include "lint/lint.hpp"
 #include "runtime/database_state.hpp"
+#include "script/project.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,28 @@ void check_database(const Settings& settings, CheckReport& report) {
     }
 }
 
+// Lint of every revision that parses: error-level findings fail the check,
+// warnings are printed. SQL syntax errors are check_project's already.
+void check_lint(const Settings& settings, CheckReport& report) {
+    RuleSet rules(settings.lint);
+    std::vector<RevisionFile> revisions = read_project_files(settings.root).revisions;
+    std::vector<const RevisionFile*> targets;
+    for (const auto& revision : revisions) {
+        targets.push_back(&revision);
+    }
+    for (const Finding& finding : lint_revisions(revisions, targets, rules).findings) {
+        if (finding.rule == "syntax-error") {
+            continue;
+        }
+        if (finding.severity == Severity::error) {
+            report.problems.push_back(
+                {finding.location, finding.rule + ": " + finding.message, finding.fix, false});
+        } else if (settings.format == OutputFormat::text && settings.verbosity >= 0) {
+            std::cerr << "warning: " << render_finding(finding) << '\n';
+        }
+    }
+}
+
 } // namespace
 
 int run_check(const Invocation& invocation) {
@@ -43,6 +67,7 @@ int run_check(const Invocation& invocation) {
         return 0;
     }
     CheckReport report = check_project(invocation.settings.root);
+    check_lint(invocation.settings, report);
     if (invocation.settings.database_url) {
         check_database(invocation.settings, report);
     }

@@ -61,6 +61,7 @@ int run_heads(const Invocation&);
 int run_history(const Invocation&);
 int run_show(const Invocation&);
 int run_check(const Invocation&);
+int run_lint(const Invocation&);
 int run_rebase(const Invocation&);
 int run_hook(const Invocation&);
 int run_current(const Invocation&);

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "graph/specifier.hpp"
+#include "lint/lint.hpp"
 #include "script/project.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -104,6 +105,9 @@ int run_revision(const Invocation& invocation) {
              {"path", display_path(invocation.settings, revision.path)}});
     } else {
         std::cout << display_path(invocation.settings, revision.path) << '\n';
+        if (invocation.settings.verbosity >= 0) {
+            std::cerr << revision_guidance(branch) << '\n';
+        }
     }
     return 0;
 }

@@ -158,12 +158,48 @@ SettingValues parse_settings_file(const std::string& content, const std::string&
     return values;
 }
 
+LintSettings parse_lint_settings(const std::string& content, const std::string& path) {
+    LintSettings lint;
+    lint.file = path;
+    std::istringstream stream(content);
+    toml::value document = toml::parse(stream, path); // parse_settings_file reported errors
+    if (!document.is_table() || document.count("lint") == 0 || !document.at("lint").is_table()) {
+        return lint;
+    }
+    for (const auto& [key, value] : document.at("lint").as_table()) {
+        int line = static_cast<int>(value.location().line());
+        if (key != "enable" && key != "disable") {
+            throw InputError(SourceLocation{path, line}, "unknown [lint] setting `" + key + "`",
+                             "[lint] takes `enable` and `disable`, lists of rule ids such as "
+                             "[\"locking-lock-table\"] (`ecluse lint --rules` lists them)");
+        }
+        std::vector<std::string> ids;
+        bool strings = value.is_array();
+        for (std::size_t i = 0; strings && i < value.as_array().size(); ++i) {
+            strings = value.as_array()[i].is_string();
+            if (strings) {
+                ids.push_back(value.as_array()[i].as_string().str);
+            }
+        }
+        if (!strings) {
+            throw InputError(SourceLocation{path, line},
+                             "[lint] `" + key + "` must be a list of rule ids",
+                             "for example " + key + " = [\"conventions\", \"locking-lock-table\"]");
+        }
+        (key == "enable" ? lint.enable : lint.disable) = std::move(ids);
+        (key == "enable" ? lint.enable_line : lint.disable_line) = line;
+    }
+    return lint;
+}
+
 Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
                        const EnvironmentLookup& environment) {
     SettingValues file_values;
+    LintSettings lint;
     std::filesystem::path file = root / k_settings_file_name;
     if (auto content = read_file_if_exists(file)) {
         file_values = parse_settings_file(*content, file.string());
+        lint = parse_lint_settings(*content, file.string());
     }
     auto pick = [&](const SettingSource& source) -> std::optional<std::string> {
         if (auto it = flags.find(source.name); it != flags.end()) {
@@ -185,6 +221,7 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     Settings settings;
     settings.root = root;
     settings.verbosity = verbosity;
+    settings.lint = std::move(lint);
     for (const auto& source : k_sources) {
         auto value = pick(source);
         if (!value) {

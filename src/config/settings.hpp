@@ -8,10 +8,21 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ecluse {
 
 enum class OutputFormat { text, json, github };
+
+// ecluse.toml's [lint] table: lint rule ids (or families) switched on or
+// off for the project; the lint library checks the ids.
+struct LintSettings {
+    std::vector<std::string> enable;
+    std::vector<std::string> disable;
+    std::string file;     // the settings file, for errors
+    int enable_line = 0;  // line of `enable`; 0 when absent
+    int disable_line = 0; // line of `disable`; 0 when absent
+};
 
 struct Settings {
     std::filesystem::path root = ".";        // the project root (-C)
@@ -22,6 +33,7 @@ struct Settings {
     std::string statement_timeout = "60s"; // per migration
     std::string lock_wait = "60s";         // waiting for another ecluse
     std::string schema = "ecluse";         // ecluse's bookkeeping tables
+    LintSettings lint;                     // from ecluse.toml only
 };
 
 inline constexpr std::string_view k_settings_file_name = "ecluse.toml";
@@ -45,6 +57,11 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
 // unknown output format. The [lint] and [deploy] tables are accepted and
 // left to their readers.
 SettingValues parse_settings_file(const std::string& content, const std::string& path);
+
+// Reads the [lint] table of ecluse.toml's content: `enable` and `disable`,
+// arrays of strings. Throws InputError at file:line for another key or a
+// value of the wrong type.
+LintSettings parse_lint_settings(const std::string& content, const std::string& path);
 
 OutputFormat parse_output_format(const std::string& text);
 

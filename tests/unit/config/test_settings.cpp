@@ -346,3 +346,38 @@ TEST_SUITE("settings file") {
     }
 
 } // TEST_SUITE("settings file")
+
+TEST_SUITE("settings file: [lint]") {
+    TEST_CASE("enable and disable are read with their lines") {
+        LintSettings lint = parse_lint_settings(
+            "schema = \"s\"\n[lint]\nenable = [\"conventions\"]\n\ndisable = [\"a\", \"b\"]\n",
+            "ecluse.toml");
+        CHECK(lint.file == "ecluse.toml");
+        CHECK(lint.enable == std::vector<std::string>{"conventions"});
+        CHECK(lint.enable_line == 3);
+        CHECK(lint.disable == std::vector<std::string>{"a", "b"});
+        CHECK(lint.disable_line == 5);
+    }
+
+    TEST_CASE("no [lint] table: nothing enabled or disabled") {
+        LintSettings lint = parse_lint_settings("schema = \"s\"\n", "ecluse.toml");
+        CHECK(lint.enable.empty());
+        CHECK(lint.disable.empty());
+    }
+
+    TEST_CASE("another key, or a value that is not a list of strings, is refused at its line") {
+        try {
+            parse_lint_settings("[lint]\nenabled = [\"x\"]\n", "ecluse.toml");
+            FAIL("no error");
+        } catch (const InputError& error) {
+            CHECK(std::string(error.what()) == "ecluse.toml:2: unknown [lint] setting `enabled`");
+        }
+        try {
+            parse_lint_settings("[lint]\ndisable = \"locking-lock-table\"\n", "ecluse.toml");
+            FAIL("no error");
+        } catch (const InputError& error) {
+            CHECK(std::string(error.what()) ==
+                  "ecluse.toml:2: [lint] `disable` must be a list of rule ids");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+#include "lint/lint.hpp"
+
+#include "cli/command.hpp"
+#include "graph/specifier.hpp"
+#include "lint/pending.hpp"
+#include "script/project.hpp"
+#include "util/file.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+namespace ecluse::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A FILE argument: a revision of the project by its path, or a revision
+// file elsewhere whose folder (pre or post) gives its branch.
+const RevisionFile* find_by_path(const Settings& settings, const RevisionGraph& graph,
+                                 const std::string& argument, std::vector<RevisionFile>& outside) {
+    std::error_code error;
+    fs::path wanted = fs::weakly_canonical(argument, error);
+    for (const auto& revision : graph.revisions()) {
+        if (fs::weakly_canonical(settings.root / revision.path, error) == wanted) {
+            return &revision;
+        }
+    }
+    std::string folder = fs::path(argument).parent_path().filename().string();
+    if (folder != "pre" && folder != "post") {
+        throw UsageError(argument + " is not a revision of this project, and not in a pre or post "
+                                    "folder that would say its branch",
+                         "pass a revision id, or a file under migrations/pre or migrations/post");
+    }
+    Branch branch = folder == "pre" ? Branch::pre : Branch::post;
+    outside.push_back(parse_revision_file(read_file(argument), argument, branch));
+    return nullptr;
+}
+
+void print_rules() {
+    for (const Rule& each : lint_rules()) {
+        std::cout << each.id << " (" << family_name(each.family) << ", "
+                  << severity_name(each.severity) << (each.on_by_default ? "" : ", off by default")
+                  << "): " << each.reason << '\n';
+    }
+}
+
+} // namespace
+
+int run_lint(const Invocation& invocation) {
+    po::options_description options("lint options");
+    options.add_options()("all", "lint every revision, not only those missing upstream")(
+        "rules", "list the rules and exit")(
+        "targets", po::value<std::vector<std::string>>()->value_name("REV|FILE"),
+        "revisions (id, prefix, pre@head...) or revision files");
+    po::positional_options_description positional;
+    positional.add("targets", -1);
+    auto values = parse_options(invocation, options, positional);
+    if (!values) {
+        return 0;
+    }
+    if (values->count("rules") != 0) {
+        print_rules();
+        return 0;
+    }
+    const Settings& settings = invocation.settings;
+    RuleSet rules(settings.lint);
+    RevisionGraph graph = load_graph(settings);
+    const auto& revisions = graph.revisions();
+
+    std::vector<RevisionFile> outside;
+    LintSelection selection;
+    if (values->count("targets") != 0) {
+        if (values->count("all") != 0) {
+            throw UsageError("--all and REV|FILE arguments exclude each other");
+        }
+        for (const auto& argument : (*values)["targets"].as<std::vector<std::string>>()) {
+            bool is_file = argument.size() > 4 && argument.substr(argument.size() - 4) == ".sql";
+            if (!is_file) {
+                graph.require_valid(); // specifiers need one head per branch
+            }
+            const RevisionFile* found = is_file ? find_by_path(settings, graph, argument, outside)
+                                                : &resolve_revision(argument, graph);
+            if (found != nullptr) {
+                selection.revisions.push_back(found);
+            }
+        }
+        for (const auto& revision : outside) {
+            selection.revisions.push_back(&revision);
+        }
+        selection.description = std::to_string(selection.revisions.size()) + " revision" +
+                                (selection.revisions.size() == 1 ? "" : "s") + " named";
+    } else if (values->count("all") != 0) {
+        for (const auto& revision : revisions) {
+            selection.revisions.push_back(&revision);
+        }
+        selection.description = "all " + std::to_string(revisions.size()) + " revisions";
+    } else {
+        selection = revisions_not_upstream(settings.root, revisions);
+    }
+
+    LintReport report = lint_revisions(revisions, selection.revisions, rules);
+    for (Finding& finding : report.findings) {
+        if (std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
+                return r.path == finding.location.file;
+            }) == outside.end()) {
+            finding.location.file = display_path(settings, finding.location.file);
+        }
+    }
+    std::size_t errors = report.count(Severity::error);
+    std::size_t warnings = report.count(Severity::warning);
+    int exit_code = report.bad_input ? k_exit_usage : errors > 0 ? k_exit_failed : k_exit_ok;
+
+    if (settings.format == OutputFormat::json) {
+        nlohmann::json findings = nlohmann::json::array();
+        for (const Finding& finding : report.findings) {
+            findings.push_back(finding_json(finding));
+        }
+        print_json({{"ok", errors == 0},
+                    {"selection", selection.description},
+                    {"revisions", report.revisions},
+                    {"statements", report.statements},
+                    {"errors", errors},
+                    {"warnings", warnings},
+                    {"findings", findings}});
+        return exit_code;
+    }
+    for (const Finding& finding : report.findings) {
+        if (settings.format == OutputFormat::github) {
+            std::cout << github_annotation(finding) << '\n';
+        }
+        std::cerr << render_finding(finding) << '\n';
+    }
+    std::ostream& summary = errors > 0 || report.bad_input ? std::cerr : std::cout;
+    if (settings.verbosity >= 0 || errors > 0) {
+        auto plural = [](std::size_t n, const char* word) {
+            return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+        };
+        summary << "lint: " << selection.description << ": "
+                << plural(report.statements, "statement") << ", " << plural(errors, "error") << ", "
+                << plural(warnings, "warning") << '\n';
+    }
+    return exit_code;
+}
+
+} // namespace ecluse::cli
