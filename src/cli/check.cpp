@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "cli/database.hpp"
+#include "cli/fresh.hpp"
 #include "graph/project_check.hpp"
 #include "runtime/database_state.hpp"
 
@@ -57,6 +58,9 @@ void check_database(const Settings& settings, CheckReport& report) {
 
 int run_check(const Invocation& invocation) {
     po::options_description options("check options");
+    options.add_options()("verify-snapshots",
+                          "replay the history on a scratch server and compare its schema with "
+                          "each snapshot's");
     auto values = parse_options(invocation, options);
     if (!values) {
         return 0;
@@ -64,6 +68,9 @@ int run_check(const Invocation& invocation) {
     CheckReport report = check_project(invocation.settings.root);
     if (invocation.settings.database_url) {
         check_database(invocation.settings, report);
+    }
+    if (values->count("verify-snapshots") != 0 && report.problems.empty()) {
+        verify_snapshots(invocation.settings, report);
     }
     bool bad_input = std::any_of(report.problems.begin(), report.problems.end(),
                                  [](const Diagnostic& d) { return d.bad_input; });

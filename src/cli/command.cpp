@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 
 #include "graph/conflict.hpp"
+#include "graph/snapshots.hpp"
 #include "script/project.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -22,7 +23,7 @@ const std::vector<CommandSpec>& commands() {
          "print each branch's head, as the conflict file records them", run_heads},
         {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
         {"show", "show REV", "print one revision: header, checksum, statements", run_show},
-        {"check", "check", "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
+        {"check", "check [--verify-snapshots]", "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
         {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
          "after a git conflict, re-chain this work's revisions onto the other side's heads",
          run_rebase},
@@ -35,6 +36,15 @@ const std::vector<CommandSpec>& commands() {
          "undo down to TARGET (pre@-1, post@base, a1b2), or undo orphans", run_downgrade},
         {"stamp", "stamp TARGET", "record revisions as applied (or not) without running them",
          run_stamp},
+        {"snapshot", "snapshot [--dev-url URL]",
+         "write a baseline of both heads that fresh databases start from", run_snapshot},
+        {"env", "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
+                "[--recreate] | env drop NAME | env list",
+         "a database and its own role per pull request", run_env},
+        {"data", "data load FILE [--truncate] | data dump FILE",
+         "load or write a data-only dump, ecluse's own tables aside", run_data},
+        {"seed", "seed run [NAME...] | seed undo NAME | seed status",
+         "test and demo data from seeds/, tracked, never run by upgrade or deploy", run_seed},
         {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",
          run_scratch},
         {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},
@@ -70,7 +80,8 @@ parse_options(const Invocation& invocation, po::options_description options,
 }
 
 RevisionGraph load_graph(const Settings& settings) {
-    return RevisionGraph(load_revision_files(settings.root));
+    return RevisionGraph(load_revision_files(settings.root),
+                         replaced_revisions(load_snapshot_files(settings.root)));
 }
 
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {
