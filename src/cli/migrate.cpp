@@ -207,9 +207,9 @@ int migrate(const Invocation& invocation, Mode mode) {
         std::vector<BranchTarget> targets = resolve(*spec, graph, position);
         if (mode == Mode::upgrade) {
             // An empty database starts from the newest usable snapshot.
-            SnapshotOutcome fresh =
-                apply_usable_snapshot(*session.connection, *session.ledger, graph,
-                                      load_snapshot_files(settings.root), targets);
+            std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+            SnapshotOutcome fresh = apply_usable_snapshot(*session.connection, *session.ledger,
+                                                          graph, snapshots, targets);
             if (fresh.snapshot != nullptr) {
                 report_snapshot(settings, fresh, report.steps);
                 position = Ledger::position_of(session.ledger->applied());

@@ -28,7 +28,8 @@ std::map<std::string, std::string> states(const fs::path& root, const std::strin
     ProcessResult status = run_on(root, url, {"--format", "json", "status"});
     REQUIRE_MESSAGE(status.exit_code == 0, status.errors);
     std::map<std::string, std::string> out;
-    for (const auto& revision : nlohmann::json::parse(status.output)["revisions"]) {
+    nlohmann::json document = nlohmann::json::parse(status.output);
+    for (const auto& revision : document["revisions"]) {
         out[revision["revision"].get<std::string>()] = revision["state"].get<std::string>();
     }
     return out;
