@@ -23,7 +23,8 @@ const std::vector<CommandSpec>& commands() {
          "print each branch's head, as the conflict file records them", run_heads},
         {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
         {"show", "show REV", "print one revision: header, checksum, statements", run_show},
-        {"check", "check [--verify-snapshots]", "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
+        {"check", "check [--verify-snapshots]",
+         "CI gate: revision files, graph, conflict file, SQL syntax", run_check},
         {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
          "after a git conflict, re-chain this work's revisions onto the other side's heads",
          run_rebase},
@@ -38,8 +39,9 @@ const std::vector<CommandSpec>& commands() {
          run_stamp},
         {"snapshot", "snapshot [--dev-url URL]",
          "write a baseline of both heads that fresh databases start from", run_snapshot},
-        {"env", "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
-                "[--recreate] | env drop NAME | env list",
+        {"env",
+         "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
+         "[--recreate] | env drop NAME | env list",
          "a database and its own role per pull request", run_env},
         {"data", "data load FILE [--truncate] | data dump FILE",
          "load or write a data-only dump, ecluse's own tables aside", run_data},

@@ -14,8 +14,9 @@ namespace ecluse::cli {
 
 int run_data(const Invocation& invocation) {
     po::options_description options("data options");
-    options.add_options()("action", po::value<std::string>()->value_name("load|dump"), "what to do")(
-        "file", po::value<std::string>()->value_name("FILE"), "the dump to read or write")(
+    options.add_options()("action", po::value<std::string>()->value_name("load|dump"),
+                          "what to do")("file", po::value<std::string>()->value_name("FILE"),
+                                        "the dump to read or write")(
         "truncate", "load: first empty every application table (RESTART IDENTITY CASCADE), "
                     "ecluse's own and extensions' aside");
     po::positional_options_description positional;

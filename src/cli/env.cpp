@@ -8,9 +8,8 @@
 #include "util/strings.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <iostream>
 
@@ -58,7 +57,8 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
                                   (state.database && state.role ? " and " : "") +
                                   (state.role ? "role" : "") + " " + name + ")",
                               "pass --recreate to drop it and create it again, or `ecluse env "
-                              "drop " + name + "` first");
+                              "drop " +
+                                  name + "` first");
         }
         drop_environment(server, name);
     }
@@ -73,13 +73,13 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         Ledger ledger(connection, settings.schema);
         AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
         ledger.ensure_tables();
-        revisions = upgrade_to(connection, ledger, graph, snapshots,
-                               {{Branch::pre, graph.head(Branch::pre)},
-                                {Branch::post, graph.head(Branch::post)}},
-                               migrator_options(settings), &snapshot);
+        revisions = upgrade_to(
+            connection, ledger, graph, snapshots,
+            {{Branch::pre, graph.head(Branch::pre)}, {Branch::post, graph.head(Branch::post)}},
+            migrator_options(settings), &snapshot);
         if (values.count("data") != 0) {
-            loaded = load_data(connection, settings.schema, values["data"].as<std::string>(),
-                               false);
+            loaded =
+                load_data(connection, settings.schema, values["data"].as<std::string>(), false);
         }
     } catch (const Error& error) {
         try {
@@ -151,8 +151,8 @@ int run_env(const Invocation& invocation) {
                          "use `env create NAME`, `env drop NAME` or `env list`");
     }
     if (values->count("name") == 0) {
-        throw UsageError("env " + action + " needs a NAME", "for example `ecluse env " + action +
-                                                                " pr_1234 --admin-url URL`");
+        throw UsageError("env " + action + " needs a NAME",
+                         "for example `ecluse env " + action + " pr_1234 --admin-url URL`");
     }
     std::string name = (*values)["name"].as<std::string>();
     check_environment_name(name);

@@ -187,7 +187,8 @@ int migrate(const Invocation& invocation, Mode mode) {
     if (orphans) {
         std::vector<const AppliedRevision*> found;
         for (const auto& revision : applied) {
-            if (graph.find(revision.revision) == nullptr && graph.replaced(revision.revision) == nullptr) {
+            if (graph.find(revision.revision) == nullptr &&
+                graph.replaced(revision.revision) == nullptr) {
                 found.push_back(&revision);
             }
         }

@@ -77,7 +77,7 @@ int run_seed(const Invocation& invocation) {
     if (action == "status") {
         for (const SeedFile& seed : seeds) {
             auto it = applied.find(seed.name);
-            std::string state = it == applied.end()                 ? "pending"
+            std::string state = it == applied.end()                    ? "pending"
                                 : it->second.checksum == seed.checksum ? "applied"
                                                                        : "changed";
             report.push_back({{"name", seed.name}, {"state", state}, {"path", seed.path}});

@@ -81,8 +81,8 @@ std::string first_difference(const std::string& expected, const std::string& act
         std::string_view x = i < a.size() ? a[i] : "(end)";
         std::string_view y = i < b.size() ? b[i] : "(end)";
         if (x != y) {
-            return "replay has `" + std::string(x) + "` where the snapshot has `" +
-                   std::string(y) + "`";
+            return "replay has `" + std::string(x) + "` where the snapshot has `" + std::string(y) +
+                   "`";
         }
     }
     return "";
@@ -123,22 +123,19 @@ void verify_snapshots(const Settings& settings, CheckReport& report) {
         std::string restored = "verify_snapshot_" + std::to_string(counter);
         admin.execute("CREATE DATABASE " + replayed);
         admin.execute("CREATE DATABASE " + restored);
-        std::string from_history = dump_after_upgrade(
-            settings, server->url(replayed), graph, {}, snapshot_targets(snapshot), schema_only);
+        std::string from_history = dump_after_upgrade(settings, server->url(replayed), graph, {},
+                                                      snapshot_targets(snapshot), schema_only);
         {
             pg::Connection connection(server->url(restored));
             Ledger ledger(connection, settings.schema);
             ledger.ensure_tables();
             apply_snapshot(connection, ledger, snapshot);
         }
-        std::string from_snapshot =
-            run_pg_dump(pg_dump_program(), server->url(restored),
-                        [&] {
-                            auto arguments = without_ledger(settings);
-                            arguments.insert(arguments.end(), schema_only.begin(),
-                                             schema_only.end());
-                            return arguments;
-                        }());
+        std::string from_snapshot = run_pg_dump(pg_dump_program(), server->url(restored), [&] {
+            auto arguments = without_ledger(settings);
+            arguments.insert(arguments.end(), schema_only.begin(), schema_only.end());
+            return arguments;
+        }());
         std::string expected = comparable_schema(from_history);
         std::string actual = comparable_schema(from_snapshot);
         if (expected != actual) {
@@ -198,9 +195,9 @@ int run_snapshot(const Invocation& invocation) {
     std::filesystem::create_directories(snapshot_folder(settings.root));
     std::filesystem::path path = snapshot_folder(settings.root) / name;
     write_file_atomically(path, render_snapshot_file(snapshot));
-    std::string shown = display_path(settings, (std::filesystem::path(k_migrations_folder) /
-                                                k_snapshot_folder / name)
-                                                   .generic_string());
+    std::string shown = display_path(
+        settings,
+        (std::filesystem::path(k_migrations_folder) / k_snapshot_folder / name).generic_string());
     if (settings.format == OutputFormat::json) {
         print_json({{"path", shown},
                     {"pre", snapshot.pre_head ? nlohmann::json(*snapshot.pre_head)
@@ -211,8 +208,8 @@ int run_snapshot(const Invocation& invocation) {
     } else {
         std::cout << shown << '\n';
         if (settings.verbosity >= 0) {
-            std::cerr << "snapshot of " << snapshot.replaces.size()
-                      << " revisions (pre " << snapshot.pre_head.value_or("none") << ", post "
+            std::cerr << "snapshot of " << snapshot.replaces.size() << " revisions (pre "
+                      << snapshot.pre_head.value_or("none") << ", post "
                       << snapshot.post_head.value_or("none")
                       << "): an empty database now starts from it\n";
         }

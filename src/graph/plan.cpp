@@ -24,11 +24,12 @@ long replaced_position_index(const RevisionGraph& graph, const std::string& at, 
     std::string name = snapshot != nullptr ? snapshot->snapshot : graph.replaced(at)->snapshot;
     throw CheckFailed(
         "the database's " + std::string(branch_name(branch)) + " position is " + at +
-            ", older than the revision files that remain: the revisions after it up to " +
-            needed + " were deleted once snapshot " + name + " replaced them",
+            ", older than the revision files that remain: the revisions after it up to " + needed +
+            " were deleted once snapshot " + name + " replaced them",
         "this database needs the history that snapshot " + name +
             " stands for: restore the deleted revision files from git history, upgrade past " +
-            needed + ", then delete them again; or recreate the database empty, which starts "
+            needed +
+            ", then delete them again; or recreate the database empty, which starts "
             "from the snapshot");
 }
 

@@ -59,7 +59,8 @@ CheckReport check_project(const std::filesystem::path& root) {
     }
     for (const SnapshotFile& snapshot : snapshots) {
         try {
-            split_statements(snapshot.sql, SourceLocation{snapshot.path, snapshot.sql_first_line, 1});
+            split_statements(snapshot.sql,
+                             SourceLocation{snapshot.path, snapshot.sql_first_line, 1});
         } catch (const InputError& error) {
             report.problems.push_back({error.location(), error.bare_message(), error.hint(), true});
         }

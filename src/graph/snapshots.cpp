@@ -21,7 +21,8 @@ std::optional<long> head_index(const RevisionGraph& graph, Branch branch,
         return static_cast<long>(graph.position_in_chain(*revision));
     }
     const auto& chain = graph.chain(branch);
-    if (graph.replaced(*head) != nullptr && !chain.empty() && chain.front()->down_revision == head) {
+    if (graph.replaced(*head) != nullptr && !chain.empty() &&
+        chain.front()->down_revision == head) {
         return -1;
     }
     return std::nullopt;
@@ -62,8 +63,8 @@ const SnapshotFile* usable_snapshot(const RevisionGraph& graph,
                 if (target.branch == branch && target.revision) {
                     const RevisionFile* revision = graph.find(*target.revision);
                     if (revision != nullptr) {
-                        wanted = std::max(wanted,
-                                          static_cast<long>(graph.position_in_chain(*revision)));
+                        wanted =
+                            std::max(wanted, static_cast<long>(graph.position_in_chain(*revision)));
                     }
                 }
             }

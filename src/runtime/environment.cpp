@@ -16,8 +16,7 @@ void check_environment_name(const std::string& name) {
         valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
     }
     if (!valid) {
-        throw UsageError("environment name " + quote_value(name) +
-                             " is not a plain identifier",
+        throw UsageError("environment name " + quote_value(name) + " is not a plain identifier",
                          "use lowercase letters, digits and underscores, starting with a letter "
                          "or an underscore, at most 63 characters: for example pr_1234");
     }
@@ -104,7 +103,8 @@ std::vector<std::string> application_tables(pg::Connection& connection,
 
 LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
                       const std::string& path, bool truncate) {
-    std::vector<Statement> statements = split_statements(read_file(path), SourceLocation{path, 1, 1});
+    std::vector<Statement> statements =
+        split_statements(read_file(path), SourceLocation{path, 1, 1});
     LoadOutcome outcome;
     outcome.statements = statements.size();
     if (truncate) {

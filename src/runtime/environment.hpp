@@ -22,9 +22,9 @@ inline constexpr const char* k_environment_comment = "ecluse environment";
 void check_environment_name(const std::string& name);
 
 struct EnvironmentState {
-    bool database = false;    // a database of that name exists
-    bool role = false;        // a role of that name exists
-    bool ours = false;        // each that exists carries ecluse's comment
+    bool database = false; // a database of that name exists
+    bool role = false;     // a role of that name exists
+    bool ours = false;     // each that exists carries ecluse's comment
 };
 EnvironmentState environment_state(pg::Connection& admin, const std::string& name);
 

@@ -37,10 +37,9 @@ void run_in_transaction(pg::Connection& connection, const std::vector<Statement>
         }
         const pg::ServerError& server = error.server();
         SourceLocation where = current != nullptr ? current->location : SourceLocation{};
-        std::string message = what + " failed" +
-                              (where.file.empty() ? "" : " at " + where.to_string()) + ": " +
-                              (server.sqlstate.empty() ? "" : server.sqlstate + " ") +
-                              server.message;
+        std::string message =
+            what + " failed" + (where.file.empty() ? "" : " at " + where.to_string()) + ": " +
+            (server.sqlstate.empty() ? "" : server.sqlstate + " ") + server.message;
         if (!server.detail.empty()) {
             message += "\n  detail: " + server.detail;
         }
@@ -67,9 +66,9 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
             for (const ReplacedRevision& replaced : snapshot.replaces) {
                 connection.execute(ledger.sql().record_replaced_sql(replaced, snapshot.name));
             }
-            duration_ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
+            duration_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
             connection.execute(ledger.sql().log_sql("snapshot", std::nullopt, "applied",
                                                     snapshot.name, duration_ms));
         },

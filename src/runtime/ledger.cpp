@@ -48,8 +48,8 @@ std::string LedgerSql::create_sql() const {
            m_quoted +
            ".ledger_version (version integer NOT NULL);\n"
            "INSERT INTO " +
-           m_quoted + ".ledger_version (version) SELECT 1" +
-           " WHERE NOT EXISTS (SELECT FROM " + m_quoted +
+           m_quoted + ".ledger_version (version) SELECT 1" + " WHERE NOT EXISTS (SELECT FROM " +
+           m_quoted +
            ".ledger_version);\n"
            "CREATE TABLE IF NOT EXISTS " +
            m_quoted +
@@ -139,14 +139,14 @@ std::vector<AppliedRevision> Ledger::applied() {
     if (!exists()) {
         return {};
     }
-    auto rows = m_connection.query(
-        "SELECT revision, branch, down_revision, "
-        "array_to_string(depends_on, ','), checksum, message, "
-        "path, to_char(applied_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
-        "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode, "
-        "to_jsonb(a)->>'snapshot' FROM " +
-        m_quoted + ".applied_revision a ORDER BY applied_at, revision");
+    auto rows =
+        m_connection.query("SELECT revision, branch, down_revision, "
+                           "array_to_string(depends_on, ','), checksum, message, "
+                           "path, to_char(applied_at AT TIME ZONE 'UTC', "
+                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
+                           "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode, "
+                           "to_jsonb(a)->>'snapshot' FROM " +
+                           m_quoted + ".applied_revision a ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
     for (auto& row : rows) {
         AppliedRevision applied;

@@ -43,10 +43,11 @@ void run_seed(pg::Connection& connection, const Ledger& ledger, const SeedFile& 
 void undo_seed(pg::Connection& connection, const Ledger& ledger, const AppliedSeed& applied,
                const SeedFile* file) {
     std::vector<Statement> statements =
-        file != nullptr ? split_statements(file->downgrade.text,
-                                           SourceLocation{file->path, file->downgrade.first_line, 1})
-                        : split_statements(applied.downgrade_sql,
-                                           SourceLocation{applied.name + " (stored downgrade)", 1, 1});
+        file != nullptr
+            ? split_statements(file->downgrade.text,
+                               SourceLocation{file->path, file->downgrade.first_line, 1})
+            : split_statements(applied.downgrade_sql,
+                               SourceLocation{applied.name + " (stored downgrade)", 1, 1});
     run_in_transaction(
         connection, statements,
         [&] {

@@ -158,8 +158,8 @@ SnapshotFile parse_snapshot_file(std::string_view content, const std::string& pa
         }
     }
     if (!schema) {
-        reader.fail(static_cast<int>(lines.size()),
-                    "no `" + std::string(k_snapshot_schema_marker) + "` line: the file is cut short");
+        reader.fail(static_cast<int>(lines.size()), "no `" + std::string(k_snapshot_schema_marker) +
+                                                        "` line: the file is cut short");
     }
     for (const char* key : {"pre", "post"}) {
         if (seen_keys.count(key) == 0) {
@@ -172,9 +172,8 @@ SnapshotFile parse_snapshot_file(std::string_view content, const std::string& pa
         const ReplacedRevision* replaced = head ? snapshot.find(*head) : nullptr;
         if (head && (replaced == nullptr || replaced->branch != branch)) {
             reader.fail(head_line[branch == Branch::pre ? 0 : 1],
-                        std::string(branch_name(branch)) + " head " + *head +
-                            " is not among the " + std::string(branch_name(branch)) +
-                            " revisions the snapshot replaces");
+                        std::string(branch_name(branch)) + " head " + *head + " is not among the " +
+                            std::string(branch_name(branch)) + " revisions the snapshot replaces");
         }
     }
     snapshot.sql_first_line = static_cast<int>(index) + 2;

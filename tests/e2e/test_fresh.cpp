@@ -58,7 +58,8 @@ std::string table_checksums(const std::string& url) {
         start = end + 1;
         out += table + ":" +
                psql(url, "SELECT count(*) || '/' || coalesce(md5(string_agg(t::text, ',' ORDER BY "
-                         "t::text)), '') FROM public." + table + " t") +
+                         "t::text)), '') FROM public." +
+                             table + " t") +
                " ";
     }
     return out;
@@ -68,8 +69,8 @@ std::string database_exists(const std::string& name) {
     return psql(scratch_server().url(),
                 "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") +
            "/" +
-           psql(scratch_server().url(), "SELECT count(*) FROM pg_roles WHERE rolname = '" + name +
-                                            "'");
+           psql(scratch_server().url(),
+                "SELECT count(*) FROM pg_roles WHERE rolname = '" + name + "'");
 }
 
 // A small shop: users with a serial key, bookings referencing them.
@@ -106,8 +107,8 @@ TEST_SUITE("snapshot") {
         CHECK(contains(snapshot.output, "migrations/snapshot/" + name));
         CHECK(name.substr(15) == "_" + generated_id(498) + "_" + generated_id(499) + ".sql");
         std::string text = read(files[0]);
-        CHECK(text.rfind("-- ecluse:snapshot\n-- pre: " + generated_id(498) + "\n-- post: " +
-                             generated_id(499) + "\n",
+        CHECK(text.rfind("-- ecluse:snapshot\n-- pre: " + generated_id(498) +
+                             "\n-- post: " + generated_id(499) + "\n",
                          0) == 0);
         CHECK(std::count(text.begin(), text.end(), '\n') > 500);
         CHECK_FALSE(contains(text, "OWNER TO"));
@@ -171,10 +172,10 @@ TEST_SUITE("snapshot") {
               "ones are told which snapshot they need") {
         Project project;
         const fs::path& root = project.root();
-        fs::path first = project.add({"cccc00000001", "pre", "create a", "CREATE TABLE a (id int);\n",
-                                      "DROP TABLE a;\n"});
-        fs::path second = project.add({"cccc00000002", "pre", "create b",
-                                       "CREATE TABLE b (id int);\n", "DROP TABLE b;\n"});
+        fs::path first = project.add(
+            {"cccc00000001", "pre", "create a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n"});
+        fs::path second = project.add(
+            {"cccc00000002", "pre", "create b", "CREATE TABLE b (id int);\n", "DROP TABLE b;\n"});
         std::string old = create_database();
         REQUIRE(run_on(root, old, {"upgrade", "cccc00000001"}).exit_code == 0);
         std::string at_snapshot = create_database();
@@ -182,8 +183,8 @@ TEST_SUITE("snapshot") {
         ProcessResult snapshot = run_ecluse(root, {"snapshot"});
         REQUIRE_MESSAGE(snapshot.exit_code == 0, snapshot.errors);
         std::string name = snapshot_files(root).at(0).filename().string();
-        project.add({"cccc00000003", "pre", "create c", "CREATE TABLE c (id int);\n",
-                     "DROP TABLE c;\n"});
+        project.add(
+            {"cccc00000003", "pre", "create c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n"});
         fs::remove(first);
         fs::remove(second);
 
@@ -285,7 +286,8 @@ TEST_SUITE("env") {
         CHECK(database_exists("pr_13") == "0/0");
 
         psql(admin, "CREATE DATABASE not_ours");
-        ProcessResult refused = run_ecluse(project.root(), {"env", "drop", "not_ours", "-d", admin});
+        ProcessResult refused =
+            run_ecluse(project.root(), {"env", "drop", "not_ours", "-d", admin});
         CHECK(refused.exit_code == 1);
         CHECK(contains(refused.errors, "was not made by `ecluse env create`"));
         CHECK(database_exists("not_ours") == "1/0");
@@ -295,14 +297,15 @@ TEST_SUITE("env") {
         Project project;
         write_shop(project);
         std::string admin = scratch_server().url();
-        ProcessResult bad = run_ecluse(project.root(), {"env", "create", "pr-1\"; DROP", "-d", admin});
+        ProcessResult bad =
+            run_ecluse(project.root(), {"env", "create", "pr-1\"; DROP", "-d", admin});
         CHECK(bad.exit_code == 2);
         CHECK(contains(bad.errors, "is not a plain identifier"));
 
         TempDir secrets;
         fs::path secret = secrets.path() / "pr_14.url";
-        ProcessResult created = run_ecluse(
-            project.root(), {"env", "create", "pr_14", "-d", admin, "--secret-file", secret.string()});
+        ProcessResult created = run_ecluse(project.root(), {"env", "create", "pr_14", "-d", admin,
+                                                            "--secret-file", secret.string()});
         REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
         std::string url = read(secret);
         url.pop_back();
@@ -334,9 +337,9 @@ TEST_SUITE("data") {
         CHECK(contains(populated, "bookings:1000/"));
 
         fs::path dump = root / "data.sql";
-        ProcessResult pg_dump = run_process({(find_server_bindir() / "pg_dump").string(), "--dbname",
-                                             url, "--data-only", "--exclude-schema=ecluse", "-f",
-                                             dump.string()});
+        ProcessResult pg_dump =
+            run_process({(find_server_bindir() / "pg_dump").string(), "--dbname", url,
+                         "--data-only", "--exclude-schema=ecluse", "-f", dump.string()});
         REQUIRE_MESSAGE(pg_dump.exit_code == 0, pg_dump.errors);
         CHECK(contains(read(dump), "COPY public.bookings"));
 

@@ -10,7 +10,7 @@ using namespace ecluse::test;
 namespace {
 
 ReplacedRevision replaced(const RevisionFile& revision) {
-    return {revision.branch,     revision.revision,           revision.down_revision,
+    return {revision.branch,     revision.revision,          revision.down_revision,
             revision.depends_on, upgrade_checksum(revision), revision.message};
 }
 
@@ -75,7 +75,8 @@ TEST_SUITE("snapshots") {
         auto a = pre("aaaaaaaaaaaa", none);
         auto b = pre("bbbbbbbbbbbb", "aaaaaaaaaaaa");
         auto c = pre("cccccccccccc", "bbbbbbbbbbbb");
-        auto p = post("dddddddddddd", none, "2026-01-01T00:00:00Z", {"cccccccccccc", "aaaaaaaaaaaa"});
+        auto p =
+            post("dddddddddddd", none, "2026-01-01T00:00:00Z", {"cccccccccccc", "aaaaaaaaaaaa"});
         std::vector<SnapshotFile> snapshots = {
             snapshot_of("2_b.sql", "bbbbbbbbbbbb", std::nullopt, {a, b})};
         RevisionGraph without({c, p});

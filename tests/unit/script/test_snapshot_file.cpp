@@ -13,16 +13,19 @@ namespace {
 const std::string k_checksum = std::string(64, 'a');
 const std::string k_path = "migrations/snapshot/20261122T143000_a1b2c3d4e5f6_0c9d8e7f6a5b.sql";
 
-const std::string k_example =
-    "-- ecluse:snapshot\n"                                                                  // 1
-    "-- pre: a1b2c3d4e5f6\n"                                                                // 2
-    "-- post: 0c9d8e7f6a5b\n"                                                               // 3
-    "-- created: 2026-11-22T14:30:00Z\n"                                                    // 4
-    "-- replaces: pre a1b2c3d4e5f6 none - " + k_checksum + " create booking\n"               // 5
-    "-- replaces: post 0c9d8e7f6a5b none a1b2c3d4e5f6 " + k_checksum + " drop legacy price\n" // 6
-    "-- ecluse:schema\n"                                                                    // 7
-    "\\restrict abc\n"                                                                      // 8
-    "CREATE TABLE public.booking (id integer);\n";                                          // 9
+const std::string k_example = "-- ecluse:snapshot\n"               // 1
+                              "-- pre: a1b2c3d4e5f6\n"             // 2
+                              "-- post: 0c9d8e7f6a5b\n"            // 3
+                              "-- created: 2026-11-22T14:30:00Z\n" // 4
+                              "-- replaces: pre a1b2c3d4e5f6 none - " +
+                              k_checksum +
+                              " create booking\n" // 5
+                              "-- replaces: post 0c9d8e7f6a5b none a1b2c3d4e5f6 " +
+                              k_checksum +
+                              " drop legacy price\n"                         // 6
+                              "-- ecluse:schema\n"                           // 7
+                              "\\restrict abc\n"                             // 8
+                              "CREATE TABLE public.booking (id integer);\n"; // 9
 
 std::string error_of(const std::string& content) {
     try {
@@ -85,7 +88,8 @@ TEST_SUITE("SnapshotFile") {
         CHECK(error_of(replace(k_example, "-- ecluse:schema\n", "")) ==
               k_path + ":7: the snapshot header has a line that is not a `-- key: value` comment "
                        "before `-- ecluse:schema`");
-        CHECK(error_of(replace(k_example, "-- replaces: post 0c9d8e7f6a5b", "-- replaces: pre 0c9d8e7f6a5b")) ==
+        CHECK(error_of(replace(k_example, "-- replaces: post 0c9d8e7f6a5b",
+                               "-- replaces: pre 0c9d8e7f6a5b")) ==
               k_path + ":3: post head 0c9d8e7f6a5b is not among the post revisions the snapshot "
                        "replaces");
         CHECK(error_of(replace(k_example, "-- post: 0c9d8e7f6a5b\n", "")) ==
@@ -101,9 +105,10 @@ TEST_SUITE("SnapshotFile") {
 TEST_SUITE("SeedFile") {
 
     TEST_CASE("a seed has an upgrade and a downgrade section") {
-        SeedFile seed = parse_seed_file("-- demo users\n-- ecluse:upgrade\nINSERT INTO t VALUES (1);\n"
-                                        "-- ecluse:downgrade\nDELETE FROM t;\n",
-                                        "seeds/demo.sql");
+        SeedFile seed =
+            parse_seed_file("-- demo users\n-- ecluse:upgrade\nINSERT INTO t VALUES (1);\n"
+                            "-- ecluse:downgrade\nDELETE FROM t;\n",
+                            "seeds/demo.sql");
         CHECK(seed.name == "demo");
         CHECK(seed.upgrade.text == "INSERT INTO t VALUES (1);\n");
         CHECK(seed.upgrade.first_line == 3);
@@ -121,8 +126,9 @@ TEST_SUITE("SeedFile") {
             }
             return "";
         };
-        CHECK(error_of_seed("INSERT INTO t VALUES (1);\n-- ecluse:upgrade\n-- ecluse:downgrade\n") ==
-              "seeds/demo.sql:1: SQL before the `-- ecluse:upgrade` marker");
+        CHECK(
+            error_of_seed("INSERT INTO t VALUES (1);\n-- ecluse:upgrade\n-- ecluse:downgrade\n") ==
+            "seeds/demo.sql:1: SQL before the `-- ecluse:upgrade` marker");
         CHECK(error_of_seed("-- ecluse:upgrade\nINSERT INTO t VALUES (1);\n")
                   .rfind("seeds/demo.sql:2: no `-- ecluse:downgrade` section", 0) == 0);
         CHECK(error_of_seed("-- ecluse:upgrade\n-- ecluse:upgrade\n-- ecluse:downgrade\n") ==
