@@ -118,7 +118,7 @@ LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_sche
         }
     }
     run_in_transaction(connection, statements, {}, "loading " + path,
-                       "the load was rolled back: the database is exactly as it was");
+                       "the load was rolled back: the database is exactly as it was", true);
     return outcome;
 }
 

@@ -8,9 +8,38 @@
 
 namespace ecluse {
 
+namespace {
+
+// Statements joined into as few round trips as COPY allows.
+std::vector<Statement> batches_of(const std::vector<Statement>& statements) {
+    std::vector<Statement> out;
+    for (const Statement& statement : statements) {
+        if (statement.copy_data || out.empty() || out.back().copy_data) {
+            out.push_back(statement);
+        } else {
+            out.back().sql += ";\n" + statement.sql;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 void run_in_transaction(pg::Connection& connection, const std::vector<Statement>& statements,
                         const std::function<void()>& before_commit, const std::string& what,
-                        const std::string& rolled_back) {
+                        const std::string& rolled_back, bool batched) {
+    if (batched) {
+        try {
+            run_in_transaction(connection, batches_of(statements), before_commit, what, rolled_back,
+                               false);
+            return;
+        } catch (const MigrationFailed& failure) {
+            if (failure.sqlstate().rfind("08", 0) == 0 || failure.sqlstate().empty()) {
+                throw; // the connection is gone: nothing to run again
+            }
+            // Rolled back: run again statement by statement to name the one that fails.
+        }
+    }
     const Statement* current = nullptr;
     try {
         connection.execute("BEGIN");
@@ -63,9 +92,11 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
     run_in_transaction(
         connection, statements,
         [&] {
+            std::string records;
             for (const ReplacedRevision& replaced : snapshot.replaces) {
-                connection.execute(ledger.sql().record_replaced_sql(replaced, snapshot.name));
+                records += ledger.sql().record_replaced_sql(replaced, snapshot.name) + ";\n";
             }
+            connection.execute(records);
             duration_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
@@ -74,7 +105,8 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
         },
         "snapshot " + snapshot.name,
         "it was rolled back: the database is as empty as it was. Check the snapshot with "
-        "`ecluse check --verify-snapshots`, or take it again with `ecluse snapshot`");
+        "`ecluse check --verify-snapshots`, or take it again with `ecluse snapshot`",
+        true);
     return {&snapshot, duration_ms};
 }
 

@@ -20,9 +20,13 @@ namespace ecluse {
 // session settings such as an empty search_path). On a server error rolls
 // back and throws MigrationFailed: "<what> failed at file:line: SQLSTATE
 // message", the server's detail and context, and `rolled_back` as hint.
+// With `batched`, consecutive statements other than COPY go to the server
+// in one round trip (a dump's thousands of statements cost one each
+// otherwise); on an error everything is rolled back and run again one by
+// one, so that the error names the failing statement.
 void run_in_transaction(pg::Connection& connection, const std::vector<Statement>& statements,
                         const std::function<void()>& before_commit, const std::string& what,
-                        const std::string& rolled_back);
+                        const std::string& rolled_back, bool batched = false);
 
 struct SnapshotOutcome {
     const SnapshotFile* snapshot = nullptr; // nullptr: none applied
