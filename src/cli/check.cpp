@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "cli/database.hpp"
+#include "cli/fresh.hpp"
 #include "graph/project_check.hpp"
 #include "lint/lint.hpp"
 #include "runtime/database_state.hpp"
@@ -62,6 +63,9 @@ void check_lint(const Settings& settings, CheckReport& report) {
 
 int run_check(const Invocation& invocation) {
     po::options_description options("check options");
+    options.add_options()("verify-snapshots",
+                          "replay the history on a scratch server and compare its schema with "
+                          "each snapshot's");
     auto values = parse_options(invocation, options);
     if (!values) {
         return 0;
@@ -70,6 +74,9 @@ int run_check(const Invocation& invocation) {
     check_lint(invocation.settings, report);
     if (invocation.settings.database_url) {
         check_database(invocation.settings, report);
+    }
+    if (values->count("verify-snapshots") != 0 && report.problems.empty()) {
+        verify_snapshots(invocation.settings, report);
     }
     bool bad_input = std::any_of(report.problems.begin(), report.problems.end(),
                                  [](const Diagnostic& d) { return d.bad_input; });

@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 
 #include "graph/conflict.hpp"
+#include "graph/snapshots.hpp"
 #include "script/project.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -22,8 +23,8 @@ const std::vector<CommandSpec>& commands() {
          "print each branch's head, as the conflict file records them", run_heads},
         {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
         {"show", "show REV", "print one revision: header, checksum, statements", run_show},
-        {"check", "check", "CI gate: revision files, graph, conflict file, SQL syntax, lint",
-         run_check},
+        {"check", "check [--verify-snapshots]",
+         "CI gate: revision files, graph, conflict file, SQL syntax, lint", run_check},
         {"lint", "lint [--all] [REV|FILE...]",
          "the safety analysis: is each revision safe in its phase (pre or post)?", run_lint},
         {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
@@ -40,6 +41,16 @@ const std::vector<CommandSpec>& commands() {
          run_stamp},
         {"deploy", "deploy [--hook CMD] [--phase pre|deploy|post] [--plan]",
          "pre migrations, then the hook that deploys the code, then post migrations", run_deploy},
+        {"snapshot", "snapshot [--dev-url URL]",
+         "write a baseline of both heads that fresh databases start from", run_snapshot},
+        {"env",
+         "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
+         "[--recreate] | env drop NAME | env list",
+         "a database and its own role per pull request", run_env},
+        {"data", "data load FILE [--truncate] | data dump FILE",
+         "load or write a data-only dump, ecluse's own tables aside", run_data},
+        {"seed", "seed run [NAME...] | seed undo NAME | seed status",
+         "test and demo data from seeds/, tracked, never run by upgrade or deploy", run_seed},
         {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",
          run_scratch},
         {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},
@@ -75,7 +86,8 @@ parse_options(const Invocation& invocation, po::options_description options,
 }
 
 RevisionGraph load_graph(const Settings& settings) {
-    return RevisionGraph(load_revision_files(settings.root));
+    return RevisionGraph(load_revision_files(settings.root),
+                         replaced_revisions(load_snapshot_files(settings.root)));
 }
 
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {

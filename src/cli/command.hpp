@@ -71,5 +71,9 @@ int run_downgrade(const Invocation&);
 int run_stamp(const Invocation&);
 int run_scratch(const Invocation&);
 int run_deploy(const Invocation&);
+int run_snapshot(const Invocation&);
+int run_env(const Invocation&);
+int run_data(const Invocation&);
+int run_seed(const Invocation&);
 
 } // namespace ecluse::cli

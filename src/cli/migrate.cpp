@@ -3,12 +3,14 @@
 #include "cli/command.hpp"
 #include "cli/database.hpp"
 #include "graph/plan.hpp"
+#include "runtime/fresh.hpp"
 #include "runtime/sql_script.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <set>
 
@@ -92,6 +94,20 @@ struct Report {
                   << (step.reason.empty() ? "" : ", " + step.reason) << ")\n";
     }
 };
+
+void report_snapshot(const Settings& settings, const SnapshotOutcome& outcome,
+                     nlohmann::json& steps) {
+    const SnapshotFile& snapshot = *outcome.snapshot;
+    if (settings.format == OutputFormat::json) {
+        steps.push_back({{"snapshot", snapshot.name},
+                         {"replaces", snapshot.replaces.size()},
+                         {"duration_ms", outcome.duration_ms}});
+    } else if (settings.verbosity >= 0) {
+        std::printf("  applied snapshot %s  (replaces %zu revisions, %.0f ms)\n",
+                    snapshot.name.c_str(), snapshot.replaces.size(), outcome.duration_ms);
+        std::fflush(stdout);
+    }
+}
 
 enum class Mode { upgrade, downgrade, stamp };
 
@@ -196,7 +212,8 @@ int migrate(const Invocation& invocation, Mode mode) {
     if (orphans) {
         std::vector<const AppliedRevision*> found;
         for (const auto& revision : applied) {
-            if (graph.find(revision.revision) == nullptr) {
+            if (graph.find(revision.revision) == nullptr &&
+                graph.replaced(revision.revision) == nullptr) {
                 found.push_back(&revision);
             }
         }
@@ -214,6 +231,17 @@ int migrate(const Invocation& invocation, Mode mode) {
     }
     if (spec) {
         std::vector<BranchTarget> targets = resolve(*spec, graph, position);
+        if (mode == Mode::upgrade) {
+            // An empty database starts from the newest usable snapshot.
+            std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+            SnapshotOutcome fresh = apply_usable_snapshot(*session.connection, *session.ledger,
+                                                          graph, snapshots, targets);
+            if (fresh.snapshot != nullptr) {
+                report_snapshot(settings, fresh, report.steps);
+                position = Ledger::position_of(session.ledger->applied());
+                done += fresh.snapshot->replaces.size();
+            }
+        }
         std::vector<Step> steps;
         bool down = mode == Mode::downgrade;
         if (mode == Mode::stamp) {

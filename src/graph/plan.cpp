@@ -10,6 +10,29 @@ namespace ecluse {
 
 namespace {
 
+// A position on a revision that a snapshot replaced and whose file is gone:
+// base of what remains when it is the parent of the branch's first file,
+// else the database is too old for the files that remain.
+long replaced_position_index(const RevisionGraph& graph, const std::string& at, Branch branch) {
+    const auto& chain = graph.chain(branch);
+    if (chain.empty() || chain.front()->down_revision == at) {
+        return -1;
+    }
+    const RevisionFile& first = *chain.front();
+    std::string needed = first.down_revision.value_or("none");
+    const ReplacedBy* snapshot = first.down_revision ? graph.replaced(needed) : nullptr;
+    std::string name = snapshot != nullptr ? snapshot->snapshot : graph.replaced(at)->snapshot;
+    throw CheckFailed(
+        "the database's " + std::string(branch_name(branch)) + " position is " + at +
+            ", older than the revision files that remain: the revisions after it up to " + needed +
+            " were deleted once snapshot " + name + " replaced them",
+        "this database needs the history that snapshot " + name +
+            " stands for: restore the deleted revision files from git history, upgrade past " +
+            needed +
+            ", then delete them again; or recreate the database empty, which starts "
+            "from the snapshot");
+}
+
 // The chain index of the database's position in a branch; -1 at base.
 long position_index(const RevisionGraph& graph, const Position& position, Branch branch) {
     const auto& at = position[branch];
@@ -17,6 +40,9 @@ long position_index(const RevisionGraph& graph, const Position& position, Branch
         return -1;
     }
     const RevisionFile* revision = graph.find(*at);
+    if (revision == nullptr && graph.replaced(*at) != nullptr) {
+        return replaced_position_index(graph, *at, branch);
+    }
     if (revision == nullptr) {
         throw UsageError("the database's " + std::string(branch_name(branch)) + " position is " +
                              *at + ", a revision that is not among the revision files",
@@ -57,6 +83,9 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& posit
                  ++i) {
                 const RevisionFile* revision = chain[static_cast<std::size_t>(i)];
                 for (const std::string& id : revision->depends_on) {
+                    if (graph.find(id) == nullptr) {
+                        continue; // replaced by a snapshot: applied before the position
+                    }
                     const RevisionFile& dependency = *graph.find(id);
                     long index = static_cast<long>(graph.position_in_chain(dependency));
                     long& want = wanted[branch_index(dependency.branch)];

@@ -1,6 +1,7 @@
 #include "graph/project_check.hpp"
 
 #include "graph/conflict.hpp"
+#include "graph/snapshots.hpp"
 #include "script/project.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/file.hpp"
@@ -49,7 +50,22 @@ CheckReport check_project(const std::filesystem::path& root) {
     }
     report.problems.insert(report.problems.end(), sql_problems.begin(), sql_problems.end());
 
-    RevisionGraph graph(std::move(files.revisions));
+    std::vector<SnapshotFile> snapshots;
+    try {
+        snapshots = load_snapshot_files(root);
+    } catch (const Error& error) {
+        report.problems.insert(report.problems.end(), error.details().begin(),
+                               error.details().end());
+    }
+    for (const SnapshotFile& snapshot : snapshots) {
+        try {
+            split_statements(snapshot.sql,
+                             SourceLocation{snapshot.path, snapshot.sql_first_line, 1});
+        } catch (const InputError& error) {
+            report.problems.push_back({error.location(), error.bare_message(), error.hint(), true});
+        }
+    }
+    RevisionGraph graph(std::move(files.revisions), replaced_revisions(snapshots));
     report.revisions = graph.size();
     report.problems.insert(report.problems.end(), graph.problems().begin(), graph.problems().end());
     report.heads = expected_conflict_heads(graph);

@@ -38,8 +38,8 @@ const RevisionFile& line_start(const RevisionGraph& graph, const RevisionFile& h
 
 } // namespace
 
-RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions)
-    : m_revisions(std::move(revisions)) {
+RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced)
+    : m_revisions(std::move(revisions)), m_replaced(std::move(replaced)) {
     m_by_id.reserve(m_revisions.size());
     for (std::size_t i = 0; i < m_revisions.size(); ++i) {
         const RevisionFile& revision = m_revisions[i];
@@ -54,6 +54,9 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions)
                  false});
         }
     }
+    for (auto it = m_replaced.begin(); it != m_replaced.end();) {
+        it = m_by_id.count(it->first) != 0 ? m_replaced.erase(it) : std::next(it);
+    }
     check_links();
     check_cycles();
     find_heads();
@@ -67,7 +70,10 @@ void RevisionGraph::check_links() {
         if (revision.down_revision) {
             const RevisionFile* parent = find(*revision.down_revision);
             SourceLocation where{revision.path, revision.down_revision_line};
-            if (parent == nullptr) {
+            const ReplacedBy* snapshot = replaced(*revision.down_revision);
+            if (parent == nullptr && snapshot != nullptr && snapshot->branch == revision.branch) {
+                // The first revision kept after a snapshot: its parent's file is gone.
+            } else if (parent == nullptr) {
                 m_problems.push_back(
                     {where, "down_revision " + *revision.down_revision + " is not a known revision",
                      "is its file missing from migrations/" +
@@ -90,7 +96,7 @@ void RevisionGraph::check_links() {
             if (dependency == revision.revision) {
                 m_problems.push_back({where, "revision " + dependency + " depends on itself",
                                       "remove it from depends_on", false});
-            } else if (find(dependency) == nullptr) {
+            } else if (find(dependency) == nullptr && replaced(dependency) == nullptr) {
                 m_problems.push_back(
                     {where, "depends_on names " + dependency + ", which is not a known revision",
                      "is its file missing? Otherwise remove it from depends_on", false});
@@ -171,7 +177,11 @@ bool RevisionGraph::has_parent_in_branch(const RevisionFile& revision) const {
         return true;
     }
     const RevisionFile* parent = find(*revision.down_revision);
-    return parent != nullptr && parent->branch == revision.branch;
+    if (parent == nullptr) {
+        const ReplacedBy* snapshot = replaced(*revision.down_revision);
+        return snapshot != nullptr && snapshot->branch == revision.branch;
+    }
+    return parent->branch == revision.branch;
 }
 
 void RevisionGraph::find_heads() {
@@ -247,6 +257,11 @@ void RevisionGraph::require_valid() const {
     }
 }
 
+const ReplacedBy* RevisionGraph::replaced(std::string_view id) const {
+    auto it = m_replaced.find(id);
+    return it == m_replaced.end() ? nullptr : &it->second;
+}
+
 const RevisionFile* RevisionGraph::find(std::string_view id) const {
     auto it = m_by_id.find(id);
     return it == m_by_id.end() ? nullptr : &m_revisions[it->second];
@@ -290,7 +305,11 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
             prerequisites.push_back(*revision.down_revision);
         }
         for (const std::string& id : prerequisites) {
-            unblocks[m_by_id.at(id)].push_back(i);
+            auto found = m_by_id.find(id);
+            if (found == m_by_id.end()) {
+                continue; // replaced by a snapshot, its file gone: applied before
+            }
+            unblocks[found->second].push_back(i);
             ++waiting_on[i];
         }
     }

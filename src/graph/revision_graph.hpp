@@ -7,6 +7,8 @@
 #include "util/error.hpp"
 
 #include <array>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,12 +17,22 @@
 
 namespace ecluse {
 
+// A revision whose file was deleted after a snapshot replaced it: the
+// first remaining revision of a branch may still revise it.
+struct ReplacedBy {
+    Branch branch = Branch::pre;
+    std::string snapshot; // the newest snapshot file that replaces it
+};
+using ReplacedRevisions = std::map<std::string, ReplacedBy, std::less<>>;
+
 class RevisionGraph {
 public:
     // Builds the graph and validates it. Problems (duplicate ids, unknown or
     // cross-branch parents, unknown dependencies, cycles, two heads in a
     // branch) are recorded, not thrown: `check` reports them all.
-    explicit RevisionGraph(std::vector<RevisionFile> revisions);
+    // `replaced` names the revisions that snapshots replace; those without
+    // a file may be the parent or a dependency of a revision on disk.
+    explicit RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced = {});
 
     const std::vector<Diagnostic>& problems() const { return m_problems; }
     bool valid() const { return m_problems.empty(); }
@@ -40,6 +52,9 @@ public:
     const std::vector<const RevisionFile*>& heads(Branch branch) const {
         return m_heads[index(branch)];
     }
+    // A revision replaced by a snapshot whose file is gone, or nullptr.
+    const ReplacedBy* replaced(std::string_view id) const;
+
     // The single head of a branch (nullopt for an empty branch). Requires
     // a valid graph.
     std::optional<std::string> head(Branch branch) const;
@@ -66,6 +81,7 @@ private:
     void build_chains();
 
     std::vector<RevisionFile> m_revisions;
+    ReplacedRevisions m_replaced;
     std::unordered_map<std::string_view, std::size_t> m_by_id;
     std::vector<Diagnostic> m_problems;
     std::array<std::vector<const RevisionFile*>, 2> m_heads;

@@ -39,7 +39,8 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
         out.push_back(std::move(status));
     }
     for (const auto& revision : applied) {
-        if (graph.find(revision.revision) == nullptr) {
+        if (graph.find(revision.revision) == nullptr &&
+            graph.replaced(revision.revision) == nullptr) {
             out.push_back({revision.revision, revision.branch, RevisionState::orphan,
                            revision.message, revision.path, revision.applied_at});
         }

@@ -2,6 +2,7 @@
 
 #include "ecluse_version.hpp"
 #include "script/revision_file.hpp"
+#include "script/snapshot_file.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -49,8 +50,8 @@ std::string LedgerSql::create_sql() const {
            m_quoted +
            ".ledger_version (version integer NOT NULL);\n"
            "INSERT INTO " +
-           m_quoted + ".ledger_version (version) SELECT " + std::to_string(k_ledger_version) +
-           " WHERE NOT EXISTS (SELECT FROM " + m_quoted +
+           m_quoted + ".ledger_version (version) SELECT 1" + " WHERE NOT EXISTS (SELECT FROM " +
+           m_quoted +
            ".ledger_version);\n"
            "CREATE TABLE IF NOT EXISTS " +
            m_quoted +
@@ -82,7 +83,25 @@ std::string LedgerSql::create_sql() const {
            "    duration_ms double precision NOT NULL DEFAULT 0,\n"
            "    applied_by text NOT NULL DEFAULT current_user,\n"
            "    ecluse_version text NOT NULL\n"
-           ");\n";
+           ");\n"
+           // Layout 2.
+           "ALTER TABLE " +
+           m_quoted +
+           ".applied_revision ADD COLUMN IF NOT EXISTS snapshot text;\n"
+           "CREATE TABLE IF NOT EXISTS " +
+           m_quoted +
+           ".seed (\n"
+           "    name text PRIMARY KEY,\n"
+           "    checksum text NOT NULL,\n"
+           "    path text NOT NULL DEFAULT '',\n"
+           "    downgrade_sql text NOT NULL,\n"
+           "    applied_at timestamptz NOT NULL DEFAULT now(),\n"
+           "    applied_by text NOT NULL DEFAULT current_user,\n"
+           "    ecluse_version text NOT NULL\n"
+           ");\n"
+           "UPDATE " +
+           m_quoted + ".ledger_version SET version = " + std::to_string(k_ledger_version) +
+           " WHERE version < " + std::to_string(k_ledger_version) + ";\n";
 }
 
 bool Ledger::exists() {
@@ -92,7 +111,12 @@ bool Ledger::exists() {
 }
 
 void Ledger::ensure_tables() {
-    if (!exists()) {
+    bool current = false;
+    if (exists()) {
+        auto rows = m_connection.query("SELECT max(version) FROM " + m_quoted + ".ledger_version");
+        current = rows.at(0).at(0) && std::stoi(*rows.at(0).at(0)) >= k_ledger_version;
+    }
+    if (!current) {
         m_connection.execute("BEGIN");
         try {
             m_connection.execute(m_sql.create_sql());
@@ -117,13 +141,14 @@ std::vector<AppliedRevision> Ledger::applied() {
     if (!exists()) {
         return {};
     }
-    auto rows = m_connection.query(
-        "SELECT revision, branch, down_revision, "
-        "array_to_string(depends_on, ','), checksum, message, "
-        "path, to_char(applied_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
-        "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode FROM " +
-        m_quoted + ".applied_revision ORDER BY applied_at, revision");
+    auto rows =
+        m_connection.query("SELECT revision, branch, down_revision, "
+                           "array_to_string(depends_on, ','), checksum, message, "
+                           "path, to_char(applied_at AT TIME ZONE 'UTC', "
+                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
+                           "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode, "
+                           "to_jsonb(a)->>'snapshot' FROM " +
+                           m_quoted + ".applied_revision a ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
     for (auto& row : rows) {
         AppliedRevision applied;
@@ -145,6 +170,7 @@ std::vector<AppliedRevision> Ledger::applied() {
         applied.transaction = row[13] == std::optional<std::string>("none")
                                   ? TransactionMode::none
                                   : TransactionMode::per_migration;
+        applied.snapshot = row[14];
         out.push_back(std::move(applied));
     }
     return out;
@@ -188,6 +214,18 @@ std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_
            literal_or_null(downgrade) + ", " +
            quote_literal(std::string(transaction_mode_name(revision.transaction))) + ", " +
            (stamped ? "true" : "false") + ")";
+}
+
+std::string LedgerSql::record_replaced_sql(const ReplacedRevision& revision,
+                                           const std::string& snapshot) const {
+    return "INSERT INTO " + m_quoted +
+           ".applied_revision (revision, branch, down_revision, depends_on, checksum, message, "
+           "ecluse_version, snapshot) VALUES (" +
+           quote_literal(revision.revision) + ", " +
+           quote_literal(std::string(branch_name(revision.branch))) + ", " +
+           literal_or_null(revision.down_revision) + ", " + array_literal(revision.depends_on) +
+           ", " + quote_literal(revision.checksum) + ", " + quote_literal(revision.message) + ", " +
+           quote_literal(ECLUSE_VERSION) + ", " + quote_literal(snapshot) + ")";
 }
 
 std::string LedgerSql::forget_sql(const std::string& revision) const {

@@ -15,7 +15,9 @@
 namespace ecluse {
 
 // The layout of the bookkeeping tables; a later ecluse migrates from older ones.
-inline constexpr int k_ledger_version = 1;
+// 2: applied_revision.snapshot (revisions recorded through a snapshot) and
+// the seed table.
+inline constexpr int k_ledger_version = 2;
 
 struct AppliedRevision {
     std::string revision;
@@ -32,6 +34,7 @@ struct AppliedRevision {
     std::optional<std::string> downgrade_sql;
     TransactionMode transaction = TransactionMode::per_migration;
     bool stamped = false;
+    std::optional<std::string> snapshot; // the snapshot file it was applied through
 };
 
 // One row of the event log.
@@ -42,6 +45,7 @@ struct LoggedEvent {
     std::string outcome;
     std::string detail;
 };
+struct ReplacedRevision;
 
 // The SQL of the bookkeeping, with no connection: what Ledger runs, and
 // what `--sql` scripts contain.
@@ -49,12 +53,16 @@ class LedgerSql {
 public:
     explicit LedgerSql(std::string schema);
 
-    // The statements that create the tables when missing.
+    // The statements that create the tables when missing, and bring older
+    // layouts up to k_ledger_version (every statement can run again).
     std::string create_sql() const;
     // Records or forgets a revision; run inside the migration's own
     // transaction so that both commit together.
     std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped) const;
     std::string forget_sql(const std::string& revision) const;
+    // Records a revision as applied through snapshot file `snapshot`.
+    std::string record_replaced_sql(const ReplacedRevision& revision,
+                                    const std::string& snapshot) const;
     // Appends to the log.
     std::string log_sql(const std::string& action, const std::optional<std::string>& revision,
                         const std::string& outcome, const std::string& detail,

@@ -272,7 +272,7 @@ TEST_SUITE("example application") {
                  "FROM ecluse.applied_revision WHERE revision = 'ebb4d23eaaa5'") ==
             "pre|none|64|create users and venues|migrations/pre/"
             "20260901T090000_ebb4d23eaaa5_create_users_and_venues.sql|postgres|t|t|f");
-        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "1");
+        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "2");
     }
 
 } // TEST_SUITE

@@ -1,0 +1,176 @@
+// env create|drop|list: a database and its own role per pull request.
+
+#include "cli/command.hpp"
+#include "cli/fresh.hpp"
+#include "pg/conninfo.hpp"
+#include "runtime/environment.hpp"
+#include "util/hash.hpp"
+#include "util/strings.hpp"
+
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace ecluse::cli {
+
+namespace {
+
+std::string admin_url(const po::variables_map& values, const Settings& settings) {
+    if (values.count("admin-url") != 0) {
+        return values["admin-url"].as<std::string>();
+    }
+    if (settings.database_url) {
+        return *settings.database_url;
+    }
+    throw UsageError("env needs the server's admin connection", "pass --admin-url URL");
+}
+
+// Writes the secret with mode 0600 (the file is replaced when it exists).
+void write_secret(const std::string& path, const std::string& secret) {
+    ::unlink(path.c_str());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw Error(k_exit_failed, "cannot write the secret file " + path,
+                    "check that its folder exists and is writable");
+    }
+    std::string text = secret + "\n";
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) {
+        throw Error(k_exit_failed, "cannot write the secret file " + path);
+    }
+}
+
+int env_create(const Settings& settings, const po::variables_map& values, const std::string& name) {
+    std::string admin = admin_url(values, settings);
+    RevisionGraph graph = load_graph(settings);
+    graph.require_valid();
+    std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+    pg::Connection server(admin);
+    EnvironmentState state = environment_state(server, name);
+    if (state.database || state.role) {
+        if (values.count("recreate") == 0) {
+            throw CheckFailed(std::string("environment ") + name + " already exists (" +
+                                  (state.database ? "database" : "") +
+                                  (state.database && state.role ? " and " : "") +
+                                  (state.role ? "role" : "") + " " + name + ")",
+                              "pass --recreate to drop it and create it again, or `ecluse env "
+                              "drop " +
+                                  name + "` first");
+        }
+        drop_environment(server, name);
+    }
+    std::string password = random_hex(32);
+    create_environment(server, name, password);
+    std::string url = pg::connection_url_for(admin, name, password, name);
+    SnapshotOutcome snapshot;
+    std::size_t revisions = 0;
+    LoadOutcome loaded;
+    try {
+        pg::Connection connection(url);
+        Ledger ledger(connection, settings.schema);
+        AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
+        ledger.ensure_tables();
+        revisions = upgrade_to(
+            connection, ledger, graph, snapshots,
+            {{Branch::pre, graph.head(Branch::pre)}, {Branch::post, graph.head(Branch::post)}},
+            migrator_options(settings), &snapshot);
+        if (values.count("data") != 0) {
+            loaded =
+                load_data(connection, settings.schema, values["data"].as<std::string>(), false);
+        }
+    } catch (const Error& error) {
+        try {
+            drop_environment(server, name);
+        } catch (...) {
+        }
+        throw Error(error.exit_code(),
+                    std::string(error.what()) + "\n(environment " + name +
+                        " was dropped again: nothing is left of it)",
+                    error.hint(), error.details());
+    }
+    nlohmann::json out = {{"name", name},
+                          {"database", name},
+                          {"role", name},
+                          {"snapshot", snapshot.snapshot != nullptr
+                                           ? nlohmann::json(snapshot.snapshot->name)
+                                           : nlohmann::json(nullptr)},
+                          {"revisions_applied", revisions},
+                          {"data_statements", loaded.statements}};
+    if (values.count("secret-file") != 0) {
+        std::string path = values["secret-file"].as<std::string>();
+        write_secret(path, url);
+        out["url"] = pg::redact_connection_string(url);
+        out["secret_file"] = path;
+    } else {
+        out["url"] = url;
+    }
+    print_json(out);
+    return 0;
+}
+
+} // namespace
+
+int run_env(const Invocation& invocation) {
+    po::options_description options("env options");
+    options.add_options()("action", po::value<std::string>()->value_name("create|drop|list"),
+                          "what to do")("name", po::value<std::string>()->value_name("NAME"),
+                                        "the environment: its database's and its role's name")(
+        "admin-url", po::value<std::string>()->value_name("URL"),
+        "a connection allowed to create roles and databases (default: -d)")(
+        "data", po::value<std::string>()->value_name("FILE"),
+        "create: load this data-only dump (COPY blocks or INSERTs) after the structure")(
+        "secret-file", po::value<std::string>()->value_name("PATH"),
+        "create: write the connection URL (with its password) to this file, mode 0600, and "
+        "print it without the password")("recreate",
+                                         "create: drop an existing environment of that name first");
+    po::positional_options_description positional;
+    positional.add("action", 1).add("name", 1);
+    auto values = parse_options(invocation, options, positional);
+    if (!values) {
+        return 0;
+    }
+    const Settings& settings = invocation.settings;
+    std::string action = values->count("action") != 0 ? (*values)["action"].as<std::string>() : "";
+    if (action == "list") {
+        pg::Connection server(admin_url(*values, settings));
+        auto names = list_environments(server);
+        if (settings.format == OutputFormat::json) {
+            print_json({{"environments", names}});
+        } else {
+            for (const auto& name : names) {
+                std::cout << name << '\n';
+            }
+        }
+        return 0;
+    }
+    if (action != "create" && action != "drop") {
+        throw UsageError("unknown env action " + quote_value(action),
+                         "use `env create NAME`, `env drop NAME` or `env list`");
+    }
+    if (values->count("name") == 0) {
+        throw UsageError("env " + action + " needs a NAME",
+                         "for example `ecluse env " + action + " pr_1234 --admin-url URL`");
+    }
+    std::string name = (*values)["name"].as<std::string>();
+    check_environment_name(name);
+    if (action == "create") {
+        return env_create(settings, *values, name);
+    }
+    pg::Connection server(admin_url(*values, settings));
+    EnvironmentState state = environment_state(server, name);
+    if (!state.database && !state.role) {
+        throw CheckFailed("there is no environment " + name, "`ecluse env list` names them");
+    }
+    drop_environment(server, name);
+    if (settings.format == OutputFormat::json) {
+        print_json({{"dropped", name}});
+    } else if (settings.verbosity >= 0) {
+        std::cout << "dropped environment " << name << " (database and role)\n";
+    }
+    return 0;
+}
+
+} // namespace ecluse::cli

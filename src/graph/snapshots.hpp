@@ -1,0 +1,31 @@
+#pragma once
+
+// Snapshots against the graph: which revisions they replace, and which one
+// a fresh database can start from. Pure: no database.
+
+#include "graph/revision_graph.hpp"
+#include "graph/specifier.hpp"
+#include "script/snapshot_file.hpp"
+
+#include <vector>
+
+namespace ecluse {
+
+// Every revision the snapshots replace, each with the newest snapshot that
+// does; `snapshots` oldest first.
+ReplacedRevisions replaced_revisions(const std::vector<SnapshotFile>& snapshots);
+
+// The newest snapshot that an empty database can start from on its way to
+// `targets`, or nullptr: each of its heads must be in the graph's chain of
+// its branch (or be the deleted parent of that chain's first revision), at
+// or below that branch's target, every replaced revision still on disk must
+// have the checksum the snapshot recorded, and a branch the targets leave
+// alone must be empty in the snapshot. Requires a valid graph.
+const SnapshotFile* usable_snapshot(const RevisionGraph& graph,
+                                    const std::vector<SnapshotFile>& snapshots,
+                                    const std::vector<BranchTarget>& targets);
+
+// The targets that bring a database to a snapshot's heads.
+std::vector<BranchTarget> snapshot_targets(const SnapshotFile& snapshot);
+
+} // namespace ecluse

@@ -1,0 +1,62 @@
+#pragma once
+
+// Pull-request environments on a server: a role with a random password and
+// a database it owns, both marked as ecluse's (a comment), so that `env
+// drop` and `env list` never touch what ecluse did not make. Also loading
+// data-only dumps and truncating the application's tables.
+
+#include "pg/connection.hpp"
+#include "script/sql_splitter.hpp"
+
+#include <string>
+#include <vector>
+
+namespace ecluse {
+
+// The comment that marks a database and a role as an environment.
+inline constexpr const char* k_environment_comment = "ecluse environment";
+
+// Throws UsageError unless `name` is a plain PostgreSQL identifier:
+// lowercase letter or underscore, then lowercase letters, digits and
+// underscores, at most 63 bytes.
+void check_environment_name(const std::string& name);
+
+struct EnvironmentState {
+    bool database = false; // a database of that name exists
+    bool role = false;     // a role of that name exists
+    bool ours = false;     // each that exists carries ecluse's comment
+};
+EnvironmentState environment_state(pg::Connection& admin, const std::string& name);
+
+// Creates the role (LOGIN, the password) and the database it owns; on
+// failure whatever was made is dropped again.
+void create_environment(pg::Connection& admin, const std::string& name,
+                        const std::string& password);
+
+// Ends the database's connections, drops the database and the role.
+// Throws CheckFailed when either exists without ecluse's mark.
+void drop_environment(pg::Connection& admin, const std::string& name);
+
+// The environments on the server, by name.
+std::vector<std::string> list_environments(pg::Connection& admin);
+
+// Every table of the application: every schema's ordinary and partitioned
+// tables (not partitions) except the system's, `ledger_schema` and those
+// that belong to extensions; quoted "schema"."table", sorted.
+std::vector<std::string> application_tables(pg::Connection& connection,
+                                            const std::string& ledger_schema);
+
+struct LoadOutcome {
+    std::size_t statements = 0;
+    std::size_t truncated = 0; // tables emptied first
+};
+
+// Runs a data-only dump (COPY blocks or INSERTs) read from `path`, in one
+// transaction, after `TRUNCATE ... RESTART IDENTITY CASCADE` of every
+// application table when `truncate`. Throws InputError for a file that
+// cannot be split, MigrationFailed (everything rolled back) for a row the
+// server refuses.
+LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
+                      const std::string& path, bool truncate);
+
+} // namespace ecluse

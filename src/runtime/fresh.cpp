@@ -1,0 +1,172 @@
+#include "runtime/fresh.hpp"
+
+#include "script/sql_splitter.hpp"
+#include "util/process.hpp"
+#include "util/strings.hpp"
+
+#include <chrono>
+
+namespace ecluse {
+
+namespace {
+
+// Statements joined into as few round trips as COPY allows.
+std::vector<Statement> batches_of(const std::vector<Statement>& statements) {
+    std::vector<Statement> out;
+    for (const Statement& statement : statements) {
+        if (statement.copy_data || out.empty() || out.back().copy_data) {
+            out.push_back(statement);
+        } else {
+            out.back().sql += ";\n" + statement.sql;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+void run_in_transaction(pg::Connection& connection, const std::vector<Statement>& statements,
+                        const std::function<void()>& before_commit, const std::string& what,
+                        const std::string& rolled_back, bool batched) {
+    if (batched) {
+        try {
+            run_in_transaction(connection, batches_of(statements), before_commit, what, rolled_back,
+                               false);
+            return;
+        } catch (const MigrationFailed& failure) {
+            if (failure.sqlstate().rfind("08", 0) == 0 || failure.sqlstate().empty()) {
+                throw; // the connection is gone: nothing to run again
+            }
+            // Rolled back: run again statement by statement to name the one that fails.
+        }
+    }
+    const Statement* current = nullptr;
+    try {
+        connection.execute("BEGIN");
+        for (const Statement& statement : statements) {
+            current = &statement;
+            if (statement.copy_data) {
+                connection.copy_from_stdin(statement.sql, *statement.copy_data);
+            } else {
+                connection.execute(statement.sql);
+            }
+        }
+        current = nullptr;
+        if (before_commit) {
+            before_commit();
+        }
+        connection.execute("COMMIT");
+        connection.execute("RESET ALL");
+    } catch (const pg::DatabaseError& error) {
+        try {
+            connection.execute("ROLLBACK");
+            connection.execute("RESET ALL");
+        } catch (...) {
+            // A lost connection rolls back on the server's side.
+        }
+        const pg::ServerError& server = error.server();
+        SourceLocation where = current != nullptr ? current->location : SourceLocation{};
+        std::string message =
+            what + " failed" + (where.file.empty() ? "" : " at " + where.to_string()) + ": " +
+            (server.sqlstate.empty() ? "" : server.sqlstate + " ") + server.message;
+        if (!server.detail.empty()) {
+            message += "\n  detail: " + server.detail;
+        }
+        if (!server.context.empty()) {
+            message += "\n  context: " + std::string(trim(server.context));
+        }
+        if (current != nullptr) {
+            std::string line = current->sql.substr(0, current->sql.find('\n'));
+            message += "\n  statement: " + (line.size() > 80 ? line.substr(0, 77) + "..." : line);
+        }
+        throw MigrationFailed(message, rolled_back, server.sqlstate, where);
+    }
+}
+
+SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
+                               const SnapshotFile& snapshot) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<Statement> statements =
+        split_statements(snapshot.sql, SourceLocation{snapshot.path, snapshot.sql_first_line, 1});
+    double duration_ms = 0;
+    run_in_transaction(
+        connection, statements,
+        [&] {
+            std::string records;
+            for (const ReplacedRevision& replaced : snapshot.replaces) {
+                records += ledger.sql().record_replaced_sql(replaced, snapshot.name) + ";\n";
+            }
+            connection.execute(records);
+            duration_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
+            connection.execute(ledger.sql().log_sql("snapshot", std::nullopt, "applied",
+                                                    snapshot.name, duration_ms));
+        },
+        "snapshot " + snapshot.name,
+        "it was rolled back: the database is as empty as it was. Check the snapshot with "
+        "`ecluse check --verify-snapshots`, or take it again with `ecluse snapshot`",
+        true);
+    return {&snapshot, duration_ms};
+}
+
+SnapshotOutcome apply_usable_snapshot(pg::Connection& connection, Ledger& ledger,
+                                      const RevisionGraph& graph,
+                                      const std::vector<SnapshotFile>& snapshots,
+                                      const std::vector<BranchTarget>& targets) {
+    if (snapshots.empty() || !ledger.applied().empty()) {
+        return {};
+    }
+    const SnapshotFile* snapshot = usable_snapshot(graph, snapshots, targets);
+    if (snapshot == nullptr) {
+        return {};
+    }
+    return apply_snapshot(connection, ledger, *snapshot);
+}
+
+std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                       const std::vector<SnapshotFile>& snapshots,
+                       const std::vector<BranchTarget>& targets, const MigratorOptions& options,
+                       SnapshotOutcome* snapshot_outcome) {
+    SnapshotOutcome outcome = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
+    if (snapshot_outcome != nullptr) {
+        *snapshot_outcome = outcome;
+    }
+    Position position = Ledger::position_of(ledger.applied());
+    auto prepared = prepare_steps(plan_upgrade(graph, position, targets));
+    Migrator migrator(connection, ledger, options);
+    for (const PreparedStep& step : prepared) {
+        migrator.run(step);
+    }
+    return prepared.size();
+}
+
+std::string run_pg_dump(const std::filesystem::path& pg_dump, const std::string& url,
+                        const std::vector<std::string>& arguments) {
+    std::vector<std::string> argv = {pg_dump.string(), "--dbname", url};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    ProcessResult result = run_process(argv);
+    if (result.exit_code != 0) {
+        throw Error(k_exit_failed,
+                    "pg_dump failed on " + pg::redact_connection_string(url) + ": " +
+                        std::string(trim(pg::redact_connection_string(result.errors))),
+                    "pg_dump must be of the server's major version or newer (" + pg_dump.string() +
+                        " was used)");
+    }
+    return result.output;
+}
+
+std::string comparable_schema(const std::string& dump) {
+    std::string out;
+    for (std::string_view line : split_lines(dump)) {
+        std::string_view text = trim(line);
+        if (text.empty() || text.substr(0, 2) == "--" || text.substr(0, 9) == "\\restrict" ||
+            text.substr(0, 11) == "\\unrestrict") {
+            continue;
+        }
+        out += std::string(line) + "\n";
+    }
+    return out;
+}
+
+} // namespace ecluse

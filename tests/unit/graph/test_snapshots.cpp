@@ -1,0 +1,115 @@
+#include "graph/plan.hpp"
+#include "graph/snapshots.hpp"
+#include "tests/unit/graph/revision_builder.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace ecluse;
+using namespace ecluse::test;
+
+namespace {
+
+ReplacedRevision replaced(const RevisionFile& revision) {
+    return {revision.branch,     revision.revision,          revision.down_revision,
+            revision.depends_on, upgrade_checksum(revision), revision.message};
+}
+
+// A snapshot at these heads replacing these revisions.
+SnapshotFile snapshot_of(const std::string& name, std::optional<std::string> pre_head,
+                         std::optional<std::string> post_head,
+                         const std::vector<RevisionFile>& revisions) {
+    SnapshotFile snapshot;
+    snapshot.name = name;
+    snapshot.path = "migrations/snapshot/" + name;
+    snapshot.pre_head = std::move(pre_head);
+    snapshot.post_head = std::move(post_head);
+    for (const RevisionFile& revision : revisions) {
+        snapshot.replaces.push_back(replaced(revision));
+    }
+    return snapshot;
+}
+
+const std::vector<BranchTarget> k_heads_of_abc = {{Branch::pre, "cccccccccccc"},
+                                                  {Branch::post, std::nullopt}};
+
+} // namespace
+
+TEST_SUITE("snapshots") {
+
+    TEST_CASE("the newest snapshot at or below the targets is used") {
+        auto a = pre("aaaaaaaaaaaa", none);
+        auto b = pre("bbbbbbbbbbbb", "aaaaaaaaaaaa");
+        auto c = pre("cccccccccccc", "bbbbbbbbbbbb");
+        RevisionGraph graph({a, b, c});
+        std::vector<SnapshotFile> snapshots = {
+            snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a}),
+            snapshot_of("2_b.sql", "bbbbbbbbbbbb", std::nullopt, {a, b})};
+        const SnapshotFile* chosen = usable_snapshot(graph, snapshots, k_heads_of_abc);
+        REQUIRE(chosen != nullptr);
+        CHECK(chosen->name == "2_b.sql");
+        // A target below the newest snapshot's head picks an older one.
+        chosen = usable_snapshot(graph, snapshots, {{Branch::pre, "aaaaaaaaaaaa"}});
+        REQUIRE(chosen != nullptr);
+        CHECK(chosen->name == "1_a.sql");
+        // A branch the targets leave alone must be empty in the snapshot.
+        auto p = post("dddddddddddd", none);
+        RevisionGraph both({a, b, c, p});
+        std::vector<SnapshotFile> with_post = {
+            snapshot_of("3.sql", "bbbbbbbbbbbb", "dddddddddddd", {a, b, p})};
+        CHECK(usable_snapshot(both, with_post, {{Branch::pre, "cccccccccccc"}}) == nullptr);
+        CHECK(usable_snapshot(both, with_post,
+                              {{Branch::pre, "cccccccccccc"}, {Branch::post, "dddddddddddd"}}) ==
+              &with_post[0]);
+    }
+
+    TEST_CASE("a snapshot whose replaced revision changed on disk is not used") {
+        auto a = pre("aaaaaaaaaaaa", none);
+        std::vector<SnapshotFile> snapshots = {
+            snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a})};
+        a.upgrade = {"CREATE TABLE changed ();\n", 2, true};
+        RevisionGraph graph({a});
+        CHECK(usable_snapshot(graph, snapshots, {{Branch::pre, "aaaaaaaaaaaa"}}) == nullptr);
+    }
+
+    TEST_CASE("after the replaced files are deleted the first remaining revision may revise one") {
+        auto a = pre("aaaaaaaaaaaa", none);
+        auto b = pre("bbbbbbbbbbbb", "aaaaaaaaaaaa");
+        auto c = pre("cccccccccccc", "bbbbbbbbbbbb");
+        auto p =
+            post("dddddddddddd", none, "2026-01-01T00:00:00Z", {"cccccccccccc", "aaaaaaaaaaaa"});
+        std::vector<SnapshotFile> snapshots = {
+            snapshot_of("2_b.sql", "bbbbbbbbbbbb", std::nullopt, {a, b})};
+        RevisionGraph without({c, p});
+        CHECK_FALSE(without.valid());
+        RevisionGraph graph({c, p}, replaced_revisions(snapshots));
+        REQUIRE(graph.valid());
+        CHECK(ids(graph.chain(Branch::pre)) == std::vector<std::string>{"cccccccccccc"});
+        CHECK(graph.replaced("aaaaaaaaaaaa")->snapshot == "2_b.sql");
+        CHECK(graph.replaced("cccccccccccc") == nullptr);
+        CHECK(usable_snapshot(graph, snapshots, k_heads_of_abc) == &snapshots[0]);
+
+        Position at_snapshot;
+        at_snapshot.pre = "bbbbbbbbbbbb";
+        auto steps = plan_upgrade(graph, at_snapshot,
+                                  {{Branch::pre, "cccccccccccc"}, {Branch::post, "dddddddddddd"}});
+        REQUIRE(steps.size() == 2);
+        CHECK(steps[0].revision->revision == "cccccccccccc");
+        CHECK(steps[1].revision->revision == "dddddddddddd");
+
+        Position too_old;
+        too_old.pre = "aaaaaaaaaaaa";
+        CHECK_THROWS_WITH(plan_upgrade(graph, too_old, {{Branch::pre, "cccccccccccc"}}),
+                          "the database's pre position is aaaaaaaaaaaa, older than the revision "
+                          "files that remain: the revisions after it up to bbbbbbbbbbbb were "
+                          "deleted once snapshot 2_b.sql replaced them");
+    }
+
+    TEST_CASE("a replaced revision in the other branch is still a wrong parent") {
+        auto a = pre("aaaaaaaaaaaa", none);
+        auto p = post("dddddddddddd", "aaaaaaaaaaaa");
+        std::vector<SnapshotFile> snapshots = {
+            snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a})};
+        RevisionGraph graph({p}, replaced_revisions(snapshots));
+        CHECK_FALSE(graph.valid());
+    }
+}
