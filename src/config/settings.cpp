@@ -185,6 +185,10 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     Settings settings;
     settings.root = root;
     settings.verbosity = verbosity;
+    if (auto no_cache = environment("ECLUSE_NO_CACHE");
+        no_cache && !no_cache->empty() && *no_cache != "0") {
+        settings.cache = false;
+    }
     for (const auto& source : k_sources) {
         auto value = pick(source);
         if (!value) {
