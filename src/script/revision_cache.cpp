@@ -54,6 +54,9 @@ void escape_into(std::string& out, std::string_view text) {
 }
 
 std::optional<std::string> unescape(std::string_view text) {
+    if (text.find('\\') == std::string_view::npos) {
+        return std::string(text); // the usual case: nothing escaped
+    }
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
