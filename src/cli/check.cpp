@@ -70,7 +70,9 @@ int run_check(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    CheckReport report = check_project(invocation.settings.root);
+    RevisionCache cache = open_revision_cache(invocation.settings);
+    CheckReport report = check_project(invocation.settings.root, &cache);
+    cache.save();
     check_lint(invocation.settings, report);
     if (invocation.settings.database_url) {
         check_database(invocation.settings, report);

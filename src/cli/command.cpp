@@ -85,9 +85,17 @@ parse_options(const Invocation& invocation, po::options_description options,
     return values;
 }
 
-RevisionGraph load_graph(const Settings& settings) {
-    return RevisionGraph(load_revision_files(settings.root),
-                         replaced_revisions(load_snapshot_files(settings.root)));
+RevisionGraph load_graph(const Settings& settings, SectionText sections) {
+    ReplacedRevisions replaced = replaced_revisions(load_snapshot_files(settings.root));
+    if (sections == SectionText::load) {
+        return RevisionGraph(load_revision_files(settings.root), std::move(replaced));
+    }
+    RevisionCache cache = open_revision_cache(settings);
+    ProjectReadOptions options{ProjectReadOptions::Sections::none, &cache};
+    ProjectFiles files = read_project_files(settings.root, options);
+    cache.save();
+    throw_if_any("some revision files cannot be read", files.problems);
+    return RevisionGraph(std::move(files.revisions), std::move(replaced));
 }
 
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {

@@ -39,7 +39,9 @@ parse_options(const Invocation& invocation, po::options_description options,
               const po::positional_options_description& positional = {});
 
 // The project's revisions as a graph (InputError when a file is malformed).
-RevisionGraph load_graph(const Settings& settings);
+// With SectionText::skip the SQL is not loaded and unchanged files come
+// from the revision cache (when settings.cache is on).
+RevisionGraph load_graph(const Settings& settings, SectionText sections = SectionText::load);
 
 // Writes the conflict-detection file from the graph's heads; true when its
 // content changed. Requires at most one head per branch.

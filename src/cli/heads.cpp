@@ -15,7 +15,7 @@ int run_heads(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json heads = nlohmann::json::array();
         for (Branch branch : k_branches) {

@@ -47,7 +47,7 @@ int run_history(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
     graph.require_valid();
     Range range;
     if (values->count("rev-range") != 0) {

@@ -222,6 +222,10 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     settings.root = root;
     settings.verbosity = verbosity;
     settings.lint = std::move(lint);
+    if (auto no_cache = environment("ECLUSE_NO_CACHE");
+        no_cache && !no_cache->empty() && *no_cache != "0") {
+        settings.cache = false;
+    }
     for (const auto& source : k_sources) {
         auto value = pick(source);
         if (!value) {

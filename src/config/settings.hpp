@@ -34,6 +34,7 @@ struct Settings {
     std::string lock_wait = "60s";         // waiting for another ecluse
     std::string schema = "ecluse";         // ecluse's bookkeeping tables
     LintSettings lint;                     // from ecluse.toml only
+    bool cache = true; // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
 };
 
 inline constexpr std::string_view k_settings_file_name = "ecluse.toml";

@@ -12,15 +12,22 @@ namespace ecluse {
 
 namespace {
 
+// Splits the SQL of revisions [begin, end) that have it loaded (the others
+// were found valid before); `valid[i]` says whether both sections split.
 std::vector<Diagnostic> check_sql(const std::vector<RevisionFile>& revisions, std::size_t begin,
-                                  std::size_t end) {
+                                  std::size_t end, std::vector<char>& valid) {
     std::vector<Diagnostic> problems;
     for (std::size_t i = begin; i < end; ++i) {
+        if (!revisions[i].sections_loaded) {
+            continue;
+        }
+        valid[i] = 1;
         for (const Section* section : {&revisions[i].upgrade, &revisions[i].downgrade}) {
             try {
                 split_section(revisions[i], *section);
             } catch (const InputError& error) {
                 problems.push_back({error.location(), error.bare_message(), error.hint(), true});
+                valid[i] = 0;
             }
         }
     }
@@ -29,9 +36,13 @@ std::vector<Diagnostic> check_sql(const std::vector<RevisionFile>& revisions, st
 
 } // namespace
 
-CheckReport check_project(const std::filesystem::path& root) {
+CheckReport check_project(const std::filesystem::path& root, RevisionCache* cache) {
     CheckReport report;
-    ProjectFiles files = read_project_files(root);
+    ProjectReadOptions options;
+    if (cache != nullptr && cache->enabled()) {
+        options = {ProjectReadOptions::Sections::unchecked, cache};
+    }
+    ProjectFiles files = read_project_files(root, options);
     report.problems = std::move(files.problems);
 
     // Parsing SQL dominates on large histories; libpg_query keeps its state
@@ -39,16 +50,24 @@ CheckReport check_project(const std::filesystem::path& root) {
     const auto& revisions = files.revisions;
     std::size_t middle = revisions.size() > 256 ? revisions.size() / 2 : revisions.size();
     std::future<std::vector<Diagnostic>> second_half;
+    std::vector<char> valid(revisions.size(), 0);
     if (middle < revisions.size()) {
         second_half = std::async(std::launch::async, check_sql, std::cref(revisions), middle,
-                                 revisions.size());
+                                 revisions.size(), std::ref(valid));
     }
-    auto sql_problems = check_sql(revisions, 0, middle);
+    auto sql_problems = check_sql(revisions, 0, middle, valid);
     if (second_half.valid()) {
         auto more = second_half.get();
         sql_problems.insert(sql_problems.end(), more.begin(), more.end());
     }
     report.problems.insert(report.problems.end(), sql_problems.begin(), sql_problems.end());
+    if (options.cache != nullptr) {
+        for (std::size_t i = 0; i < revisions.size(); ++i) {
+            if (valid[i] != 0) {
+                options.cache->mark_sql_checked(revisions[i].path);
+            }
+        }
+    }
 
     std::vector<SnapshotFile> snapshots;
     try {

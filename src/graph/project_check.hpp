@@ -4,6 +4,7 @@
 
 #include "graph/revision_graph.hpp"
 #include "script/conflict_file.hpp"
+#include "script/revision_cache.hpp"
 
 #include <filesystem>
 #include <vector>
@@ -18,7 +19,9 @@ struct CheckReport {
 
 // Reads the project and checks its revision files (header and SQL syntax
 // of both sections), the graph, and the conflict-detection file. Every
-// problem is reported, none thrown.
-CheckReport check_project(const std::filesystem::path& root);
+// problem is reported, none thrown. With a cache, a file unchanged since
+// its SQL was found valid is not read again, and files found valid now
+// are recorded (the caller saves the cache).
+CheckReport check_project(const std::filesystem::path& root, RevisionCache* cache = nullptr);
 
 } // namespace ecluse

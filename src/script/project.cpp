@@ -3,9 +3,18 @@
 #include "script/conflict_file.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/hash.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <future>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <thread>
 
 namespace ecluse {
 
@@ -21,16 +30,56 @@ fs::path conflict_file_path(const fs::path& root) {
 
 namespace {
 
+using Sections = ProjectReadOptions::Sections;
+
+// An open directory; its descriptor is what files are opened relative to.
+class Directory {
+public:
+    explicit Directory(const fs::path& path) : m_dir(::opendir(path.c_str())) {
+        if (m_dir == nullptr) {
+            throw InputError(SourceLocation{path.string()},
+                             std::string("cannot read the folder: ") + std::strerror(errno));
+        }
+    }
+    ~Directory() { ::closedir(m_dir); }
+    Directory(const Directory&) = delete;
+    Directory& operator=(const Directory&) = delete;
+
+    // The next entry other than "." and ".."; nullptr at the end.
+    const dirent* next() {
+        while (const dirent* entry = ::readdir(m_dir)) {
+            std::string_view name = entry->d_name;
+            if (name != "." && name != "..") {
+                return entry;
+            }
+        }
+        return nullptr;
+    }
+    int fd() const { return ::dirfd(m_dir); }
+
+private:
+    DIR* m_dir;
+};
+
 struct Candidate {
-    fs::path full_path;
-    std::string shown_path; // relative to the root
+    std::string shown_path; // relative to the root: "migrations/pre/<name>"
+    std::size_t name_at;    // where the file name starts in shown_path
+    int folder_fd;
     Branch branch;
 };
 
-struct Loaded {
-    std::vector<RevisionFile> revisions;
-    std::vector<Diagnostic> problems;
+// What reading one candidate gave.
+struct Outcome {
+    std::optional<RevisionFile> revision;
+    std::optional<Diagnostic> problem;
+    bool read = false;        // false: found in the cache
+    FileStamp stamp;          // when read, for the cache
+    std::string content_hash; // idem
 };
+
+bool is_sql_name(std::string_view name) {
+    return name.size() > 4 && name.substr(name.size() - 4) == ".sql";
+}
 
 bool is_sql_file(const fs::directory_entry& entry) {
     return entry.path().extension() == ".sql" && !entry.is_directory();
@@ -57,47 +106,147 @@ void find_misplaced(const fs::path& folder, const fs::path& root,
     }
 }
 
-Loaded parse_candidates(const std::vector<Candidate>& candidates, std::size_t begin,
-                        std::size_t end) {
-    Loaded loaded;
+FileStamp stamp_of(const struct stat& info) {
+    return {static_cast<std::uint64_t>(info.st_size),
+            static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
+            static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1'000'000'000 + info.st_ctim.tv_nsec,
+            static_cast<std::uint64_t>(info.st_ino), static_cast<std::uint64_t>(info.st_dev)};
+}
+
+// Whether a branch folder's entry is a directory (following symbolic links).
+bool is_directory_entry(const dirent& entry, int folder_fd) {
+    if (entry.d_type == DT_DIR) {
+        return true;
+    }
+    if (entry.d_type != DT_LNK && entry.d_type != DT_UNKNOWN) {
+        return false;
+    }
+    struct stat info {};
+    return ::fstatat(folder_fd, entry.d_name, &info, 0) == 0 && S_ISDIR(info.st_mode);
+}
+
+void list_branch(Directory& folder, const fs::path& path, const std::string& prefix, Branch branch,
+                 const fs::path& root, std::vector<Candidate>& candidates,
+                 std::vector<Diagnostic>& problems) {
+    while (const dirent* entry = folder.next()) {
+        std::string_view name = entry->d_name;
+        if (is_directory_entry(*entry, folder.fd())) {
+            find_misplaced(path / entry->d_name, root, problems);
+        } else if (is_sql_name(name)) {
+            candidates.push_back({prefix + entry->d_name, prefix.size(), folder.fd(), branch});
+        }
+    }
+}
+
+// Reads a whole file into `buffer`, which keeps its size from file to file
+// (no clearing, no shrinking); the file's length, or nullopt with errno set.
+std::optional<std::size_t> read_into(int fd, std::vector<char>& buffer, std::size_t size_hint) {
+    if (buffer.size() <= size_hint) {
+        buffer.resize(std::max<std::size_t>(size_hint + 1, buffer.size() * 2));
+    }
+    std::size_t filled = 0;
+    while (true) {
+        ssize_t got = ::read(fd, buffer.data() + filled, buffer.size() - filled);
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return std::nullopt;
+        }
+        filled += static_cast<std::size_t>(got);
+        if (filled < buffer.size()) {
+            return filled; // a short read of a regular file is its end
+        }
+        buffer.resize(buffer.size() * 2);
+    }
+}
+
+Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) {
+    return {SourceLocation{candidate.shown_path},
+            std::string("cannot ") + doing + ": " + std::strerror(error), "", true};
+}
+
+// Reads candidates [begin, end): from the cache when their stamp matches,
+// otherwise from disk, with one buffer for every file.
+void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
+                     const ProjectReadOptions& options, std::vector<Outcome>& outcomes) {
+    const RevisionCache* cache =
+        options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
+            ? options.cache
+            : nullptr;
+    std::vector<char> buffer(64 * 1024);
     for (std::size_t i = begin; i < end; ++i) {
         const Candidate& candidate = candidates[i];
+        const char* name = candidate.shown_path.c_str() + candidate.name_at;
+        Outcome& outcome = outcomes[i];
+        struct stat info {};
+        if (cache != nullptr) {
+            if (::fstatat(candidate.folder_fd, name, &info, 0) != 0) {
+                outcome.problem = io_problem(candidate, "open the file", errno);
+                continue;
+            }
+            if (auto hit = cache->lookup(candidate.shown_path, candidate.branch, stamp_of(info));
+                hit && (hit->sql_checked || options.sections == Sections::none)) {
+                outcome.revision = std::move(hit->revision);
+                continue;
+            }
+        }
+        outcome.read = true;
+        int fd = ::openat(candidate.folder_fd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            outcome.problem = io_problem(candidate, "open the file", errno);
+            continue;
+        }
+        bool stamped = cache == nullptr || ::fstat(fd, &info) == 0;
+        auto size =
+            stamped ? read_into(fd, buffer, static_cast<std::size_t>(info.st_size)) : std::nullopt;
+        int error = errno;
+        ::close(fd);
+        if (!size) {
+            outcome.problem = io_problem(candidate, "read the file", error);
+            continue;
+        }
+        std::string_view content(buffer.data(), *size);
         try {
-            loaded.revisions.push_back(parse_revision_file(read_file(candidate.full_path),
-                                                           candidate.shown_path, candidate.branch));
+            outcome.revision = parse_revision_file(
+                content, candidate.shown_path, candidate.branch,
+                options.sections == Sections::none ? SectionText::skip : SectionText::load);
+            if (cache != nullptr) {
+                outcome.stamp = stamp_of(info);
+                outcome.content_hash = sha256_hex(content);
+            }
         } catch (const InputError& error) {
             SourceLocation where = error.location();
             where.file = candidate.shown_path;
-            loaded.problems.push_back({where, error.bare_message(), error.hint(), true});
+            outcome.problem = Diagnostic{where, error.bare_message(), error.hint(), true};
         }
     }
-    return loaded;
 }
 
 } // namespace
 
-ProjectFiles read_project_files(const fs::path& root) {
+ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& options) {
     fs::path migrations = root / k_migrations_folder;
     std::error_code error;
     if (!fs::is_directory(migrations, error)) {
         throw InputError(SourceLocation{migrations.string()}, "no migrations folder",
                          "run `ecluse init` to create the layout, or point -C at the project root");
     }
+    RevisionCache* cache = options.sections != Sections::all ? options.cache : nullptr;
+    if (cache != nullptr) {
+        cache->begin_scan();
+    }
     std::vector<Candidate> candidates;
     std::vector<Diagnostic> problems;
+    std::vector<std::unique_ptr<Directory>> folders; // open until every file is read
     for (const auto& entry : fs::directory_iterator(migrations)) {
         std::string name = entry.path().filename().string();
         auto branch = parse_branch(name);
         if (entry.is_directory() && branch) {
-            std::string prefix = std::string(k_migrations_folder) + "/" + name + "/";
-            for (const auto& file : fs::directory_iterator(entry.path())) {
-                if (file.is_directory()) {
-                    find_misplaced(file.path(), root, problems);
-                } else if (is_sql_file(file)) {
-                    candidates.push_back(
-                        {file.path(), prefix + file.path().filename().string(), *branch});
-                }
-            }
+            folders.push_back(std::make_unique<Directory>(entry.path()));
+            list_branch(*folders.back(), entry.path(),
+                        std::string(k_migrations_folder) + "/" + name + "/", *branch, root,
+                        candidates, problems);
         } else if (entry.is_directory() && name != k_snapshot_folder) {
             find_misplaced(entry.path(), root, problems);
         } else if (is_sql_file(entry)) {
@@ -107,24 +256,50 @@ ProjectFiles read_project_files(const fs::path& root) {
     std::sort(candidates.begin(), candidates.end(),
               [](const Candidate& a, const Candidate& b) { return a.shown_path < b.shown_path; });
 
-    // Reading thousands of small files is dominated by system calls: two
-    // threads halve the wall time on a two-core machine.
-    std::size_t middle = candidates.size() > 512 ? candidates.size() / 2 : candidates.size();
-    std::future<Loaded> second_half;
-    if (middle < candidates.size()) {
-        second_half = std::async(std::launch::async, parse_candidates, std::cref(candidates),
-                                 middle, candidates.size());
+    // Thousands of small files cost mostly system calls, each a few
+    // microseconds in a VM: the threads split them.
+    std::vector<Outcome> outcomes(candidates.size());
+    std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+    threads = std::min(threads, std::max<std::size_t>(candidates.size() / 256, 1));
+    std::vector<std::thread> workers;
+    std::size_t share = (candidates.size() + threads - 1) / threads;
+    for (std::size_t t = 1; t < threads; ++t) {
+        std::size_t begin = std::min(t * share, candidates.size());
+        std::size_t end = std::min(begin + share, candidates.size());
+        workers.emplace_back(read_candidates, std::cref(candidates), begin, end, std::cref(options),
+                             std::ref(outcomes));
     }
-    Loaded loaded = parse_candidates(candidates, 0, middle);
-    Loaded rest = second_half.valid() ? second_half.get() : Loaded{};
-    std::move(rest.revisions.begin(), rest.revisions.end(), std::back_inserter(loaded.revisions));
-    problems.insert(problems.end(), loaded.problems.begin(), loaded.problems.end());
-    problems.insert(problems.end(), rest.problems.begin(), rest.problems.end());
-    return {std::move(loaded.revisions), std::move(problems)};
+    read_candidates(candidates, 0, std::min(share, candidates.size()), options, outcomes);
+    for (auto& worker : workers) {
+        worker.join();
+    }
+
+    ProjectFiles files;
+    files.revisions.reserve(candidates.size());
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        Outcome& outcome = outcomes[i];
+        files.files_read += outcome.read ? 1 : 0;
+        if (outcome.problem) {
+            problems.push_back(std::move(*outcome.problem));
+            continue;
+        }
+        if (cache != nullptr) {
+            if (outcome.read) {
+                cache->store(candidates[i].shown_path, outcome.stamp,
+                             std::move(outcome.content_hash), *outcome.revision);
+            } else {
+                cache->keep(candidates[i].shown_path);
+            }
+        }
+        files.revisions.push_back(std::move(*outcome.revision));
+    }
+    files.problems = std::move(problems);
+    return files;
 }
 
-std::vector<RevisionFile> load_revision_files(const fs::path& root) {
-    ProjectFiles files = read_project_files(root);
+std::vector<RevisionFile> load_revision_files(const fs::path& root,
+                                              const ProjectReadOptions& options) {
+    ProjectFiles files = read_project_files(root, options);
     throw_if_any("some revision files cannot be read", files.problems);
     return std::move(files.revisions);
 }

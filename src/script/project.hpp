@@ -2,6 +2,7 @@
 
 // The user's project on disk: where its revision files and conflict file are.
 
+#include "script/revision_cache.hpp"
 #include "script/revision_file.hpp"
 #include "util/error.hpp"
 
@@ -21,13 +22,29 @@ std::filesystem::path conflict_file_path(const std::filesystem::path& root);
 struct ProjectFiles {
     std::vector<RevisionFile> revisions;
     std::vector<Diagnostic> problems;
+    std::size_t files_read = 0; // the others came from the cache
 };
-ProjectFiles read_project_files(const std::filesystem::path& root);
+
+// How much of each revision to read, and with which cache.
+struct ProjectReadOptions {
+    // Which revisions get their sections' text (RevisionFile::sections_loaded):
+    // all of them; none (heads, history); or, with a cache, those whose SQL
+    // the cache has not recorded as checked (`check`).
+    enum class Sections { all, none, unchecked };
+    Sections sections = Sections::all;
+    // Consulted and updated unless sections are `all`; the caller saves it.
+    // An unchanged file found there is not read.
+    RevisionCache* cache = nullptr;
+};
+
+ProjectFiles read_project_files(const std::filesystem::path& root,
+                                const ProjectReadOptions& options = {});
 
 // Every revision file of both branches, sorted by path. Throws InputError
 // (exit 2) listing every file that cannot be read as a revision, every
 // `.sql` file outside `migrations/pre` and `migrations/post` (snapshots
 // aside), and a project without a `migrations/` folder.
-std::vector<RevisionFile> load_revision_files(const std::filesystem::path& root);
+std::vector<RevisionFile> load_revision_files(const std::filesystem::path& root,
+                                              const ProjectReadOptions& options = {});
 
 } // namespace ecluse

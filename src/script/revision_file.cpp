@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 namespace ecluse {
 
@@ -224,17 +225,63 @@ private:
     std::vector<std::string> m_seen;
 };
 
-std::string join_lines(const std::vector<std::string_view>& lines, std::size_t begin,
-                       std::size_t end) {
+// Walks a text's lines as split_lines cuts them ("\n", "\r\n" or a lone
+// "\r"; no empty line after a final line ending), without building a vector.
+class LineCursor {
+public:
+    explicit LineCursor(std::string_view text, std::size_t offset = 0)
+        : m_text(text), m_offset(offset) {}
+
+    // The next line, without its ending; false at the end of the text.
+    bool next(std::string_view& line) {
+        if (m_offset >= m_text.size()) {
+            return false;
+        }
+        m_line_start = m_offset;
+        std::size_t end = m_text.find_first_of("\r\n", m_offset);
+        if (end == std::string_view::npos) {
+            line = m_text.substr(m_offset);
+            m_offset = m_text.size();
+            return true;
+        }
+        line = m_text.substr(m_offset, end - m_offset);
+        m_offset = end + 1;
+        if (m_text[end] == '\r' && m_offset < m_text.size() && m_text[m_offset] == '\n') {
+            ++m_offset;
+        }
+        return true;
+    }
+
+    std::size_t line_start() const { return m_line_start; } // of the line `next` gave
+    std::size_t offset() const { return m_offset; }         // after that line's ending
+
+private:
+    std::string_view m_text;
+    std::size_t m_offset;
+    std::size_t m_line_start = 0;
+};
+
+// The lines of content[begin, end), each ended by "\n".
+std::string section_text(std::string_view content, std::size_t begin, std::size_t end) {
     std::string text;
-    for (std::size_t i = begin; i < end; ++i) {
-        text += lines[i];
+    text.reserve(end - begin + 1);
+    LineCursor cursor(content.substr(0, end), begin);
+    std::string_view line;
+    while (cursor.next(line)) {
+        text += line;
         text += '\n';
     }
     return text;
 }
 
 } // namespace
+
+void require_sections(const RevisionFile& revision) {
+    if (!revision.sections_loaded) {
+        throw std::logic_error("the SQL of " + revision.path +
+                               " was not loaded (read with SectionText::skip)");
+    }
+}
 
 std::string_view transaction_mode_name(TransactionMode mode) {
     return mode == TransactionMode::none ? "none" : "per-migration";
@@ -244,29 +291,35 @@ bool is_revision_id(std::string_view text) {
     return text.size() == k_revision_id_length && is_lower_hex(text);
 }
 
-RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch) {
+RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch,
+                                 SectionText sections) {
     content = without_bom(content);
     RevisionFile revision;
     revision.path = path;
     revision.branch = branch;
     HeaderReader header(revision, path);
-    std::vector<std::string_view> lines = split_lines(content);
-
-    std::size_t i = 0;
-    for (; i < lines.size(); ++i) {
-        LineInfo info = classify(lines[i]);
+    LineCursor cursor(content);
+    std::string_view text;
+    int line = 0;
+    bool more = cursor.next(text);
+    for (; more; more = cursor.next(text)) {
+        LineInfo info = classify(text);
         if (!info.is_comment || info.marker) {
             break;
         }
-        header.read(info.comment_body, static_cast<int>(i + 1));
+        header.read(info.comment_body, ++line);
     }
-    header.require_complete(static_cast<int>(i));
+    header.require_complete(line);
 
-    std::optional<std::size_t> upgrade_marker;
-    std::optional<std::size_t> downgrade_marker;
-    for (; i < lines.size(); ++i) {
-        LineInfo info = classify(lines[i]);
-        int line = static_cast<int>(i + 1);
+    // File line and byte offsets of each marker line.
+    int upgrade_line = 0;
+    int downgrade_line = 0;
+    std::size_t upgrade_begin = 0; // after the upgrade marker line
+    std::size_t upgrade_end = content.size();
+    std::size_t downgrade_begin = content.size();
+    for (; more; more = cursor.next(text)) {
+        LineInfo info = classify(text);
+        ++line;
         if (info.marker) {
             if (*info.marker != k_upgrade_marker.substr(7) &&
                 *info.marker != k_downgrade_marker.substr(7) && *info.marker != "ignore") {
@@ -274,47 +327,52 @@ RevisionFile parse_revision_file(std::string_view content, const std::string& pa
                             "the sections are `-- ecluse:upgrade` and `-- ecluse:downgrade`");
             }
             if (*info.marker == "upgrade") {
-                if (upgrade_marker) {
+                if (upgrade_line != 0) {
                     header.fail(line, "a second `-- ecluse:upgrade` marker (the first is on line " +
-                                          std::to_string(*upgrade_marker + 1) + ")");
+                                          std::to_string(upgrade_line) + ")");
                 }
-                if (downgrade_marker) {
+                if (downgrade_line != 0) {
                     header.fail(line, "`-- ecluse:upgrade` comes after `-- ecluse:downgrade`",
                                 "put the upgrade section first");
                 }
-                upgrade_marker = i;
+                upgrade_line = line;
+                upgrade_begin = cursor.offset();
             } else if (*info.marker == "downgrade") {
-                if (downgrade_marker) {
+                if (downgrade_line != 0) {
                     header.fail(line,
                                 "a second `-- ecluse:downgrade` marker (the first is on line " +
-                                    std::to_string(*downgrade_marker + 1) + ")");
+                                    std::to_string(downgrade_line) + ")");
                 }
-                if (!upgrade_marker) {
+                if (upgrade_line == 0) {
                     header.fail(line, "`-- ecluse:downgrade` comes before `-- ecluse:upgrade`",
                                 "put the upgrade section first");
                 }
-                downgrade_marker = i;
+                downgrade_line = line;
+                upgrade_end = cursor.line_start();
+                downgrade_begin = cursor.offset();
             }
-        } else if (!upgrade_marker && !info.is_comment && !trim(lines[i]).empty()) {
+        } else if (upgrade_line == 0 && !info.is_comment && !trim(text).empty()) {
             header.fail(line, "SQL before the `-- ecluse:upgrade` marker",
                         "put the migration's statements after a line `-- ecluse:upgrade`");
-        } else if (auto key = known_key_of(info.comment_body); !upgrade_marker && key) {
+        } else if (auto key = known_key_of(info.comment_body); upgrade_line == 0 && key) {
             // Most likely meant as a header line: ignoring it would silently
             // change how the revision runs (`transaction: none`).
             header.fail(line, "header key `" + *key + "` after the blank line that ends the header",
                         "move it up into the header, or it is only a comment and is ignored");
         }
     }
-    if (!upgrade_marker) {
-        header.fail(static_cast<int>(lines.size()), "no `-- ecluse:upgrade` section",
+    if (upgrade_line == 0) {
+        header.fail(line, "no `-- ecluse:upgrade` section",
                     "add a line `-- ecluse:upgrade` followed by the migration's SQL");
     }
-    std::size_t upgrade_end = downgrade_marker.value_or(lines.size());
-    revision.upgrade = {join_lines(lines, *upgrade_marker + 1, upgrade_end),
-                        static_cast<int>(*upgrade_marker + 2), true};
-    if (downgrade_marker) {
-        revision.downgrade = {join_lines(lines, *downgrade_marker + 1, lines.size()),
-                              static_cast<int>(*downgrade_marker + 2), true};
+    bool load = sections == SectionText::load;
+    revision.sections_loaded = load;
+    revision.upgrade = {load ? section_text(content, upgrade_begin, upgrade_end) : std::string(),
+                        upgrade_line + 1, true};
+    if (downgrade_line != 0) {
+        revision.downgrade = {load ? section_text(content, downgrade_begin, content.size())
+                                   : std::string(),
+                              downgrade_line + 1, true};
     }
     return revision;
 }
@@ -369,6 +427,7 @@ std::string render_revision_file(const RevisionFile& revision) {
 }
 
 std::string upgrade_checksum(const RevisionFile& revision) {
+    require_sections(revision);
     std::string text = normalize_line_endings(revision.upgrade.text);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
         text.pop_back();

@@ -41,6 +41,10 @@ struct RevisionFile {
 
     Section upgrade;
     Section downgrade;
+    // False when read with SectionText::skip: both sections' `text` is
+    // empty (`present` and `first_line` are set), for commands that need
+    // only the graph.
+    bool sections_loaded = true;
 
     // Header line of each key, for errors that point at it; 0 when absent.
     int revision_line = 0;
@@ -55,7 +59,15 @@ struct RevisionFile {
 // lowercase hex, a header key after the blank line that ends the header, a
 // missing, repeated or unknown section marker, SQL before the upgrade
 // marker.
-RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch);
+// With SectionText::skip the whole file is still checked, but the sections'
+// text is not copied (see RevisionFile::sections_loaded).
+enum class SectionText { load, skip };
+RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch,
+                                 SectionText sections = SectionText::load);
+
+// Throws std::logic_error when the revision was read without its sections:
+// a guard for code that needs the SQL.
+void require_sections(const RevisionFile& revision);
 
 // The file's text, as `revision` writes it; parse_revision_file gives the
 // same values back. A section whose text lacks a final line ending gets one.

@@ -379,6 +379,7 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
 }
 
 std::vector<Statement> split_section(const RevisionFile& revision, const Section& section) {
+    require_sections(revision);
     if (!section.present) {
         return {};
     }

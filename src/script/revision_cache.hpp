@@ -1,0 +1,143 @@
+#pragma once
+
+// A cache of parsed revision headers, kept outside the project, so that a
+// revision file that did not change since the last run costs one fstatat
+// and no read (docs/architecture.md, "The revision cache").
+//
+// An entry is keyed on the file's path (relative to the project root),
+// size, modification and change times (ns), inode and device. It holds the
+// header as parse_revision_file read it, the SHA-256 of the file's content,
+// and whether `check` found both sections' SQL valid for that content.
+// Only files that parsed without error are stored, so every error is
+// always found by reading the file again.
+//
+// The cache is never trusted blindly: a file with another format version,
+// another project root, a bad checksum or any malformed entry counts as
+// empty. An entry whose file changed less than the file system's timestamp
+// granularity before the run that wrote it ("racy", as git calls it) is not
+// stored: a later edit within the same tick could keep its stamp.
+
+#include "config/settings.hpp"
+#include "script/revision_file.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace ecluse {
+
+// What identifies one version of a file without reading it.
+struct FileStamp {
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t device = 0;
+    bool operator==(const FileStamp&) const = default;
+};
+
+// Nanoseconds since the epoch on the clock that file times use.
+std::int64_t wall_clock_ns();
+
+// Whether a file with this stamp may be cached by a run that started at
+// `scan_start_ns`: it last changed more than the timestamp granularity
+// before (100 ms, or 2 s when its times have no sub-second part).
+bool is_settled(const FileStamp& stamp, std::int64_t scan_start_ns);
+
+// A revision found in the cache: its header, sections not loaded.
+struct CachedRevision {
+    RevisionFile revision;
+    bool sql_checked = false; // `check` split both sections without error
+};
+
+class RevisionCache {
+public:
+    // A cache that holds and writes nothing.
+    RevisionCache() = default;
+
+    // Loads the cache file of the project whose absolute root is `root_key`.
+    // A missing, unreadable, corrupted or foreign file gives an empty cache;
+    // save() then replaces it.
+    RevisionCache(std::filesystem::path file, std::string root_key);
+
+    // Entries point into the loaded content: moved, never copied.
+    RevisionCache(RevisionCache&&) = default;
+    RevisionCache& operator=(RevisionCache&&) = default;
+    RevisionCache(const RevisionCache&) = delete;
+    RevisionCache& operator=(const RevisionCache&) = delete;
+
+    // Parses a cache file's content; false (and nothing loaded) when it is
+    // not a valid cache of `root_key`'s project. Entries are validated
+    // one by one in lookup().
+    bool load(std::string content);
+
+    bool enabled() const { return !m_file.empty(); }
+    std::size_t size() const { return m_entries.size(); }
+    // Each entry's path and stamp, for tests and the fuzz target.
+    std::vector<std::pair<std::string, FileStamp>> entries() const;
+
+    // Call before examining any file: the time that decides which entries
+    // are settled enough to be stored, and that save() records.
+    void begin_scan(std::int64_t now_ns = wall_clock_ns());
+
+    // The revision stored for `path` when its entry has this stamp, is
+    // well formed and was settled when written; nullopt otherwise.
+    // Safe to call from several threads at once.
+    std::optional<CachedRevision> lookup(const std::string& path, Branch branch,
+                                         const FileStamp& stamp) const;
+
+    // What this run found. save() writes the entries kept or stored here
+    // and drops the others (files that are gone).
+    void keep(const std::string& path);
+    // A file read and parsed without error. Its SQL stays checked when the
+    // content's hash is the one already recorded. Not stored when the file
+    // is not settled (is_settled).
+    void store(const std::string& path, const FileStamp& stamp, std::string content_hash,
+               const RevisionFile& revision);
+    void mark_sql_checked(const std::string& path);
+
+    // The cache file's content for what this run kept and stored.
+    std::string render() const;
+
+    // Writes the cache file atomically when this run changed it. Failing to
+    // write is not an error: the cache only saves time.
+    void save();
+
+private:
+    struct Entry {
+        FileStamp stamp;
+        std::string content_hash;
+        bool sql_checked = false;
+        bool settled = false;     // changed well before the run that wrote it
+        std::string_view header;  // the revision's fields, escaped
+        bool in_this_run = false; // kept or stored by this run
+    };
+
+    std::filesystem::path m_file;
+    std::string m_root_key;
+    std::string m_content;                 // the loaded file; loaded headers point into it
+    std::deque<std::string> m_new_headers; // headers stored by this run
+    std::unordered_map<std::string, Entry> m_entries;
+    std::size_t m_loaded = 0;
+    std::int64_t m_scan_start_ns = 0;
+    bool m_changed = false;
+};
+
+// Where the cache of the project in `settings.root` lives:
+// $XDG_CACHE_HOME/ecluse/<hash of the absolute root>.revisions, else
+// ~/.cache/ecluse/...; nullopt when `settings.cache` is off or there is no
+// home folder. Sets `root_key` to the absolute root.
+std::optional<std::filesystem::path>
+revision_cache_file(const Settings& settings, std::string& root_key,
+                    const EnvironmentLookup& environment = process_environment);
+
+// The cache for `settings`, loaded; a disabled one when caching is off.
+RevisionCache open_revision_cache(const Settings& settings);
+
+} // namespace ecluse

@@ -1,0 +1,330 @@
+#include "script/project.hpp"
+#include "script/revision_cache.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/hash.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+
+using namespace ecluse;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A temporary project folder, removed at the end.
+class TempProject {
+public:
+    TempProject() {
+        std::string pattern = (fs::temp_directory_path() / "ecluse-cache-test.XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_root = pattern;
+        fs::create_directories(m_root / "migrations" / "pre");
+        fs::create_directories(m_root / "migrations" / "post");
+    }
+    ~TempProject() {
+        std::error_code ignored;
+        fs::remove_all(m_root, ignored);
+    }
+    TempProject(const TempProject&) = delete;
+    TempProject& operator=(const TempProject&) = delete;
+
+    const fs::path& root() const { return m_root; }
+    fs::path cache_file() const { return m_root / "cache" / "project.revisions"; }
+    fs::path file(const std::string& relative) const { return m_root / relative; }
+
+    void write(const std::string& relative, const std::string& content) const {
+        std::ofstream(file(relative), std::ios::binary) << content;
+    }
+
+private:
+    fs::path m_root;
+};
+
+std::string revision_text(const std::string& id, const std::string& parent,
+                          const std::string& message, const std::string& upgrade = "SELECT 1;\n") {
+    return "-- revision: " + id + "\n-- down_revision: " + parent + "\n-- message: " + message +
+           "\n-- created: 2026-11-22T14:30:00Z\n-- transaction: none\n-- lock_timeout: 10s\n\n"
+           "-- ecluse:upgrade\n" +
+           upgrade + "\n-- ecluse:downgrade\nSELECT 2;\n";
+}
+
+// Everything of a revision that the cache keeps, as one comparable string.
+std::string describe(const RevisionFile& r) {
+    std::string out = r.path + "|" + std::string(branch_name(r.branch)) + "|" + r.revision + "|" +
+                      r.down_revision.value_or("<none>") + "|" + r.message + "|" + r.created + "|" +
+                      std::string(transaction_mode_name(r.transaction)) + "|" +
+                      r.lock_timeout.value_or("-") + "|" + r.statement_timeout.value_or("-");
+    for (const auto& id : r.depends_on) {
+        out += "|d:" + id;
+    }
+    for (int n : {r.revision_line, r.down_revision_line, r.depends_on_line, r.upgrade.first_line,
+                  r.downgrade.first_line, int(r.upgrade.present), int(r.downgrade.present)}) {
+        out += "|" + std::to_string(n);
+    }
+    return out;
+}
+
+std::string describe(const ProjectFiles& files) {
+    std::string out;
+    for (const auto& revision : files.revisions) {
+        out += describe(revision) + "\n";
+    }
+    for (const auto& problem : files.problems) {
+        out += "problem: " + problem.to_string() + "\n";
+    }
+    return out;
+}
+
+// Reads the project through its cache file, as a command does, and saves it.
+ProjectFiles
+read_cached(const TempProject& project,
+            ProjectReadOptions::Sections sections = ProjectReadOptions::Sections::none) {
+    RevisionCache cache(project.cache_file(), project.root().string());
+    ProjectFiles files = read_project_files(project.root(), {sections, &cache});
+    cache.save();
+    return files;
+}
+
+ProjectFiles read_uncached(const TempProject& project) {
+    return read_project_files(project.root(), {ProjectReadOptions::Sections::none, nullptr});
+}
+
+// Files must be older than the timestamp granularity to be cached.
+void let_settle() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+}
+
+timespec mtime_of(const fs::path& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mtim;
+}
+
+void set_mtime(const fs::path& path, timespec mtime) {
+    timespec times[2] = {mtime, mtime};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
+// A project of three pre and two post revisions, settled and cached.
+void populate(const TempProject& p) {
+    p.write("migrations/pre/1_a.sql", revision_text("aaaaaaaaaaa1", "none", "first"));
+    p.write("migrations/pre/2_a.sql", revision_text("aaaaaaaaaaa2", "aaaaaaaaaaa1", "tab\there"));
+    p.write("migrations/pre/3_a.sql", revision_text("aaaaaaaaaaa3", "aaaaaaaaaaa2", "third"));
+    p.write("migrations/post/1_b.sql", revision_text("bbbbbbbbbbb1", "none", "back\\slash"));
+    p.write("migrations/post/2_b.sql", revision_text("bbbbbbbbbbb2", "bbbbbbbbbbb1", "last"));
+    let_settle();
+}
+
+} // namespace
+
+TEST_SUITE("revision_cache") {
+
+    TEST_CASE("an unchanged project is read from the cache, equal to reading the files") {
+        TempProject p;
+        populate(p);
+        ProjectFiles first = read_cached(p);
+        CHECK(first.files_read == 5);
+        CHECK(fs::exists(p.cache_file()));
+        ProjectFiles second = read_cached(p);
+        CHECK(second.files_read == 0);
+        CHECK(describe(second) == describe(read_uncached(p)));
+        CHECK(describe(second) == describe(first));
+        for (const auto& revision : second.revisions) {
+            CHECK_FALSE(revision.sections_loaded);
+        }
+    }
+
+    TEST_CASE("an edit of the same size with the same mtime is seen") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        fs::path file = p.file("migrations/pre/3_a.sql");
+        timespec before = mtime_of(file);
+        // Same length, another message; the modification time put back to
+        // the nanosecond: only the change time tells.
+        p.write("migrations/pre/3_a.sql", revision_text("aaaaaaaaaaa3", "aaaaaaaaaaa2", "THIRD"));
+        set_mtime(file, before);
+        ProjectFiles after = read_cached(p);
+        CHECK(after.files_read == 1);
+        CHECK(describe(after) == describe(read_uncached(p)));
+        CHECK(after.revisions[4].message == "THIRD");
+    }
+
+    TEST_CASE("an edit that breaks a file is reported as without the cache") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        p.write("migrations/pre/2_a.sql", "-- revision: nothex\n");
+        ProjectFiles after = read_cached(p);
+        REQUIRE(after.problems.size() == 1);
+        CHECK(after.problems[0].location.file == "migrations/pre/2_a.sql");
+        CHECK(after.problems[0].location.line == 1);
+        CHECK(describe(after) == describe(read_uncached(p)));
+        // A broken file is never cached: it is read (and reported) every time.
+        CHECK(read_cached(p).files_read == 1);
+    }
+
+    TEST_CASE("renamed and deleted files are seen") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        fs::rename(p.file("migrations/pre/3_a.sql"), p.file("migrations/pre/9_renamed.sql"));
+        fs::remove(p.file("migrations/post/2_b.sql"));
+        ProjectFiles after = read_cached(p);
+        CHECK(after.files_read == 1);
+        CHECK(after.revisions.size() == 4);
+        CHECK(describe(after) == describe(read_uncached(p)));
+        // The deleted file's entry is gone from the cache file.
+        CHECK(read_file(p.cache_file()).find("2_b.sql") == std::string::npos);
+        CHECK(read_file(p.cache_file()).find("3_a.sql") == std::string::npos);
+    }
+
+    TEST_CASE("a corrupted, truncated or foreign cache is ignored") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        std::string good = read_file(p.cache_file());
+        std::string expected = describe(read_uncached(p));
+
+        std::string flipped = good;
+        flipped[flipped.find("first")] = 'F'; // a message changed, checksum not
+        std::string bad_version = good;
+        bad_version.replace(bad_version.find("\t1\n"), 3, "\t9\n");
+        std::vector<std::string> variants = {
+            flipped,
+            good.substr(0, good.size() / 2),
+            good.substr(0, good.size() - 1),
+            bad_version,
+            "",
+            "garbage\n",
+            std::string(1000, '\0'),
+        };
+        for (const std::string& variant : variants) {
+            CAPTURE(variant.substr(0, 60));
+            write_file_atomically(p.cache_file(), variant);
+            ProjectFiles files = read_cached(p);
+            CHECK(files.files_read == 5);
+            CHECK(describe(files) == expected);
+            // And the next run trusts the cache it rewrote.
+            CHECK(read_cached(p).files_read == 0);
+        }
+
+        // The same cache file used for another project root is ignored.
+        RevisionCache foreign(p.cache_file(), "/somewhere/else");
+        CHECK(foreign.size() == 0);
+        RevisionCache own(p.cache_file(), p.root().string());
+        CHECK(own.size() == 5);
+    }
+
+    TEST_CASE("an entry that is well checksummed but malformed is not trusted") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        std::string text = read_file(p.cache_file());
+        // Rewrite a revision id into something parse_revision_file refuses,
+        // then fix the checksum as a buggy writer would.
+        std::size_t at = text.find("aaaaaaaaaaa1\t\t");
+        REQUIRE(at != std::string::npos);
+        text.replace(at, 12, "AAAAAAAAAAA1");
+        std::size_t end = text.rfind("end\t");
+        std::string body = text.substr(0, end);
+        std::string rewritten = body + "end\t5\t" + sha256_hex(body) + "\n";
+        write_file_atomically(p.cache_file(), rewritten);
+        ProjectFiles files = read_cached(p);
+        CHECK(files.files_read == 1);
+        CHECK(describe(files) == describe(read_uncached(p)));
+    }
+
+    TEST_CASE("a file that changed just before the run is not cached (racy)") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        p.write("migrations/pre/1_a.sql", revision_text("aaaaaaaaaaa1", "none", "fresh"));
+        CHECK(read_cached(p).files_read == 1);
+        // Still too fresh when written: read again next time.
+        CHECK(read_cached(p).files_read == 1);
+        let_settle();
+        CHECK(read_cached(p).files_read == 1);
+        CHECK(read_cached(p).files_read == 0);
+    }
+
+    TEST_CASE("is_settled allows for the file system's timestamp granularity") {
+        std::int64_t now = 1'800'000'000'000'000'000;
+        FileStamp fine{10, now - 200'000'000 + 1, now - 200'000'000 + 1, 1, 1};
+        CHECK(is_settled(fine, now));
+        fine.ctime_ns = now - 50'000'000;
+        CHECK_FALSE(is_settled(fine, now));
+        // Whole seconds: maybe a file system that stores nothing finer.
+        FileStamp coarse{10, now - 1'000'000'000, now - 1'000'000'000, 1, 1};
+        CHECK_FALSE(is_settled(coarse, now));
+        coarse.mtime_ns = coarse.ctime_ns = now - 3'000'000'000;
+        CHECK(is_settled(coarse, now));
+    }
+
+    TEST_CASE("sections are loaded only for SQL the cache has not seen checked") {
+        TempProject p;
+        populate(p);
+        using Sections = ProjectReadOptions::Sections;
+        ProjectFiles first = read_cached(p, Sections::unchecked);
+        CHECK(first.files_read == 5);
+        for (const auto& revision : first.revisions) {
+            CHECK(revision.sections_loaded);
+            CHECK(revision.upgrade.text == "SELECT 1;\n\n");
+        }
+        // Nothing marked checked: read again.
+        CHECK(read_cached(p, Sections::unchecked).files_read == 5);
+
+        RevisionCache cache(p.cache_file(), p.root().string());
+        ProjectFiles files = read_project_files(p.root(), {Sections::unchecked, &cache});
+        cache.mark_sql_checked(files.revisions[0].path);
+        cache.save();
+        ProjectFiles after = read_cached(p, Sections::unchecked);
+        CHECK(after.files_read == 4);
+        CHECK_FALSE(after.revisions[0].sections_loaded);
+        CHECK(after.revisions[1].sections_loaded);
+
+        // Touching the file keeps its content: still checked once re-read.
+        fs::path file = p.file(files.revisions[0].path);
+        set_mtime(file, timespec{mtime_of(file).tv_sec - 10, 0});
+        let_settle();
+        read_cached(p, Sections::unchecked);
+        CHECK(read_cached(p, Sections::unchecked).files_read == 4);
+        // Changing it does not.
+        p.write(files.revisions[0].path,
+                revision_text("aaaaaaaaaaa1", "none", "first", "SELECT 3;\n"));
+        let_settle();
+        CHECK(read_cached(p, Sections::unchecked).files_read == 5);
+    }
+
+    TEST_CASE("the cache file lives under XDG_CACHE_HOME, else ~/.cache, and can be off") {
+        Settings settings;
+        settings.root = "/work/project/";
+        std::string root_key;
+        auto env = [](std::map<std::string, std::string> values) {
+            return [values](const std::string& name) -> std::optional<std::string> {
+                auto it = values.find(name);
+                return it == values.end() ? std::nullopt : std::optional(it->second);
+            };
+        };
+        auto xdg = revision_cache_file(settings, root_key, env({{"XDG_CACHE_HOME", "/c"}}));
+        REQUIRE(xdg);
+        CHECK(root_key == "/work/project");
+        CHECK(xdg->parent_path() == "/c/ecluse");
+        CHECK(xdg->filename().string() == sha256_hex("/work/project").substr(0, 24) + ".revisions");
+        auto home = revision_cache_file(settings, root_key, env({{"HOME", "/home/u"}}));
+        REQUIRE(home);
+        CHECK(home->parent_path() == "/home/u/.cache/ecluse");
+        CHECK_FALSE(revision_cache_file(settings, root_key, env({})));
+        settings.cache = false;
+        CHECK_FALSE(revision_cache_file(settings, root_key, env({{"HOME", "/home/u"}})));
+    }
+}
