@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/database.hpp"
+#include "lint/lint.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -19,9 +20,27 @@ namespace ecluse::cli {
 namespace {
 
 // Checks that the preflight runs besides graph, conflict file, drift and
-// orphans. Lint plugs in here: it refuses unsafe pending revisions.
-std::vector<PreflightCheck> extra_preflight_checks(const Settings&) {
-    return {};
+// orphans: lint refuses pending revisions with error-level findings
+// (warnings do not stop a deploy; `ecluse lint` shows them).
+std::vector<PreflightCheck> extra_preflight_checks(const Settings& settings) {
+    PreflightCheck lint = [lint_settings =
+                               settings.lint](const RevisionGraph& graph,
+                                              const std::vector<const RevisionFile*>& pending) {
+        std::vector<std::string> ids;
+        for (const RevisionFile* revision : pending) {
+            ids.push_back(revision->revision);
+        }
+        std::vector<Diagnostic> problems;
+        for (const Finding& finding :
+             lint_pending(graph.revisions(), ids, lint_settings).findings) {
+            if (finding.severity == Severity::error) {
+                problems.push_back({finding.location, finding.rule + ": " + finding.message,
+                                    "fix: " + finding.fix, false});
+            }
+        }
+        return problems;
+    };
+    return {lint};
 }
 
 // The hook as argv: --hook split like a shell splits words (no shell runs),
@@ -75,18 +94,6 @@ nlohmann::json step_json(const Step& step) {
 
 void print_line(const nlohmann::json& event) {
     std::cout << event.dump() << std::endl;
-}
-
-std::string phase_title(DeployPhase phase) {
-    switch (phase) {
-    case DeployPhase::pre:
-        return "pre";
-    case DeployPhase::hook:
-        return "deploy";
-    case DeployPhase::post:
-        return "post";
-    }
-    return "";
 }
 
 // One JSON object per line, flushed as it happens.
@@ -194,7 +201,7 @@ public:
             break;
         case DeployEvent::Kind::phase_started:
             if (event.phase != DeployPhase::hook) {
-                std::cout << phase_title(*event.phase) << ": "
+                std::cout << phase_name(*event.phase) << ": "
                           << (event.count == 0 ? std::string("nothing to apply")
                                                : std::to_string(event.count) + " migration" +
                                                      (event.count == 1 ? "" : "s") + " to apply")
@@ -216,7 +223,7 @@ public:
             std::cout << "deploy: running " << event.text << '\n';
             break;
         case DeployEvent::Kind::phase_finished:
-            std::cout << phase_title(*event.phase) << ": " << event.text << " in "
+            std::cout << phase_name(*event.phase) << ": " << event.text << " in "
                       << milliseconds(event.duration_ms) << '\n';
             break;
         case DeployEvent::Kind::finished:

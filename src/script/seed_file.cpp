@@ -1,5 +1,6 @@
 #include "script/seed_file.hpp"
 
+#include "script/sql_folder.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
@@ -93,32 +94,8 @@ SeedFile parse_seed_file(std::string_view content, const std::string& path) {
 }
 
 std::vector<SeedFile> load_seed_files(const fs::path& root) {
-    fs::path folder = root / k_seeds_folder;
-    std::error_code error;
-    if (!fs::is_directory(folder, error)) {
-        return {};
-    }
-    std::vector<fs::path> paths;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        if (entry.path().extension() == ".sql" && !entry.is_directory()) {
-            paths.push_back(entry.path());
-        }
-    }
-    std::sort(paths.begin(), paths.end());
-    std::vector<SeedFile> seeds;
-    std::vector<Diagnostic> problems;
-    for (const fs::path& path : paths) {
-        std::string shown = path.lexically_relative(root).generic_string();
-        try {
-            seeds.push_back(parse_seed_file(read_file(path), shown));
-        } catch (const InputError& failure) {
-            SourceLocation where = failure.location();
-            where.file = shown;
-            problems.push_back({where, failure.bare_message(), failure.hint(), true});
-        }
-    }
-    throw_if_any("some seed files cannot be read", problems);
-    return seeds;
+    return parse_sql_folder<SeedFile>(root, root / k_seeds_folder, parse_seed_file,
+                                      "some seed files cannot be read");
 }
 
 } // namespace ecluse

@@ -2,6 +2,7 @@
 
 #include "script/project.hpp"
 #include "script/revision_file.hpp"
+#include "script/sql_folder.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
@@ -224,33 +225,8 @@ fs::path snapshot_folder(const fs::path& root) {
 }
 
 std::vector<SnapshotFile> load_snapshot_files(const fs::path& root) {
-    fs::path folder = snapshot_folder(root);
-    std::error_code error;
-    if (!fs::is_directory(folder, error)) {
-        return {};
-    }
-    std::vector<fs::path> paths;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        if (entry.path().extension() == ".sql" && !entry.is_directory()) {
-            paths.push_back(entry.path());
-        }
-    }
-    std::sort(paths.begin(), paths.end(),
-              [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-    std::vector<SnapshotFile> snapshots;
-    std::vector<Diagnostic> problems;
-    for (const fs::path& path : paths) {
-        std::string shown = path.lexically_relative(root).generic_string();
-        try {
-            snapshots.push_back(parse_snapshot_file(read_file(path), shown));
-        } catch (const InputError& failure) {
-            SourceLocation where = failure.location();
-            where.file = shown;
-            problems.push_back({where, failure.bare_message(), failure.hint(), true});
-        }
-    }
-    throw_if_any("some snapshot files cannot be read", problems);
-    return snapshots;
+    return parse_sql_folder<SnapshotFile>(root, snapshot_folder(root), parse_snapshot_file,
+                                          "some snapshot files cannot be read");
 }
 
 } // namespace ecluse

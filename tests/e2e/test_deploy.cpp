@@ -542,6 +542,25 @@ TEST_SUITE("deploy hook") {
         CHECK(deploy.run({"deploy", "--allow-unsafe", " "}).exit_code == 2);
     }
 
+    TEST_CASE("lint refuses an unsafe pending revision unless --allow-unsafe gives a reason") {
+        // Dropping a column in pre breaks the code that still runs.
+        Deploy deploy("CREATE TABLE accounts (id int);\n",
+                      "ALTER TABLE accounts DROP COLUMN legacy;\n", "SELECT 1;\n");
+        ProcessResult refused = deploy.run({"deploy"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains(refused.errors, "pre-drop-column"));
+        CHECK(deploy.hook_runs() == 0);
+        CHECK(deploy.applied().empty());
+
+        ProcessResult allowed =
+            deploy.run({"deploy", "--allow-unsafe", "nothing reads accounts.legacy any more"});
+        REQUIRE_MESSAGE(allowed.exit_code == 0, allowed.errors);
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'deploy' "
+                               "AND outcome = 'unsafe allowed' AND detail LIKE "
+                               "'%pre-drop-column%'") == "1");
+    }
+
     TEST_CASE("a drifted revision stops the deploy in preflight") {
         Deploy deploy;
         REQUIRE(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
