@@ -86,6 +86,9 @@ std::string LedgerSql::create_sql() const {
 }
 
 bool Ledger::exists() {
+    if (m_tables_exist) {
+        return true;
+    }
     auto rows =
         m_connection.query("SELECT to_regclass($1) IS NOT NULL", {m_quoted + ".applied_revision"});
     return rows.at(0).at(0) == std::optional<std::string>("t");
@@ -102,8 +105,21 @@ void Ledger::ensure_tables() {
             throw;
         }
     }
-    auto rows = m_connection.query("SELECT max(version) FROM " + m_quoted + ".ledger_version");
-    int version = rows.at(0).at(0) ? std::stoi(*rows.at(0).at(0)) : 0;
+    auto rows = m_connection.query("SELECT " + version_expression());
+    check_version(rows.at(0).at(0));
+}
+
+std::string Ledger::version_expression() const {
+    return "(SELECT max(version) FROM " + m_quoted + ".ledger_version)";
+}
+
+bool Ledger::tables_missing(const pg::DatabaseError& error) {
+    // undefined_table, invalid_schema_name
+    return error.server().sqlstate == "42P01" || error.server().sqlstate == "3F000";
+}
+
+void Ledger::check_version(const std::optional<std::string>& value) {
+    int version = value ? std::stoi(*value) : 0;
     if (version > k_ledger_version) {
         throw CheckFailed(
             "the bookkeeping tables in schema " + m_sql.schema() + " have layout " +
@@ -111,6 +127,7 @@ void Ledger::ensure_tables() {
                 std::to_string(k_ledger_version) + ")",
             "use the ecluse version that last migrated this database, or a newer one");
     }
+    m_tables_exist = true;
 }
 
 std::vector<AppliedRevision> Ledger::applied() {
