@@ -213,8 +213,11 @@ std::vector<Row> Connection::query(const std::string& sql, const Params& params)
     }
     std::vector<Row> rows;
     int columns = PQnfields(guard.result);
-    for (int r = 0; r < PQntuples(guard.result); ++r) {
-        Row row;
+    int count = PQntuples(guard.result);
+    rows.reserve(static_cast<std::size_t>(count));
+    for (int r = 0; r < count; ++r) {
+        Row& row = rows.emplace_back();
+        row.reserve(static_cast<std::size_t>(columns));
         for (int c = 0; c < columns; ++c) {
             if (PQgetisnull(guard.result, r, c)) {
                 row.emplace_back(std::nullopt);
@@ -224,7 +227,6 @@ std::vector<Row> Connection::query(const std::string& sql, const Params& params)
                                 static_cast<std::size_t>(PQgetlength(guard.result, r, c))));
             }
         }
-        rows.push_back(std::move(row));
     }
     return rows;
 }
