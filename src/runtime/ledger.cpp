@@ -28,6 +28,16 @@ std::string array_literal(const std::vector<std::string>& values) {
     return "ARRAY[" + join(quoted, ",") + "]::text[]";
 }
 
+// A column's text, moved out of its row (the applied rows are read on every
+// command, 1,000 rows of 14 columns on a large project: no copies).
+std::string take(std::optional<std::string>& value) {
+    return value ? std::move(*value) : std::string();
+}
+
+bool equals(const std::optional<std::string>& value, std::string_view text) {
+    return value && *value == text;
+}
+
 std::string number(double value) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.3f", value);
@@ -142,26 +152,26 @@ std::vector<AppliedRevision> Ledger::applied() {
         "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode FROM " +
         m_quoted + ".applied_revision ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
+    out.reserve(rows.size());
     for (auto& row : rows) {
         AppliedRevision applied;
-        applied.revision = row[0].value_or("");
-        applied.branch = row[1] == std::optional<std::string>("post") ? Branch::post : Branch::pre;
-        applied.down_revision = row[2];
+        applied.revision = take(row[0]);
+        applied.branch = equals(row[1], "post") ? Branch::post : Branch::pre;
+        applied.down_revision = std::move(row[2]);
         if (row[3] && !row[3]->empty()) {
             applied.depends_on = split(*row[3], ',');
         }
-        applied.checksum = row[4].value_or("");
-        applied.message = row[5].value_or("");
-        applied.path = row[6].value_or("");
-        applied.applied_at = row[7].value_or("");
-        applied.applied_by = row[8].value_or("");
+        applied.checksum = take(row[4]);
+        applied.message = take(row[5]);
+        applied.path = take(row[6]);
+        applied.applied_at = take(row[7]);
+        applied.applied_by = take(row[8]);
         applied.duration_ms = row[9] ? std::stod(*row[9]) : 0;
-        applied.ecluse_version = row[10].value_or("");
-        applied.downgrade_sql = row[11];
-        applied.stamped = row[12] == std::optional<std::string>("t");
-        applied.transaction = row[13] == std::optional<std::string>("none")
-                                  ? TransactionMode::none
-                                  : TransactionMode::per_migration;
+        applied.ecluse_version = take(row[10]);
+        applied.downgrade_sql = std::move(row[11]);
+        applied.stamped = equals(row[12], "t");
+        applied.transaction =
+            equals(row[13], "none") ? TransactionMode::none : TransactionMode::per_migration;
         out.push_back(std::move(applied));
     }
     return out;
