@@ -14,14 +14,54 @@ namespace ecluse::pg {
 namespace {
 
 // libpqxx 6.4 offers no way to read a failed statement's position, detail
-// and hint, which errors must show; libpq does. largeobject hands its
-// subclasses the libpq handle of a transaction's connection, so libpqxx
-// opens and owns the connection and libpq runs the statements.
-struct RawHandle : pqxx::largeobject {
-    static PGconn* of(const pqxx::dbtransaction& transaction) {
-        return raw_connection(transaction);
+// and hint, which errors must show; libpq does. So libpqxx opens and owns
+// the connection and libpq runs the statements. The libpq handle comes from
+// the connection policy, which libpqxx hands it to while connecting: no
+// transaction (and no round trip) is needed to reach it.
+class CapturingPolicy : public pqxx::connect_direct {
+public:
+    explicit CapturingPolicy(const std::string& options) : pqxx::connect_direct(options) {}
+    handle do_startconnect(handle original) override {
+        m_handle = pqxx::connect_direct::do_startconnect(original);
+        return m_handle;
     }
+    handle do_dropconnect(handle original) noexcept override {
+        m_handle = nullptr;
+        return pqxx::connect_direct::do_dropconnect(original);
+    }
+    PGconn* raw() const { return m_handle; }
+
+private:
+    PGconn* m_handle = nullptr;
 };
+
+// pqxx::connection with the policy reachable (basic_connection_base keeps
+// its policy private).
+class OpenedConnection : public pqxx::connection_base {
+public:
+    explicit OpenedConnection(const std::string& options)
+        : pqxx::connection_base(m_policy), m_policy(options) {
+        init();
+    }
+    ~OpenedConnection() { close(); }
+    OpenedConnection(const OpenedConnection&) = delete;
+    OpenedConnection& operator=(const OpenedConnection&) = delete;
+    PGconn* raw() const { return m_policy.raw(); }
+
+private:
+    CapturingPolicy m_policy;
+};
+
+// `url` with application_name=ecluse added, in its own syntax (URI query
+// parameter or keyword/value pair); libpq keeps the last value of a
+// repeated parameter, so ours wins as DESIGN.md asks.
+std::string with_application_name(const std::string& url) {
+    bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+    if (uri) {
+        return url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=ecluse";
+    }
+    return url + (url.empty() ? "" : " ") + "application_name=ecluse";
+}
 
 std::string field(const PGresult* result, int code) {
     const char* value = PQresultErrorField(result, code);
@@ -81,7 +121,7 @@ DatabaseError::DatabaseError(const std::string& message, ServerError server, std
     : Error(k_exit_failed, message, std::move(hint)), m_server(std::move(server)) {}
 
 struct Connection::Impl {
-    std::unique_ptr<pqxx::connection> connection;
+    std::unique_ptr<OpenedConnection> connection;
     PGconn* raw = nullptr;
 
     [[noreturn]] void fail(const PGresult* result) const {
@@ -121,13 +161,12 @@ struct Connection::Impl {
 
 Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
     std::string redacted = redact_connection_string(url);
-    std::string conninfo = url;
+    std::string conninfo = with_application_name(url);
     auto start = std::chrono::steady_clock::now();
     log::debug("connecting to " +
                (redacted.empty() ? std::string("libpq's defaults (PG* variables)") : redacted));
     try {
-        // application_name unless the caller chose one.
-        m_impl->connection = std::make_unique<pqxx::connection>(conninfo);
+        m_impl->connection = std::make_unique<OpenedConnection>(conninfo);
     } catch (const std::exception& error) {
         throw Error(
             k_exit_failed,
@@ -136,12 +175,13 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
                 std::string(trim(error.what())),
             "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL) or libpq's PG* variables");
     }
-    {
-        pqxx::work transaction(*m_impl->connection);
-        m_impl->raw = RawHandle::of(transaction);
-        transaction.commit();
+    m_impl->raw = m_impl->connection->raw();
+    // The server reports standard_conforming_strings at connection start
+    // (on by default since PostgreSQL 9.1); a SET only when it is off.
+    const char* conforming = PQparameterStatus(m_impl->raw, "standard_conforming_strings");
+    if (conforming == nullptr || std::string(conforming) != "on") {
+        execute("SET standard_conforming_strings = on");
     }
-    execute("SET application_name = 'ecluse'; SET standard_conforming_strings = on");
     const char* user = PQuser(m_impl->raw);
     const char* host = PQhost(m_impl->raw);
     const char* db = PQdb(m_impl->raw);
@@ -173,8 +213,11 @@ std::vector<Row> Connection::query(const std::string& sql, const Params& params)
     }
     std::vector<Row> rows;
     int columns = PQnfields(guard.result);
-    for (int r = 0; r < PQntuples(guard.result); ++r) {
-        Row row;
+    int count = PQntuples(guard.result);
+    rows.reserve(static_cast<std::size_t>(count));
+    for (int r = 0; r < count; ++r) {
+        Row& row = rows.emplace_back();
+        row.reserve(static_cast<std::size_t>(columns));
         for (int c = 0; c < columns; ++c) {
             if (PQgetisnull(guard.result, r, c)) {
                 row.emplace_back(std::nullopt);
@@ -184,7 +227,6 @@ std::vector<Row> Connection::query(const std::string& sql, const Params& params)
                                 static_cast<std::size_t>(PQgetlength(guard.result, r, c))));
             }
         }
-        rows.push_back(std::move(row));
     }
     return rows;
 }

@@ -84,6 +84,16 @@ public:
     // refuses a layout newer than this ecluse knows.
     void ensure_tables();
     bool exists();
+    // The layout version as a scalar SQL expression, for a caller that
+    // sends it along with another query (the lock); the statement fails
+    // with an error that tables_missing() recognises when the tables are
+    // not there yet, and ensure_tables() is then the way.
+    std::string version_expression() const;
+    static bool tables_missing(const pg::DatabaseError& error);
+    // Refuses a layout newer than this ecluse knows, given the value of
+    // version_expression(), and brings an older one up to date (call with
+    // the lock held); the tables are known to exist from then on.
+    void check_version(const std::optional<std::string>& version);
 
     std::vector<AppliedRevision> applied();
     // The top applied revision of each branch (nullopt at base).
@@ -100,9 +110,15 @@ public:
                                           const std::string& detail_prefix = {});
 
 private:
+    // create_sql() in one transaction.
+    void create_or_upgrade_tables();
+
     pg::Connection& m_connection;
     LedgerSql m_sql;
     std::string m_quoted;
+    // Set once the tables are known to exist (they are never dropped), so
+    // that reads need not ask again.
+    bool m_tables_exist = false;
 };
 
 } // namespace ecluse

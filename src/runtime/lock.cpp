@@ -49,14 +49,21 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
 }
 
 AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema,
-                           std::chrono::milliseconds wait)
+                           std::chrono::milliseconds wait, const std::string& also)
     : m_connection(connection), m_key(lock_key(schema)) {
+    std::string attempt_sql = "SELECT pg_try_advisory_lock(" + m_key + ")";
+    if (!also.empty()) {
+        attempt_sql += ", " + also;
+    }
     auto start = std::chrono::steady_clock::now();
     auto deadline = start + wait;
     auto pause = std::chrono::milliseconds(50);
     for (int attempt = 1;; ++attempt) {
-        auto rows = m_connection.query("SELECT pg_try_advisory_lock(" + m_key + ")");
+        auto rows = m_connection.query(attempt_sql);
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            if (!also.empty()) {
+                m_also = rows.at(0).at(1);
+            }
             log::debug("took the migration lock (session advisory lock " + m_key + ") after " +
                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - start)

@@ -8,6 +8,7 @@
 #include "pg/connection.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace ecluse {
@@ -16,15 +17,24 @@ class AdvisoryLock {
 public:
     // Waits up to `wait` for the lock; throws Error with exit code 3 naming
     // the holder's pid, application and start time when it stays busy.
+    // `also`, when given, is a scalar SQL expression sent in the same
+    // statement as the attempt that takes the lock (one round trip instead
+    // of two); its value is also(). A failing `also` throws the
+    // DatabaseError, and when it fails at parse time (an unknown table) the
+    // lock is not taken.
     AdvisoryLock(pg::Connection& connection, const std::string& schema,
-                 std::chrono::milliseconds wait);
+                 std::chrono::milliseconds wait, const std::string& also = {});
     ~AdvisoryLock(); // releases it; never throws
     AdvisoryLock(const AdvisoryLock&) = delete;
     AdvisoryLock& operator=(const AdvisoryLock&) = delete;
 
+    // The value of `also` read with the lock.
+    const std::optional<std::string>& also() const { return m_also; }
+
 private:
     pg::Connection& m_connection;
     std::string m_key;
+    std::optional<std::string> m_also;
 };
 
 // "5s", "500ms", "2min", "1h", a bare number of milliseconds.

@@ -938,6 +938,67 @@ TEST_SUITE("settings") {
 
 } // TEST_SUITE
 
+TEST_SUITE("connection and ledger") {
+
+    TEST_CASE("application_name is ecluse even when the URL names another, and "
+              "standard_conforming_strings is on even when the database turns it off") {
+        Project project;
+        std::string url = create_database();
+        psql(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                  "standard_conforming_strings = off', current_database()); END $$");
+        project.add({"b1c2d3e4f5a6", "pre", "settings",
+                     "CREATE TABLE seen AS SELECT current_setting('application_name') AS app, "
+                     "current_setting('standard_conforming_strings') AS conforming, "
+                     "length('a\\b') AS backslash;\n",
+                     "DROP TABLE seen;\n"});
+        ProcessResult up =
+            run_on(project.root(), url + "&application_name=other", {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        // 'a\b' is three characters only with standard_conforming_strings on.
+        CHECK(psql(url, "SELECT app || ' ' || conforming || ' ' || backslash FROM seen") ==
+              "ecluse on 3");
+    }
+
+    TEST_CASE("a ledger layout newer than this ecluse is refused before anything runs") {
+        Project project;
+        std::string url = create_database();
+        project.add({"c1d2e3f4a5b6", "pre", "first", "CREATE TABLE first (id int);\n",
+                     "DROP TABLE first;\n"});
+        ProcessResult stamp = run_on(project.root(), url, {"stamp", "pre@base"});
+        REQUIRE_MESSAGE(stamp.exit_code == 0, stamp.errors);
+        psql(url, "INSERT INTO ecluse.ledger_version VALUES (3)");
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK_MESSAGE(contains(up.errors, "have layout 3, newer than this ecluse knows (2)"),
+                      up.errors);
+        CHECK(public_tables(url) == "");
+        // Back to layout 2, the same command works.
+        psql(url, "DELETE FROM ecluse.ledger_version WHERE version = 3");
+        ProcessResult again = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(public_tables(url) == "first");
+    }
+
+    TEST_CASE("a ledger of layout 1 is brought up to layout 2 by the next run") {
+        Project project;
+        std::string url = create_database();
+        project.add({"c1d2e3f4a5b7", "pre", "first", "CREATE TABLE first (id int);\n",
+                     "DROP TABLE first;\n"});
+        REQUIRE(run_on(project.root(), url, {"stamp", "pre@base"}).exit_code == 0);
+        // What ecluse's first layout had: no snapshot column, no seed table.
+        psql(url, "ALTER TABLE ecluse.applied_revision DROP COLUMN snapshot; "
+                  "DROP TABLE ecluse.seed; UPDATE ecluse.ledger_version SET version = 1");
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(psql(url, "SELECT max(version) FROM ecluse.ledger_version") == "2");
+        CHECK(psql(url, "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                        "'ecluse' AND table_name = 'applied_revision' AND column_name = "
+                        "'snapshot'") == "1");
+        CHECK(psql(url, "SELECT to_regclass('ecluse.seed') IS NOT NULL") == "t");
+    }
+
+} // TEST_SUITE
+
 TEST_SUITE("passwords") {
 
     TEST_CASE("a password in a URL that cannot connect never appears") {
