@@ -127,6 +127,13 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
             line["planned"] = event.count;
         }
         break;
+    case DeployEvent::Kind::snapshot_applied:
+        line = {{"event", "snapshot_applied"},
+                {"phase", phase()},
+                {"snapshot", event.text},
+                {"replaces", event.count},
+                {"duration_ms", event.duration_ms}};
+        break;
     case DeployEvent::Kind::migration_applied:
     case DeployEvent::Kind::migration_retry:
         line = {{"event", event.kind == DeployEvent::Kind::migration_applied ? "migration_applied"
@@ -207,6 +214,10 @@ public:
                                                      (event.count == 1 ? "" : "s") + " to apply")
                           << '\n';
             }
+            break;
+        case DeployEvent::Kind::snapshot_applied:
+            std::cout << "  applied snapshot " << event.text << "  (replaces " << event.count
+                      << " revisions, " << milliseconds(event.duration_ms) << ")\n";
             break;
         case DeployEvent::Kind::migration_applied:
             std::cout << "  applied " << event.revision->revision << "  " << event.revision->message
@@ -344,6 +355,9 @@ int run_deploy(const Invocation& invocation) {
     }
 
     RevisionGraph graph = load_graph(settings);
+    if (!deploy.only) {
+        deploy.snapshots = load_snapshot_files(settings.root);
+    }
     bool plan_only = values->count("plan") != 0;
     DatabaseSession session = open_database(settings, !plan_only);
     bool json = settings.format == OutputFormat::json;

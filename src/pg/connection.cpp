@@ -103,11 +103,42 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
         .count();
 }
 
+// `sql` with the string literal after every PASSWORD keyword (CREATE ROLE,
+// ALTER ROLE) replaced by '***', so that -v never prints a password.
+std::string without_passwords(const std::string& sql) {
+    static const std::string keyword = "password";
+    std::string lower = sql;
+    for (char& c : lower) {
+        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    std::string out;
+    std::size_t done = 0;
+    for (std::size_t at = lower.find(keyword); at != std::string::npos;
+         at = lower.find(keyword, at + 1)) {
+        std::size_t quote = at + keyword.size();
+        while (quote < sql.size() && (sql[quote] == ' ' || sql[quote] == '\n')) {
+            ++quote;
+        }
+        if (quote >= sql.size() || sql[quote] != '\'' || quote < done) {
+            continue;
+        }
+        std::size_t end = quote + 1; // past the closing quote; '' is a quote inside
+        while (end < sql.size() &&
+               !(sql[end] == '\'' && (end + 1 >= sql.size() || sql[end + 1] != '\''))) {
+            end += sql[end] == '\'' ? 2 : 1;
+        }
+        out += sql.substr(done, quote - done) + "'***'";
+        done = std::min(end + 1, sql.size());
+        at = done;
+    }
+    return out + sql.substr(done);
+}
+
 // Under -v: a statement sent, and how long the server took.
 void log_statement(const std::string& sql, std::chrono::steady_clock::time_point since) {
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.2f ms", elapsed_ms(since));
-    log::debug(std::string("sql ") + duration + ": " + log::one_line(sql));
+    log::debug(std::string("sql ") + duration + ": " + log::one_line(without_passwords(sql)));
 }
 
 struct ResultGuard {

@@ -2,6 +2,7 @@
 
 #include "graph/project_check.hpp"
 #include "runtime/database_state.hpp"
+#include "runtime/fresh.hpp"
 #include "util/hash.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -246,9 +247,35 @@ void Deployer::fail(DeployPhase phase, int exit_code, const std::string& message
     throw Error(exit_code, message, hint);
 }
 
-void Deployer::run_migrations(DeployPhase phase, const std::vector<Step>& steps) {
+void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool from_snapshot) {
     std::string name(phase_name(phase));
     auto started = std::chrono::steady_clock::now();
+    if (from_snapshot) {
+        SnapshotOutcome snapshot;
+        try {
+            snapshot = apply_usable_snapshot(m_connection, m_ledger, m_graph, m_options.snapshots,
+                                             {{Branch::pre, m_graph.head(Branch::pre)},
+                                              {Branch::post, m_graph.head(Branch::post)}});
+        } catch (const Error& error) {
+            fail(phase, exit_code_of(phase), error.what(),
+                 error.hint() + "\n  the pre phase failed, so the hook did not run; run `ecluse "
+                                "deploy` again once the snapshot is fixed",
+                 elapsed_ms(started));
+        }
+        if (snapshot.snapshot != nullptr) {
+            std::size_t replaced = snapshot.snapshot->replaces.size();
+            log("deploy " + name, "snapshot",
+                snapshot.snapshot->name + " replaces " + std::to_string(replaced) + " revisions",
+                snapshot.duration_ms);
+            DeployEvent applied{DeployEvent::Kind::snapshot_applied, phase};
+            applied.text = snapshot.snapshot->name;
+            applied.count = static_cast<int>(replaced);
+            applied.duration_ms = snapshot.duration_ms;
+            emit(applied);
+            steps = plan_upgrade(m_graph, Ledger::position_of(m_ledger.applied()),
+                                 {{Branch::pre, m_graph.head(Branch::pre)}});
+        }
+    }
     log("deploy " + name, "started", std::to_string(steps.size()) + " to apply");
     DeployEvent begin{DeployEvent::Kind::phase_started, phase};
     begin.count = static_cast<int>(steps.size());
@@ -391,7 +418,8 @@ int Deployer::run(const DeployPlan& plan) {
     }
 
     if (includes(m_options.only, DeployPhase::pre)) {
-        run_migrations(DeployPhase::pre, plan.pre);
+        // Only a full deploy may start from a snapshot: it also holds post revisions.
+        run_migrations(DeployPhase::pre, plan.pre, !m_options.only.has_value());
     }
     if (plan.hook) {
         run_hook(plan);

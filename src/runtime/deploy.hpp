@@ -9,6 +9,7 @@
 #include "graph/plan.hpp"
 #include "runtime/ledger.hpp"
 #include "runtime/migrator.hpp"
+#include "script/snapshot_file.hpp"
 #include "util/process.hpp"
 
 #include <chrono>
@@ -48,6 +49,9 @@ struct DeployOptions {
     std::string deploy_id; // empty: the unfinished deploy's, else a new one
     std::vector<PreflightCheck> extra_checks;
     std::optional<std::string> allow_unsafe; // the reason extra_checks' problems are accepted
+    // A full deploy on an empty database starts from the newest usable one
+    // (as `upgrade` does); oldest first, as load_snapshot_files returns them.
+    std::vector<SnapshotFile> snapshots;
 };
 
 // What a deploy will do from a database's position. Pure.
@@ -69,6 +73,8 @@ struct DeployEvent {
         resumed,           // text: the outcome of the unfinished deploy; detail: when
         unsafe_allowed,    // text: the reason; problems: what was accepted
         phase_started,     // phase; count: migrations planned
+        snapshot_applied,  // phase, text: the snapshot's name, count: revisions it replaces,
+                           // duration_ms
         migration_applied, // phase, revision, duration_ms, attempts
         migration_retry,   // phase, revision, attempts, text: why
         hook_started,      // text: the command
@@ -122,7 +128,9 @@ private:
     // Settles the deploy id; the unfinished deploy of the same heads it
     // resumes, if any.
     std::optional<LoggedEvent> resume_or_start();
-    void run_migrations(DeployPhase phase, const std::vector<Step>& steps);
+    // With from_snapshot, an empty database first gets the newest usable
+    // snapshot for both heads, and `steps` is planned again after it.
+    void run_migrations(DeployPhase phase, std::vector<Step> steps, bool from_snapshot = false);
     void run_hook(const DeployPlan& plan);
     [[noreturn]] void fail(DeployPhase phase, int exit_code, const std::string& message,
                            const std::string& hint, double phase_ms);

@@ -39,9 +39,12 @@ void create_environment(pg::Connection& admin, const std::string& name,
                         const std::string& password) {
     std::string quoted = quote_identifier(name);
     std::string mark = quote_literal(k_environment_comment);
-    admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " + quote_literal(password));
+    // The role and its mark in one round trip (one implicit transaction).
+    admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " + quote_literal(password) +
+                  ";\nCOMMENT ON ROLE " + quoted + " IS " + mark);
     try {
-        admin.execute("COMMENT ON ROLE " + quoted + " IS " + mark);
+        // PostgreSQL 15's default strategy (WAL_LOG) copies the small template1
+        // as fast as FILE_COPY here, without FILE_COPY's two checkpoints.
         admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted);
         admin.execute("COMMENT ON DATABASE " + quoted + " IS " + mark);
     } catch (...) {

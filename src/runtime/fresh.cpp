@@ -92,15 +92,14 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
     run_in_transaction(
         connection, statements,
         [&] {
-            std::string records;
-            for (const ReplacedRevision& replaced : snapshot.replaces) {
-                records += ledger.sql().record_replaced_sql(replaced, snapshot.name) + ";\n";
-            }
-            connection.execute(records);
+            // The replaced revisions and the log entry: one round trip.
+            std::string records =
+                ledger.sql().record_replaced_sql(snapshot.replaces, snapshot.name);
             duration_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
-            connection.execute(ledger.sql().log_sql("snapshot", std::nullopt, "applied",
+            connection.execute((records.empty() ? "" : records + ";\n") +
+                               ledger.sql().log_sql("snapshot", std::nullopt, "applied",
                                                     snapshot.name, duration_ms));
         },
         "snapshot " + snapshot.name,

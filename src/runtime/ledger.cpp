@@ -250,16 +250,25 @@ std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_
            (stamped ? "true" : "false") + ")";
 }
 
-std::string LedgerSql::record_replaced_sql(const ReplacedRevision& revision,
+std::string LedgerSql::record_replaced_sql(const std::vector<ReplacedRevision>& revisions,
                                            const std::string& snapshot) const {
+    // One statement for them all: the server parses and plans it once.
+    std::string rows;
+    for (const ReplacedRevision& revision : revisions) {
+        rows += std::string(rows.empty() ? "" : ",\n") + "(" + quote_literal(revision.revision) +
+                ", " + quote_literal(std::string(branch_name(revision.branch))) + ", " +
+                literal_or_null(revision.down_revision) + ", " +
+                array_literal(revision.depends_on) + ", " + quote_literal(revision.checksum) +
+                ", " + quote_literal(revision.message) + ")";
+    }
+    if (rows.empty()) {
+        return {};
+    }
     return "INSERT INTO " + m_quoted +
            ".applied_revision (revision, branch, down_revision, depends_on, checksum, message, "
-           "ecluse_version, snapshot) VALUES (" +
-           quote_literal(revision.revision) + ", " +
-           quote_literal(std::string(branch_name(revision.branch))) + ", " +
-           literal_or_null(revision.down_revision) + ", " + array_literal(revision.depends_on) +
-           ", " + quote_literal(revision.checksum) + ", " + quote_literal(revision.message) + ", " +
-           quote_literal(ECLUSE_VERSION) + ", " + quote_literal(snapshot) + ")";
+           "ecluse_version, snapshot) SELECT r.*, " +
+           quote_literal(ECLUSE_VERSION) + ", " + quote_literal(snapshot) + " FROM (VALUES\n" +
+           rows + ") AS r (revision, branch, down_revision, depends_on, checksum, message)";
 }
 
 std::string LedgerSql::forget_sql(const std::string& revision) const {

@@ -60,8 +60,9 @@ public:
     // transaction so that both commit together.
     std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped) const;
     std::string forget_sql(const std::string& revision) const;
-    // Records a revision as applied through snapshot file `snapshot`.
-    std::string record_replaced_sql(const ReplacedRevision& revision,
+    // Records revisions as applied through snapshot file `snapshot`, in one
+    // statement (empty when there are none).
+    std::string record_replaced_sql(const std::vector<ReplacedRevision>& revisions,
                                     const std::string& snapshot) const;
     // Appends to the log.
     std::string log_sql(const std::string& action, const std::optional<std::string>& revision,

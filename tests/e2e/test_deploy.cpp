@@ -576,4 +576,68 @@ TEST_SUITE("deploy hook") {
         CHECK(deploy.hook_runs() == 0);
     }
 
+    TEST_CASE("a full deploy on an empty database starts from the newest snapshot; --phase pre "
+              "and a database with revisions replay") {
+        Deploy deploy;
+        const fs::path& root = deploy.project.root();
+        ProcessResult snapshot = run_ecluse(root, {"snapshot"});
+        REQUIRE_MESSAGE(snapshot.exit_code == 0, snapshot.errors);
+        std::string name;
+        for (const auto& entry : fs::directory_iterator(root / "migrations" / "snapshot")) {
+            name = entry.path().filename().string();
+        }
+        REQUIRE_FALSE(name.empty());
+        deploy.project.add({"aaaa00000003", "pre", "create orders",
+                            "CREATE TABLE orders (id int);\n", "DROP TABLE orders;\n"});
+        deploy.project.add({"bbbb00000002", "post", "drop accounts email",
+                            "ALTER TABLE accounts DROP COLUMN email;\n",
+                            "ALTER TABLE accounts ADD COLUMN email text;\n"});
+
+        ProcessResult result = deploy.run({"--format", "json", "deploy"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        auto events = json_lines(result.output);
+        int snapshots = 0;
+        for (const auto& event : events) {
+            if (event["event"] == "snapshot_applied") {
+                ++snapshots;
+                CHECK(event["phase"] == "pre");
+                CHECK(event["snapshot"] == name);
+                CHECK(event["replaces"] == 3);
+            }
+        }
+        CHECK(snapshots == 1);
+        CHECK(applied_in(events, "pre") == std::vector<std::string>{"aaaa00000003"});
+        CHECK(applied_in(events, "post") == std::vector<std::string>{"bbbb00000002"});
+        CHECK(deploy.hook_runs() == 1);
+        CHECK(deploy.applied() ==
+              "aaaa00000001,aaaa00000002,aaaa00000003,bbbb00000001,bbbb00000002");
+        CHECK(ledger_rows(deploy.url, "snapshot = '" + name + "'") == 3);
+        CHECK(relation_exists(deploy.url, "orders"));
+        CHECK(contains(deploy.deploy_log(), "deploy pre snapshot\n"));
+
+        // Deploying again changes nothing and takes no snapshot.
+        ProcessResult again = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK_FALSE(contains(again.output, "snapshot"));
+
+        // A pre phase alone must not apply the snapshot's post revisions: it replays.
+        std::string other = create_database();
+        ProcessResult pre =
+            run_ecluse(root, {"-d", other, "--format", "json", "deploy", "--phase", "pre"});
+        REQUIRE_MESSAGE(pre.exit_code == 0, pre.errors);
+        CHECK_FALSE(contains(pre.output, "snapshot_applied"));
+        CHECK(applied_in(json_lines(pre.output), "pre") ==
+              std::vector<std::string>{"aaaa00000001", "aaaa00000002", "aaaa00000003"});
+        CHECK(ledger_rows(other, "snapshot IS NOT NULL") == 0);
+
+        // A database that already has a replaced revision replays the rest.
+        std::string started = create_database();
+        REQUIRE(run_ecluse(root, {"-d", started, "upgrade", "aaaa00000001"}).exit_code == 0);
+        ProcessResult rest = run_ecluse(root, {"-d", started, "deploy"});
+        REQUIRE_MESSAGE(rest.exit_code == 0, rest.errors);
+        CHECK_FALSE(contains(rest.output, "snapshot"));
+        CHECK(ledger_rows(started) == 5);
+        CHECK(ledger_rows(started, "snapshot IS NOT NULL") == 0);
+    }
+
 } // TEST_SUITE

@@ -304,8 +304,10 @@ TEST_SUITE("env") {
 
         TempDir secrets;
         fs::path secret = secrets.path() / "pr_14.url";
-        ProcessResult created = run_ecluse(project.root(), {"env", "create", "pr_14", "-d", admin,
-                                                            "--secret-file", secret.string()});
+        // -v prints every statement sent, CREATE ROLE ... PASSWORD among them.
+        ProcessResult created =
+            run_ecluse(project.root(), {"-v", "env", "create", "pr_14", "-d", admin,
+                                        "--secret-file", secret.string()});
         REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
         std::string url = read(secret);
         url.pop_back();
@@ -313,6 +315,7 @@ TEST_SUITE("env") {
         CHECK(password.size() == 64);
         CHECK_FALSE(contains(created.output, password));
         CHECK_FALSE(contains(created.errors, password));
+        CHECK(contains(created.errors, "LOGIN PASSWORD '***'"));
         struct stat info {};
         REQUIRE(::stat(secret.c_str(), &info) == 0);
         CHECK((info.st_mode & 0777) == 0600);
