@@ -87,13 +87,13 @@ export GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.org GIT_COMMITTER_NAME
   GIT_COMMITTER_EMAIL=demo@example.org GIT_EDITOR=true GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 git init -q -b main
 "$ecluse" init >/dev/null
-"$ecluse" revision -m "create users" --head pre@head >/dev/null
+"$ecluse" -q revision -m "create users" --head pre@head >/dev/null
 git add -A && git commit -q -m "release 1"
 git checkout -q -b alice
-"$ecluse" revision -m "add bookings" --head pre@head >/dev/null
+"$ecluse" -q revision -m "add bookings" --head pre@head >/dev/null
 git add -A && git commit -q -m "alice: bookings"
 git checkout -q main
-"$ecluse" revision -m "add venues" --head pre@head >/dev/null
+"$ecluse" -q revision -m "add venues" --head pre@head >/dev/null
 git add -A && git commit -q -m "bob: venues"
 echo "alice and bob each added a pre revision on top of 'create users'; bob merged first."
 
