@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -322,6 +323,26 @@ inline std::string ecluse_backend_running(const std::string& url, const std::str
 inline bool ecluse_connected(const std::string& url) {
     return psql(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                      "AND application_name = 'ecluse'") != "0";
+}
+
+// `ecluse -d URL ARGS...` in the project at `root`.
+inline ProcessResult run_on(const std::filesystem::path& root, const std::string& url,
+                            std::vector<std::string> args) {
+    args.insert(args.begin(), {"-d", url});
+    return run_ecluse(root, args);
+}
+
+// `status --format json` as revision -> state.
+inline std::map<std::string, std::string> states(const std::filesystem::path& root,
+                                                 const std::string& url) {
+    ProcessResult status = run_on(root, url, {"--format", "json", "status"});
+    REQUIRE_MESSAGE(status.exit_code == 0, status.errors);
+    std::map<std::string, std::string> out;
+    nlohmann::json document = nlohmann::json::parse(status.output);
+    for (const auto& revision : document["revisions"]) {
+        out[revision["revision"].get<std::string>()] = revision["state"].get<std::string>();
+    }
+    return out;
 }
 
 } // namespace ecluse::test

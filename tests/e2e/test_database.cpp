@@ -34,23 +34,6 @@ private:
     TempDir m_dir;
 };
 
-ProcessResult run_on(const fs::path& root, const std::string& url, std::vector<std::string> args) {
-    args.insert(args.begin(), {"-d", url});
-    return run_ecluse(root, args);
-}
-
-// `status --format json` as revision -> state.
-std::map<std::string, std::string> states(const fs::path& root, const std::string& url) {
-    ProcessResult status = run_on(root, url, {"--format", "json", "status"});
-    REQUIRE_MESSAGE(status.exit_code == 0, status.errors);
-    std::map<std::string, std::string> out;
-    nlohmann::json document = nlohmann::json::parse(status.output);
-    for (const auto& revision : document["revisions"]) {
-        out[revision["revision"].get<std::string>()] = revision["state"].get<std::string>();
-    }
-    return out;
-}
-
 // `current --format json` as "pre-revision post-revision", "base" for none.
 std::string current(const fs::path& root, const std::string& url) {
     ProcessResult result = run_on(root, url, {"--format", "json", "current"});

@@ -18,23 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ProcessResult run_on(const fs::path& root, const std::string& url, std::vector<std::string> args) {
-    args.insert(args.begin(), {"-d", url});
-    return run_ecluse(root, args);
-}
-
-// `status --format json` as revision -> state.
-std::map<std::string, std::string> states(const fs::path& root, const std::string& url) {
-    ProcessResult status = run_on(root, url, {"--format", "json", "status"});
-    REQUIRE_MESSAGE(status.exit_code == 0, status.errors);
-    std::map<std::string, std::string> out;
-    nlohmann::json document = nlohmann::json::parse(status.output);
-    for (const auto& revision : document["revisions"]) {
-        out[revision["revision"].get<std::string>()] = revision["state"].get<std::string>();
-    }
-    return out;
-}
-
 std::vector<fs::path> snapshot_files(const fs::path& root) {
     std::vector<fs::path> out;
     if (fs::is_directory(root / "migrations" / "snapshot")) {
