@@ -175,14 +175,18 @@ std::vector<AppliedRevision> Ledger::applied() {
     if (!exists()) {
         return {};
     }
-    auto rows =
-        m_connection.query("SELECT revision, branch, down_revision, "
-                           "array_to_string(depends_on, ','), checksum, message, "
-                           "path, to_char(applied_at AT TIME ZONE 'UTC', "
-                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
-                           "duration_ms, ecluse_version, downgrade_sql, stamped, transaction_mode, "
-                           "to_jsonb(a)->>'snapshot' FROM " +
-                           m_quoted + ".applied_revision a ORDER BY applied_at, revision");
+    // Once check_version() ran, the layout is the current one; before (a
+    // read-only command), an older layout may lack the snapshot column, and
+    // to_jsonb reads it when present, at a cost of its own.
+    std::string snapshot = m_tables_exist ? "snapshot" : "to_jsonb(a)->>'snapshot'";
+    auto rows = m_connection.query(
+        "SELECT revision, branch, down_revision, "
+        "array_to_string(depends_on, ','), checksum, message, "
+        "path, to_char(applied_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
+        "duration_ms, ecluse_version, downgrade_sql IS NOT NULL, stamped, "
+        "transaction_mode, " +
+        snapshot + " FROM " + m_quoted + ".applied_revision a ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
     out.reserve(rows.size());
     for (auto& row : rows) {
@@ -200,7 +204,7 @@ std::vector<AppliedRevision> Ledger::applied() {
         applied.applied_by = take(row[8]);
         applied.duration_ms = row[9] ? std::stod(*row[9]) : 0;
         applied.ecluse_version = take(row[10]);
-        applied.downgrade_sql = std::move(row[11]);
+        applied.has_downgrade = equals(row[11], "t");
         applied.stamped = equals(row[12], "t");
         applied.transaction =
             equals(row[13], "none") ? TransactionMode::none : TransactionMode::per_migration;
@@ -208,6 +212,16 @@ std::vector<AppliedRevision> Ledger::applied() {
         out.push_back(std::move(applied));
     }
     return out;
+}
+
+std::optional<std::string> Ledger::stored_downgrade(const std::string& revision) {
+    auto rows = m_connection.query("SELECT downgrade_sql FROM " + m_quoted +
+                                       ".applied_revision WHERE revision = $1",
+                                   {revision});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return std::move(rows.front().at(0));
 }
 
 Position Ledger::position_of(const std::vector<AppliedRevision>& applied) {

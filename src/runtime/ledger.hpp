@@ -31,7 +31,7 @@ struct AppliedRevision {
     std::string applied_by;
     double duration_ms = 0;
     std::string ecluse_version;
-    std::optional<std::string> downgrade_sql;
+    bool has_downgrade = false; // its downgrade SQL is stored (stored_downgrade)
     TransactionMode transaction = TransactionMode::per_migration;
     bool stamped = false;
     std::optional<std::string> snapshot; // the snapshot file it was applied through
@@ -96,7 +96,12 @@ public:
     // the lock held); the tables are known to exist from then on.
     void check_version(const std::optional<std::string>& version);
 
+    // Every applied revision, oldest first, without the downgrade SQL
+    // (stored_downgrade reads it, for the few that need it).
     std::vector<AppliedRevision> applied();
+    // The downgrade SQL stored with an applied revision; nullopt when it
+    // had no downgrade section or is not applied.
+    std::optional<std::string> stored_downgrade(const std::string& revision);
     // The top applied revision of each branch (nullopt at base).
     static Position position_of(const std::vector<AppliedRevision>& applied);
 

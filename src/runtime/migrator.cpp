@@ -256,7 +256,9 @@ void Migrator::stamp(const Step& step) {
 }
 
 StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
-    if (!orphan.downgrade_sql) {
+    std::optional<std::string> downgrade_sql =
+        orphan.has_downgrade ? m_ledger.stored_downgrade(orphan.revision) : std::nullopt;
+    if (!downgrade_sql) {
         throw CheckFailed("orphan " + orphan.revision +
                               " was applied without a downgrade section, so it "
                               "cannot be undone",
@@ -268,7 +270,7 @@ StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
     revision.transaction = orphan.transaction;
     revision.message = orphan.message;
     revision.path = orphan.revision + " (stored downgrade of " + orphan.path + ")";
-    revision.downgrade = {*orphan.downgrade_sql, 1, true};
+    revision.downgrade = {*downgrade_sql, 1, true};
     PreparedStep prepared{{&revision, Direction::downgrade, {}},
                           split_section(revision, revision.downgrade)};
     return run(prepared);
