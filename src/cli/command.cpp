@@ -98,6 +98,22 @@ RevisionGraph load_graph(const Settings& settings, SectionText sections) {
     return RevisionGraph(std::move(files.revisions), std::move(replaced));
 }
 
+void load_sections(const Settings& settings, RevisionGraph& graph,
+                   const std::vector<const RevisionFile*>& revisions) {
+    graph.load_sections(revisions, [&](const RevisionFile& revision) {
+        return read_sections(settings.root, revision);
+    });
+}
+
+void load_sections(const Settings& settings, RevisionGraph& graph, const std::vector<Step>& steps) {
+    std::vector<const RevisionFile*> revisions;
+    revisions.reserve(steps.size());
+    for (const Step& step : steps) {
+        revisions.push_back(step.revision);
+    }
+    load_sections(settings, graph, revisions);
+}
+
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {
     std::filesystem::path path = conflict_file_path(settings.root);
     std::string wanted = render_conflict_file(expected_conflict_heads(graph));

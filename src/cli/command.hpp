@@ -4,6 +4,7 @@
 // parse options, call the libraries, print.
 
 #include "config/settings.hpp"
+#include "graph/plan.hpp"
 #include "graph/revision_graph.hpp"
 
 #include <boost/program_options.hpp>
@@ -42,6 +43,13 @@ parse_options(const Invocation& invocation, po::options_description options,
 // With SectionText::skip the SQL is not loaded and unchanged files come
 // from the revision cache (when settings.cache is on).
 RevisionGraph load_graph(const Settings& settings, SectionText sections = SectionText::load);
+
+// Reads the SQL of `revisions` (or of the steps' revisions) into a graph
+// loaded with SectionText::skip, so that a command reads only the files it
+// runs.
+void load_sections(const Settings& settings, RevisionGraph& graph,
+                   const std::vector<const RevisionFile*>& revisions);
+void load_sections(const Settings& settings, RevisionGraph& graph, const std::vector<Step>& steps);
 
 // Writes the conflict-detection file from the graph's heads; true when its
 // content changed. Requires at most one head per branch.

@@ -113,7 +113,7 @@ enum class Mode { upgrade, downgrade, stamp };
 
 // `--sql`: print the plan as a psql script. From a range FROM:TO no
 // database is needed; otherwise the plan starts at the database's position.
-int print_script(const Invocation& invocation, Mode mode, const RevisionGraph& graph,
+int print_script(const Invocation& invocation, Mode mode, RevisionGraph& graph,
                  const std::string& target) {
     const Settings& settings = invocation.settings;
     Position position;
@@ -154,6 +154,7 @@ int print_script(const Invocation& invocation, Mode mode, const RevisionGraph& g
     std::string title = "ecluse " + invocation.command + " " + target + " (" +
                         std::to_string(steps.size()) + " revision" +
                         (steps.size() == 1 ? "" : "s") + ")";
+    load_sections(settings, graph, steps);
     std::cout << render_sql_script(prepare_steps(steps), LedgerSql(settings.schema),
                                    migrator_options(settings), title);
     return 0;
@@ -185,7 +186,8 @@ int migrate(const Invocation& invocation, Mode mode) {
                          "for example `ecluse " + invocation.command + " " +
                              (mode == Mode::downgrade ? "pre@-1" : "heads") + "`");
     }
-    RevisionGraph graph = load_graph(settings);
+    // Only the files of the revisions that run are read in full.
+    RevisionGraph graph = load_graph(settings, SectionText::skip);
     graph.require_valid();
     if (values->count("sql") != 0) {
         if (orphans || values->count("target") == 0) {
@@ -234,6 +236,15 @@ int migrate(const Invocation& invocation, Mode mode) {
         if (mode == Mode::upgrade) {
             // An empty database starts from the newest usable snapshot.
             std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+            if (applied.empty() && !snapshots.empty()) {
+                // Whether a snapshot is usable depends on the checksums of
+                // the revisions it replaces.
+                std::vector<const RevisionFile*> all;
+                for (const RevisionFile& revision : graph.revisions()) {
+                    all.push_back(&revision);
+                }
+                load_sections(settings, graph, all);
+            }
             SnapshotOutcome fresh = apply_usable_snapshot(*session.connection, *session.ledger,
                                                           graph, snapshots, targets);
             if (fresh.snapshot != nullptr) {
@@ -252,6 +263,7 @@ int migrate(const Invocation& invocation, Mode mode) {
             auto below = plan_downgrade(graph, position, targets, applied_dependencies(applied));
             steps.insert(steps.end(), below.begin(), below.end());
             steps.insert(steps.end(), up.begin(), up.end());
+            load_sections(settings, graph, steps);
             for (const Step& step : steps) {
                 migrator.stamp(step);
                 report.step(step, {});
@@ -264,6 +276,7 @@ int migrate(const Invocation& invocation, Mode mode) {
             }
             steps = down ? plan_downgrade(graph, position, targets, applied_dependencies(applied))
                          : plan_upgrade(graph, position, targets);
+            load_sections(settings, graph, steps);
             auto prepared = prepare_steps(steps);
             for (const PreparedStep& step : prepared) {
                 StepOutcome outcome = migrator.run(step, [&](int attempt, const std::string& why) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 #include <set>
+#include <stdexcept>
 
 namespace ecluse {
 
@@ -332,6 +333,25 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
         }
     }
     return order;
+}
+
+void RevisionGraph::load_sections(const std::vector<const RevisionFile*>& revisions,
+                                  const std::function<RevisionFile(const RevisionFile&)>& read) {
+    for (const RevisionFile* wanted : revisions) {
+        if (wanted < m_revisions.data() || wanted >= m_revisions.data() + m_revisions.size()) {
+            throw std::logic_error("load_sections: revision " + wanted->revision +
+                                   " is not one of this graph's");
+        }
+        RevisionFile& revision = m_revisions[static_cast<std::size_t>(wanted - m_revisions.data())];
+        if (revision.sections_loaded) {
+            continue;
+        }
+        // Only the sections move: the index holds views of the header's strings.
+        RevisionFile full = read(revision);
+        revision.upgrade = std::move(full.upgrade);
+        revision.downgrade = std::move(full.downgrade);
+        revision.sections_loaded = true;
+    }
 }
 
 } // namespace ecluse

@@ -71,6 +71,12 @@ public:
     // Requires a valid graph.
     std::vector<const RevisionFile*> topological_order() const;
 
+    // Gives revisions of a graph built without their sections (SectionText::
+    // skip) their SQL: each of `revisions` (pointers into this graph) is
+    // replaced by `read`'s result for it, in place, so pointers stay valid.
+    void load_sections(const std::vector<const RevisionFile*>& revisions,
+                       const std::function<RevisionFile(const RevisionFile&)>& read);
+
 private:
     static std::size_t index(Branch branch) { return branch == Branch::pre ? 0 : 1; }
     void check_links();

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 namespace ecluse {
 
@@ -302,6 +303,21 @@ std::vector<RevisionFile> load_revision_files(const fs::path& root,
     ProjectFiles files = read_project_files(root, options);
     throw_if_any("some revision files cannot be read", files.problems);
     return std::move(files.revisions);
+}
+
+RevisionFile read_sections(const fs::path& root, const RevisionFile& revision) {
+    RevisionFile full =
+        parse_revision_file(read_file(root / revision.path), revision.path, revision.branch);
+    auto header = [](const RevisionFile& r) {
+        return std::tie(r.revision, r.down_revision, r.depends_on, r.message, r.created,
+                        r.transaction, r.lock_timeout, r.statement_timeout);
+    };
+    if (header(full) != header(revision)) {
+        throw CheckFailed(revision.path + ": the file changed while ecluse was reading it "
+                                          "(its header is no longer the one read first)",
+                          "run the command again");
+    }
+    return full;
 }
 
 } // namespace ecluse

@@ -47,4 +47,10 @@ ProjectFiles read_project_files(const std::filesystem::path& root,
 std::vector<RevisionFile> load_revision_files(const std::filesystem::path& root,
                                               const ProjectReadOptions& options = {});
 
+// `revision` (read without its sections) read again from its file under
+// `root`, sections included. Throws InputError when the file can no longer
+// be read, and CheckFailed when its header is no longer the one read first
+// (the file changed while ecluse was running).
+RevisionFile read_sections(const std::filesystem::path& root, const RevisionFile& revision);
+
 } // namespace ecluse

@@ -8,10 +8,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -762,6 +764,44 @@ TEST_SUITE("transaction: none") {
 } // TEST_SUITE
 
 TEST_SUITE("drift and orphans") {
+
+    TEST_CASE("upgrade, downgrade, stamp and --sql read the SQL of what they run from the files, "
+              "also when the revision cache holds the headers") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a7b8c9d0e1f2", "pre", "first", "CREATE TABLE lazy_first (id int);\n",
+                     "DROP TABLE lazy_first;\n"});
+        project.add({"b7c8d9e0f1a2", "pre", "second", "CREATE TABLE lazy_second (id int);\n",
+                     "DROP TABLE lazy_second;\n"});
+        // Settled files, and a cache that holds them (twice: stored, then used).
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        for (int i = 0; i < 2; ++i) {
+            REQUIRE(run_ecluse(project.root(), {"heads"}).exit_code == 0);
+        }
+
+        ProcessResult script = run_ecluse(project.root(), {"upgrade", "--sql", "base:pre@head"});
+        REQUIRE_MESSAGE(script.exit_code == 0, script.errors);
+        CHECK(contains(script.output, "CREATE TABLE lazy_first (id int);"));
+        CHECK(contains(script.output, "CREATE TABLE lazy_second (id int);"));
+
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        CHECK(public_tables(url) == "lazy_first,lazy_second");
+        // The checksums recorded are those of the files: nothing drifted.
+        CHECK(states(project.root(), url)["a7b8c9d0e1f2"] == "applied");
+        CHECK(states(project.root(), url)["b7c8d9e0f1a2"] == "applied");
+        CHECK(contains(psql(url, "SELECT downgrade_sql FROM ecluse.applied_revision "
+                                 "WHERE revision = 'b7c8d9e0f1a2'"),
+                       "DROP TABLE lazy_second;"));
+
+        ProcessResult down = run_on(project.root(), url, {"downgrade", "pre@base"});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK(public_tables(url).empty());
+
+        REQUIRE(run_on(project.root(), url, {"stamp", "pre@head"}).exit_code == 0);
+        CHECK(public_tables(url).empty());
+        CHECK(states(project.root(), url)["a7b8c9d0e1f2"] == "applied");
+        CHECK(states(project.root(), url)["b7c8d9e0f1a2"] == "applied");
+    }
 
     TEST_CASE("editing an applied revision's upgrade section shows it drifted; renaming its file "
               "does not") {

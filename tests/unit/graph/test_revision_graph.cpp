@@ -373,4 +373,35 @@ TEST_SUITE("RevisionGraph") {
         }
     }
 
+    TEST_CASE("load_sections fills in the SQL of the revisions asked for, in place") {
+        std::vector<RevisionFile> files = {pre(p1, none), pre(p2, p1), pre(p3, p2)};
+        for (RevisionFile& file : files) {
+            file.sections_loaded = false;
+        }
+        RevisionGraph graph(std::move(files));
+        const RevisionFile* second = graph.find(p2);
+        REQUIRE(second != nullptr);
+        std::vector<std::string> read;
+        graph.load_sections({second, second}, [&](const RevisionFile& revision) {
+            read.push_back(revision.revision);
+            RevisionFile full = revision;
+            full.upgrade = {"CREATE TABLE t2 ();\n", 8, true};
+            full.downgrade = {"DROP TABLE t2;\n", 11, true};
+            full.revision = "not copied";
+            return full;
+        });
+        CHECK(read == std::vector<std::string>{p2}); // once: then it is loaded
+        CHECK(graph.find(p2) == second);
+        CHECK(second->sections_loaded);
+        CHECK(second->revision == p2);
+        CHECK(second->upgrade.text == "CREATE TABLE t2 ();\n");
+        CHECK(second->downgrade.first_line == 11);
+        CHECK_FALSE(graph.find(p1)->sections_loaded);
+        CHECK(graph.chain(Branch::pre).at(1) == second);
+
+        RevisionFile stranger = pre(p4, p3);
+        CHECK_THROWS_AS(graph.load_sections({&stranger}, [](const RevisionFile& r) { return r; }),
+                        std::logic_error);
+    }
+
 } // TEST_SUITE
