@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 namespace ecluse {
 
@@ -34,6 +37,19 @@ private:
 [[noreturn]] void throw_io(const std::filesystem::path& path, const char* doing, int error) {
     throw InputError(SourceLocation{path.string()},
                      std::string("cannot ") + doing + ": " + std::strerror(error));
+}
+
+// The process's umask, read without changing it (umask() would, for every
+// thread): from /proc, else the usual 022.
+mode_t current_umask() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("Umask:", 0) == 0) {
+            return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+        }
+    }
+    return 022;
 }
 
 } // namespace
@@ -81,31 +97,32 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-    std::filesystem::path temporary = path;
-    temporary += ".ecluse-tmp";
+    // A temporary name of its own, so that two processes writing the same
+    // file at once (the cache, the conflict file from a hook) each rename a
+    // whole file into place instead of writing into one shared temporary.
+    std::string temporary = path.string() + ".ecluse-tmp.XXXXXX";
     {
-        FileDescriptor fd(
-            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        FileDescriptor fd(::mkostemp(temporary.data(), O_CLOEXEC));
         if (fd.get() < 0) {
             throw_io(path, "write the file", errno);
         }
+        struct stat info {};
+        mode_t mode =
+            ::stat(path.c_str(), &info) == 0 ? info.st_mode & 07777 : 0644 & ~current_umask();
         std::size_t written = 0;
-        while (written < content.size()) {
+        int error = ::fchmod(fd.get(), mode) == 0 ? 0 : errno;
+        while (error == 0 && written < content.size()) {
             ssize_t done = ::write(fd.get(), content.data() + written, content.size() - written);
-            if (done < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                int error = errno;
-                ::unlink(temporary.c_str());
-                throw_io(path, "write the file", error);
+            if (done < 0 && errno != EINTR) {
+                error = errno;
+            } else if (done > 0) {
+                written += static_cast<std::size_t>(done);
             }
-            written += static_cast<std::size_t>(done);
         }
-    }
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0) {
-        ::chmod(temporary.c_str(), info.st_mode & 07777);
+        if (error != 0) {
+            ::unlink(temporary.c_str());
+            throw_io(path, "write the file", error);
+        }
     }
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
         int error = errno;

@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ecluse;
@@ -365,6 +367,49 @@ TEST_SUITE("file") {
             names.push_back(entry.path().filename().string());
         }
         CHECK(names == std::vector<std::string>{"conflict.txt"});
+    }
+
+    TEST_CASE("write_file_atomically gives a new file 0644 less the umask") {
+        TemporaryFolder folder;
+        mode_t previous = ::umask(077);
+        write_file_atomically(folder.path() / "private", "x");
+        ::umask(previous);
+        struct stat info {};
+        REQUIRE(::stat((folder.path() / "private").c_str(), &info) == 0);
+        CHECK((info.st_mode & 07777) == 0600);
+    }
+
+    TEST_CASE("concurrent write_file_atomically calls each leave a whole file, never a mix") {
+        TemporaryFolder folder;
+        std::filesystem::path path = folder.path() / "shared";
+        std::vector<std::string> contents;
+        for (char c : std::string("abcd")) {
+            contents.push_back(std::string(256 * 1024, c));
+        }
+        std::vector<std::thread> writers;
+        std::atomic<int> failures{0};
+        for (const std::string& content : contents) {
+            writers.emplace_back([&, content] {
+                for (int i = 0; i < 20; ++i) {
+                    try {
+                        write_file_atomically(path, content);
+                    } catch (...) {
+                        ++failures;
+                    }
+                }
+            });
+        }
+        for (auto& writer : writers) {
+            writer.join();
+        }
+        CHECK(failures == 0);
+        std::string result = read_file(path);
+        CHECK(std::find(contents.begin(), contents.end(), result) != contents.end());
+        std::vector<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+            names.push_back(entry.path().filename().string());
+        }
+        CHECK(names == std::vector<std::string>{"shared"});
     }
 
     TEST_CASE("write_file_atomically names the file it cannot write") {
