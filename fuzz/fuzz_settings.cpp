@@ -14,9 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const ecluse::Error&) {
         return 0;
     }
-    // The [lint] table is read only from a file that parsed.
+    // The [lint] and [deploy] tables are read only from a file that parsed.
     try {
         ecluse::parse_lint_settings(content, "ecluse.toml");
+    } catch (const ecluse::Error&) {
+    }
+    try {
+        ecluse::parse_deploy_settings(content, "ecluse.toml");
     } catch (const ecluse::Error&) {
     }
     return 0;

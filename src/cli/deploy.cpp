@@ -44,7 +44,8 @@ std::vector<PreflightCheck> extra_preflight_checks(const Settings& settings) {
 }
 
 // The hook as argv: --hook split like a shell splits words (no shell runs),
-// else deploy/hook when it is executable.
+// else ecluse.toml's [deploy] hook, split the same way, else deploy/hook
+// when it is executable.
 std::vector<std::string> resolve_hook(const Settings& settings,
                                       const std::optional<std::string>& flag) {
     if (flag) {
@@ -53,6 +54,22 @@ std::vector<std::string> resolve_hook(const Settings& settings,
             throw UsageError("--hook is empty", "pass the command that deploys the code, for "
                                                 "example --hook './deploy.sh' or --hook "
                                                 "\"sh -c 'kubectl apply -f k8s/'\"");
+        }
+        return argv;
+    }
+    if (const DeploySettings& file = settings.deploy; file.hook) {
+        SourceLocation where{file.file, file.hook_line};
+        std::vector<std::string> argv;
+        try {
+            argv = split_command_words(*file.hook);
+        } catch (const Error& error) {
+            throw InputError(where, "[deploy] hook: " + std::string(error.what()), error.hint());
+        }
+        if (argv.empty()) {
+            throw InputError(where, "[deploy] hook is empty",
+                             "write the command that deploys the code, for example hook = "
+                             "\"./deploy/rollout.sh --wait\", or remove the line to use "
+                             "deploy/hook");
         }
         return argv;
     }
@@ -67,6 +84,20 @@ std::vector<std::string> resolve_hook(const Settings& settings,
                              ", or pass --hook CMD");
     }
     return {"./deploy/hook"}; // the hook runs from the project root
+}
+
+// --hook-timeout when given, else ecluse.toml's [deploy] hook_timeout, else 30 min.
+std::chrono::milliseconds hook_timeout(const Settings& settings, const po::variables_map& values) {
+    const DeploySettings& file = settings.deploy;
+    if (!values["hook-timeout"].defaulted() || !file.hook_timeout) {
+        return parse_duration(values["hook-timeout"].as<std::string>());
+    }
+    try {
+        return parse_duration(*file.hook_timeout);
+    } catch (const Error& error) {
+        throw InputError(SourceLocation{file.file, file.hook_timeout_line},
+                         "[deploy] hook_timeout: " + std::string(error.what()), error.hint());
+    }
 }
 
 std::string milliseconds(double ms) {
@@ -312,9 +343,11 @@ int run_deploy(const Invocation& invocation) {
     po::options_description options("deploy options");
     options.add_options()("hook", po::value<std::string>()->value_name("CMD"),
                           "the command that deploys the code, split into words like a shell "
-                          "would but run without one (default: deploy/hook)")(
+                          "would but run without one (default: [deploy] hook in ecluse.toml, "
+                          "else deploy/hook)")(
         "hook-timeout", po::value<std::string>()->value_name("DURATION")->default_value("30min"),
-        "stop the hook (SIGTERM, then SIGKILL) after this long; 0 for no limit")(
+        "stop the hook (SIGTERM, then SIGKILL) after this long; 0 for no limit "
+        "(default: [deploy] hook_timeout in ecluse.toml, else 30min)")(
         "phase", po::value<std::string>()->value_name("pre|deploy|post"),
         "run one phase alone (for pipelines that run them as separate jobs)")(
         "plan", "print what would run, changing nothing")(
@@ -340,7 +373,7 @@ int run_deploy(const Invocation& invocation) {
     if (auto phase = optional("phase")) {
         deploy.only = parse_phase(*phase);
     }
-    deploy.hook_timeout = parse_duration((*values)["hook-timeout"].as<std::string>());
+    deploy.hook_timeout = hook_timeout(settings, *values);
     deploy.migrator = migrator_options(settings);
     deploy.deploy_id =
         optional("deploy-id").value_or(process_environment("ECLUSE_DEPLOY_ID").value_or(""));

@@ -21,6 +21,13 @@ const char* k_settings_template =
 # statement_timeout = "60s"  # per migration
 # lock_wait = "60s"          # how long to wait for another ecluse
 # schema = "ecluse"          # where ecluse keeps its bookkeeping tables
+
+# [deploy]
+# hook = "./deploy/hook"     # what deploys the code (default: deploy/hook)
+# hook_timeout = "30min"
+
+# [lint]
+# disable = []               # lint rule ids or families (ecluse lint --rules)
 )";
 
 } // namespace

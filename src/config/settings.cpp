@@ -192,14 +192,43 @@ LintSettings parse_lint_settings(const std::string& content, const std::string& 
     return lint;
 }
 
+DeploySettings parse_deploy_settings(const std::string& content, const std::string& path) {
+    DeploySettings deploy;
+    deploy.file = path;
+    std::istringstream stream(content);
+    toml::value document = toml::parse(stream, path); // parse_settings_file reported errors
+    if (!document.is_table() || document.count("deploy") == 0 ||
+        !document.at("deploy").is_table()) {
+        return deploy;
+    }
+    for (const auto& [key, value] : document.at("deploy").as_table()) {
+        int line = static_cast<int>(value.location().line());
+        if (key != "hook" && key != "hook_timeout") {
+            throw InputError(SourceLocation{path, line}, "unknown [deploy] setting `" + key + "`",
+                             "[deploy] takes `hook` (the command that deploys the code, as "
+                             "--hook takes it) and `hook_timeout` (a duration such as \"30min\")");
+        }
+        if (!value.is_string()) {
+            throw InputError(SourceLocation{path, line}, "[deploy] `" + key + "` must be a string",
+                             key == "hook" ? "for example hook = \"./deploy/rollout.sh --wait\""
+                                           : "for example hook_timeout = \"15min\"");
+        }
+        (key == "hook" ? deploy.hook : deploy.hook_timeout) = value.as_string().str;
+        (key == "hook" ? deploy.hook_line : deploy.hook_timeout_line) = line;
+    }
+    return deploy;
+}
+
 Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
                        const EnvironmentLookup& environment) {
     SettingValues file_values;
     LintSettings lint;
+    DeploySettings deploy;
     std::filesystem::path file = root / k_settings_file_name;
     if (auto content = read_file_if_exists(file)) {
         file_values = parse_settings_file(*content, file.string());
         lint = parse_lint_settings(*content, file.string());
+        deploy = parse_deploy_settings(*content, file.string());
     }
     auto pick = [&](const SettingSource& source) -> std::optional<std::string> {
         if (auto it = flags.find(source.name); it != flags.end()) {
@@ -222,6 +251,7 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     settings.root = root;
     settings.verbosity = verbosity;
     settings.lint = std::move(lint);
+    settings.deploy = std::move(deploy);
     if (auto no_cache = environment("ECLUSE_NO_CACHE");
         no_cache && !no_cache->empty() && *no_cache != "0") {
         settings.cache = false;

@@ -24,6 +24,16 @@ struct LintSettings {
     int disable_line = 0; // line of `disable`; 0 when absent
 };
 
+// ecluse.toml's [deploy] table: what `deploy` uses when --hook and
+// --hook-timeout are not given.
+struct DeploySettings {
+    std::optional<std::string> hook;         // a command line, split as --hook is
+    std::optional<std::string> hook_timeout; // a duration, as --hook-timeout takes
+    std::string file;                        // the settings file, for errors
+    int hook_line = 0;                       // 0 when absent
+    int hook_timeout_line = 0;
+};
+
 struct Settings {
     std::filesystem::path root = ".";        // the project root (-C)
     std::optional<std::string> database_url; // nullopt: libpq's own PG* defaults
@@ -34,6 +44,7 @@ struct Settings {
     std::string lock_wait = "60s";         // waiting for another ecluse
     std::string schema = "ecluse";         // ecluse's bookkeeping tables
     LintSettings lint;                     // from ecluse.toml only
+    DeploySettings deploy;                 // from ecluse.toml only
     bool cache = true; // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
 };
 
@@ -63,6 +74,11 @@ SettingValues parse_settings_file(const std::string& content, const std::string&
 // arrays of strings. Throws InputError at file:line for another key or a
 // value of the wrong type.
 LintSettings parse_lint_settings(const std::string& content, const std::string& path);
+
+// Reads the [deploy] table of ecluse.toml's content: `hook` and
+// `hook_timeout`, strings. Throws InputError at file:line for another key
+// or a value of the wrong type.
+DeploySettings parse_deploy_settings(const std::string& content, const std::string& path);
 
 OutputFormat parse_output_format(const std::string& text);
 

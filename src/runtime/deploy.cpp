@@ -156,8 +156,10 @@ DeployPlan Deployer::preflight() {
         }
     }
     if (plan.hook && m_options.hook.empty()) {
-        throw UsageError("no deploy hook: nothing was deployed",
-                         "pass --hook CMD, or create an executable deploy/hook");
+        throw UsageError(
+            "no deploy hook: nothing was deployed",
+            "pass --hook CMD, set `hook` in ecluse.toml's [deploy] table, or create an "
+            "executable deploy/hook");
     }
 
     std::vector<const RevisionFile*> pending;

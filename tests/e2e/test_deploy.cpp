@@ -489,11 +489,51 @@ TEST_SUITE("deploy hook") {
         ProcessResult result = deploy.run({"deploy"});
         CHECK(result.exit_code == 2);
         CHECK(contains(result.errors, "ecluse: error: no deploy hook: nothing was deployed\n"));
-        CHECK(
-            contains(result.errors, "hint: pass --hook CMD, or create an executable deploy/hook"));
+        CHECK(contains(result.errors, "hint: pass --hook CMD, set `hook` in ecluse.toml's [deploy] "
+                                      "table, or create an executable deploy/hook"));
         CHECK(ledger_rows(deploy.url) == 0);
         // --phase pre needs no hook.
         CHECK(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
+    }
+
+    TEST_CASE("ecluse.toml's [deploy] hook and hook_timeout are used unless the flags are given") {
+        Deploy deploy;
+        write(deploy.file("ecluse.toml"),
+              "[deploy]\nhook = \"sh -c 'echo from the settings $ECLUSE_PHASE' hook\"\n"
+              "hook_timeout = \"20min\"\n");
+        ProcessResult result = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(contains(result.output, "  [hook] from the settings deploy\n"));
+        CHECK(deploy.hook_runs() == 0); // deploy/hook was not used
+
+        // A timeout from the file stops the hook; --hook-timeout overrides it.
+        write(deploy.file("ecluse.toml"),
+              "[deploy]\nhook = \"sleep 30\"\nhook_timeout = \"300ms\"\n");
+        ProcessResult stopped = deploy.run({"deploy", "--deploy-id", "second"});
+        CHECK(stopped.exit_code == 11);
+        CHECK(contains(stopped.errors, "did not finish within the hook timeout (300 ms)"));
+        ProcessResult flags = deploy.run(
+            {"deploy", "--deploy-id", "third", "--hook", "true", "--hook-timeout", "1min"});
+        CHECK_MESSAGE(flags.exit_code == 0, flags.errors);
+    }
+
+    TEST_CASE("a malformed [deploy] table is an error at its line, before anything runs") {
+        Deploy deploy;
+        auto refused = [&](const std::string& toml, const std::string& message) {
+            CAPTURE(toml);
+            write(deploy.file("ecluse.toml"), toml);
+            ProcessResult result = deploy.run({"deploy"});
+            CHECK(result.exit_code == 2);
+            CHECK(contains(result.errors, message));
+            CHECK(ledger_rows(deploy.url) == 0);
+        };
+        refused("[deploy]\nhook_timout = \"1min\"\n",
+                "ecluse.toml:2: unknown [deploy] setting `hook_timout`");
+        refused("\n[deploy]\nhook = 3\n", "ecluse.toml:3: [deploy] `hook` must be a string");
+        refused("[deploy]\nhook = \"  \"\n", "ecluse.toml:2: [deploy] hook is empty");
+        refused("[deploy]\nhook = \"sh -c 'echo\"\n", "ecluse.toml:2: [deploy] hook: ");
+        refused("[deploy]\nhook = \"true\"\nhook_timeout = \"soon\"\n",
+                "ecluse.toml:3: [deploy] hook_timeout: invalid duration");
     }
 
     TEST_CASE("a deploy/hook that is not executable is a clear error") {

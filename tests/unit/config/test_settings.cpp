@@ -381,3 +381,36 @@ TEST_SUITE("settings file: [lint]") {
         }
     }
 }
+
+TEST_SUITE("settings file: [deploy]") {
+    TEST_CASE("hook and hook_timeout are read with their lines; load_settings keeps them") {
+        DeploySettings deploy = parse_deploy_settings(
+            "[deploy]\nhook = \"./rollout.sh --wait\"\n\nhook_timeout = \"15min\"\n",
+            "ecluse.toml");
+        CHECK(deploy.file == "ecluse.toml");
+        CHECK(deploy.hook == std::optional<std::string>("./rollout.sh --wait"));
+        CHECK(deploy.hook_line == 2);
+        CHECK(deploy.hook_timeout == std::optional<std::string>("15min"));
+        CHECK(deploy.hook_timeout_line == 4);
+
+        DeploySettings none = parse_deploy_settings("schema = \"s\"\n", "ecluse.toml");
+        CHECK_FALSE(none.hook);
+        CHECK_FALSE(none.hook_timeout);
+    }
+
+    TEST_CASE("another key, or a value that is not a string, is refused at its line") {
+        try {
+            parse_deploy_settings("[deploy]\nhooks = \"x\"\n", "ecluse.toml");
+            FAIL("no error");
+        } catch (const InputError& error) {
+            CHECK(std::string(error.what()) == "ecluse.toml:2: unknown [deploy] setting `hooks`");
+        }
+        try {
+            parse_deploy_settings("[deploy]\nhook_timeout = 30\n", "ecluse.toml");
+            FAIL("no error");
+        } catch (const InputError& error) {
+            CHECK(std::string(error.what()) ==
+                  "ecluse.toml:2: [deploy] `hook_timeout` must be a string");
+        }
+    }
+}
