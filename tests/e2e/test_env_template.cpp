@@ -158,7 +158,11 @@ TEST_SUITE("env template") {
         CHECK(templates(root).empty());
         env_drop(root, "pr_same");
 
+        // What a build killed halfway leaves behind: the next build drops it.
+        psql(admin(), "CREATE DATABASE ecluse_tmpl_killed_build_1");
+        psql(admin(), "COMMENT ON DATABASE ecluse_tmpl_killed_build_1 IS 'ecluse template build'");
         nlohmann::json copied = env_create(root, "pr_same");
+        CHECK(databases_like("ecluse_tmpl_killed").empty());
         std::string name = copied["template"].get<std::string>();
         CHECK(name.rfind("ecluse_tmpl_", 0) == 0);
         CHECK(name.size() == 28);
