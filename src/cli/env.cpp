@@ -4,6 +4,7 @@
 #include "cli/fresh.hpp"
 #include "pg/conninfo.hpp"
 #include "runtime/environment.hpp"
+#include "runtime/environment_template.hpp"
 #include "util/hash.hpp"
 #include "util/strings.hpp"
 
@@ -62,10 +63,21 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         }
         drop_environment(server, name);
     }
+    std::vector<BranchTarget> targets = {{Branch::pre, graph.head(Branch::pre)},
+                                         {Branch::post, graph.head(Branch::post)}};
+    const SnapshotFile* usable =
+        values.count("no-template") != 0 ? nullptr : usable_snapshot(graph, snapshots, targets);
     std::string password = random_hex(32);
-    create_environment(server, name, password);
+    std::optional<TemplateOutcome> copied;
+    if (usable != nullptr) {
+        copied =
+            create_environment_from_template(server, admin, name, password, *usable,
+                                             settings.schema, parse_duration(settings.lock_wait));
+    } else {
+        create_environment(server, name, password);
+    }
     std::string url = pg::connection_url_for(admin, name, password, name);
-    SnapshotOutcome snapshot;
+    SnapshotOutcome snapshot{usable, 0};
     std::size_t revisions = 0;
     LoadOutcome loaded;
     try {
@@ -73,10 +85,12 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         Ledger ledger(connection, settings.schema);
         AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
         ledger.ensure_tables();
-        revisions = upgrade_to(
-            connection, ledger, graph, snapshots,
-            {{Branch::pre, graph.head(Branch::pre)}, {Branch::post, graph.head(Branch::post)}},
-            migrator_options(settings), &snapshot);
+        SnapshotOutcome applied;
+        revisions = upgrade_to(connection, ledger, graph, snapshots, targets,
+                               migrator_options(settings), &applied);
+        if (applied.snapshot != nullptr) {
+            snapshot = applied;
+        }
         if (values.count("data") != 0) {
             loaded =
                 load_data(connection, settings.schema, values["data"].as<std::string>(), false);
@@ -91,14 +105,16 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
                         " was dropped again: nothing is left of it)",
                     error.hint(), error.details());
     }
-    nlohmann::json out = {{"name", name},
-                          {"database", name},
-                          {"role", name},
-                          {"snapshot", snapshot.snapshot != nullptr
-                                           ? nlohmann::json(snapshot.snapshot->name)
-                                           : nlohmann::json(nullptr)},
-                          {"revisions_applied", revisions},
-                          {"data_statements", loaded.statements}};
+    nlohmann::json out = {
+        {"name", name},
+        {"database", name},
+        {"role", name},
+        {"snapshot", snapshot.snapshot != nullptr ? nlohmann::json(snapshot.snapshot->name)
+                                                  : nlohmann::json(nullptr)},
+        {"template", copied ? nlohmann::json(copied->name) : nlohmann::json(nullptr)},
+        {"template_built", copied && copied->built},
+        {"revisions_applied", revisions},
+        {"data_statements", loaded.statements}};
     if (values.count("secret-file") != 0) {
         std::string path = values["secret-file"].as<std::string>();
         write_secret(path, url);
@@ -111,13 +127,36 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
     return 0;
 }
 
+// env list-templates | drop-templates: the template databases made from
+// snapshots for `env create`.
+int env_templates(const Settings& settings, const po::variables_map& values, bool drop) {
+    pg::Connection server(admin_url(values, settings));
+    std::vector<std::string> names =
+        drop ? drop_templates(server, parse_duration(settings.lock_wait)) : list_templates(server);
+    if (settings.format == OutputFormat::json) {
+        print_json({{drop ? "dropped" : "templates", names}});
+    } else if (!drop) {
+        for (const auto& name : names) {
+            std::cout << name << '\n';
+        }
+    } else if (settings.verbosity >= 0) {
+        std::cout << "dropped " << names.size() << " template database"
+                  << (names.size() == 1 ? "" : "s")
+                  << (names.empty() ? "" : ": " + join(names, ", ")) << " (and the role "
+                  << k_template_owner << ")\n";
+    }
+    return 0;
+}
+
 } // namespace
 
 int run_env(const Invocation& invocation) {
     po::options_description options("env options");
-    options.add_options()("action", po::value<std::string>()->value_name("create|drop|list"),
-                          "what to do")("name", po::value<std::string>()->value_name("NAME"),
-                                        "the environment: its database's and its role's name")(
+    options.add_options()(
+        "action",
+        po::value<std::string>()->value_name("create|drop|list|list-templates|drop-templates"),
+        "what to do")("name", po::value<std::string>()->value_name("NAME"),
+                      "the environment: its database's and its role's name")(
         "admin-url", po::value<std::string>()->value_name("URL"),
         "a connection allowed to create roles and databases (default: -d)")(
         "data", po::value<std::string>()->value_name("FILE"),
@@ -125,7 +164,9 @@ int run_env(const Invocation& invocation) {
         "secret-file", po::value<std::string>()->value_name("PATH"),
         "create: write the connection URL (with its password) to this file, mode 0600, and "
         "print it without the password")("recreate",
-                                         "create: drop an existing environment of that name first");
+                                         "create: drop an existing environment of that name first")(
+        "no-template", "create: apply the snapshot to the new database itself instead of copying "
+                       "the template database made from it (slower; for debugging)");
     po::positional_options_description positional;
     positional.add("action", 1).add("name", 1);
     auto values = parse_options(invocation, options, positional);
@@ -146,9 +187,13 @@ int run_env(const Invocation& invocation) {
         }
         return 0;
     }
+    if (action == "list-templates" || action == "drop-templates") {
+        return env_templates(settings, *values, action == "drop-templates");
+    }
     if (action != "create" && action != "drop") {
         throw UsageError("unknown env action " + quote_value(action),
-                         "use `env create NAME`, `env drop NAME` or `env list`");
+                         "use `env create NAME`, `env drop NAME`, `env list`, `env list-templates` "
+                         "or `env drop-templates`");
     }
     if (values->count("name") == 0) {
         throw UsageError("env " + action + " needs a NAME",

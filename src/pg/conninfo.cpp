@@ -28,10 +28,9 @@ std::string percent_encode(const std::string& text) {
     return out;
 }
 
-} // namespace
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
 
-std::string connection_url_for(const std::string& base, const std::string& user,
-                               const std::string& password, const std::string& database) {
+ConninfoOptions parse_conninfo(const std::string& base) {
     char* error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(base.c_str(), &error);
     if (parsed == nullptr) {
@@ -41,9 +40,40 @@ std::string connection_url_for(const std::string& base, const std::string& user,
                              ": " + why,
                          "give a URL such as postgresql://admin@host:5432/postgres");
     }
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(parsed, PQconninfoFree);
+    return ConninfoOptions(parsed, PQconninfoFree);
+}
+
+// A value for a keyword/value connection string: quoted, \ and ' escaped.
+std::string conninfo_value(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\\' || c == '\'') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + "'";
+}
+
+} // namespace
+
+std::string connection_string_with_database(const std::string& base, const std::string& database) {
+    ConninfoOptions options = parse_conninfo(base);
+    std::string out = "dbname=" + conninfo_value(database);
+    for (PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
+        if (option->val != nullptr && *option->val != '\0' &&
+            std::string(option->keyword) != "dbname") {
+            out += std::string(" ") + option->keyword + "=" + conninfo_value(option->val);
+        }
+    }
+    return out;
+}
+
+std::string connection_url_for(const std::string& base, const std::string& user,
+                               const std::string& password, const std::string& database) {
+    ConninfoOptions options = parse_conninfo(base);
     std::map<std::string, std::string> values;
-    for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
+    for (PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
         if (option->val != nullptr && *option->val != '\0') {
             values[option->keyword] = option->val;
         }

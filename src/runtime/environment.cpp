@@ -35,8 +35,8 @@ EnvironmentState environment_state(pg::Connection& admin, const std::string& nam
     return {yes(rows.at(0).at(0)), yes(rows.at(0).at(1)), yes(rows.at(0).at(2))};
 }
 
-void create_environment(pg::Connection& admin, const std::string& name,
-                        const std::string& password) {
+void create_environment(pg::Connection& admin, const std::string& name, const std::string& password,
+                        const std::string& template_database) {
     std::string quoted = quote_identifier(name);
     std::string mark = quote_literal(k_environment_comment);
     // The role and its mark in one round trip (one implicit transaction).
@@ -45,7 +45,10 @@ void create_environment(pg::Connection& admin, const std::string& name,
     try {
         // PostgreSQL 15's default strategy (WAL_LOG) copies the small template1
         // as fast as FILE_COPY here, without FILE_COPY's two checkpoints.
-        admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted);
+        admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted +
+                      (template_database.empty()
+                           ? std::string()
+                           : " TEMPLATE " + quote_identifier(template_database)));
         admin.execute("COMMENT ON DATABASE " + quoted + " IS " + mark);
     } catch (...) {
         try {

@@ -290,6 +290,13 @@ std::string LedgerSql::forget_sql(const std::string& revision) const {
            ".applied_revision WHERE revision = " + quote_literal(revision);
 }
 
+std::string LedgerSql::attribute_to_sql(const std::string& role) const {
+    return "UPDATE " + m_quoted +
+           ".applied_revision SET applied_at = now(), applied_by = " + quote_literal(role) +
+           ";\nUPDATE " + m_quoted +
+           ".event_log SET at = now(), applied_by = " + quote_literal(role);
+}
+
 std::string LedgerSql::log_sql(const std::string& action,
                                const std::optional<std::string>& revision,
                                const std::string& outcome, const std::string& detail,

@@ -64,6 +64,9 @@ public:
     // statement (empty when there are none).
     std::string record_replaced_sql(const std::vector<ReplacedRevision>& revisions,
                                     const std::string& snapshot) const;
+    // Every bookkeeping row (applied revisions, log) attributed to `role`,
+    // now: for a database copied from a template, whose rows its builder made.
+    std::string attribute_to_sql(const std::string& role) const;
     // Appends to the log.
     std::string log_sql(const std::string& action, const std::optional<std::string>& revision,
                         const std::string& outcome, const std::string& detail,

@@ -112,6 +112,21 @@ TEST_SUITE("snapshot") {
         CHECK(ledger_rows(fresh, "snapshot = '" + name + "'") == 500);
         CHECK(ledger_rows(fresh) == 500);
 
+        // env create copies a template database built from the snapshot: the same again.
+        ProcessResult env =
+            run_ecluse(root, {"env", "create", "pr_500", "--admin-url", scratch_server().url()});
+        REQUIRE_MESSAGE(env.exit_code == 0, env.errors);
+        auto env_document = nlohmann::json::parse(env.output);
+        CHECK(env_document["template"].is_string());
+        CHECK(env_document["revisions_applied"] == 0);
+        std::string env_url = env_document["url"].get<std::string>();
+        CHECK(schema_dump(env_url) == schema_dump(replayed));
+        CHECK(states(root, env_url) == states(root, replayed));
+        CHECK(table_checksums(env_url) == table_checksums(replayed));
+        CHECK(ledger_rows(env_url, "snapshot = '" + name + "' AND applied_by = 'pr_500'") == 500);
+        CHECK(run_ecluse(root, {"env", "drop", "pr_500", "-d", scratch_server().url()}).exit_code ==
+              0);
+
         SUBCASE("a revision added after the snapshot runs after it; a database that has the "
                 "replaced revisions ignores the snapshot") {
             project.add({"bbbb00000001", "pre", "add bookings", "CREATE TABLE bookings (id int);\n",

@@ -1,0 +1,306 @@
+// `env create` through a template database made once from the snapshot,
+// against the scratch server: the copy is what applying the snapshot as the
+// environment's role gives, templates are built once and replaced when a
+// newer snapshot comes, and a failed build leaves nothing.
+
+#include "tests/e2e/fresh_support.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace ecluse;
+using namespace ecluse::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string admin() {
+    return scratch_server().url();
+}
+
+std::vector<std::string> split_output(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = std::min(text.find('\n', start), text.size());
+        out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+// `env create NAME` (with `extra` arguments); returns its JSON output.
+nlohmann::json env_create(const fs::path& root, const std::string& name,
+                          std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"env", "create", name, "--admin-url", admin()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult created = run_ecluse(root, args);
+    REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
+    return nlohmann::json::parse(created.output);
+}
+
+void env_drop(const fs::path& root, const std::string& name) {
+    ProcessResult dropped = run_ecluse(root, {"env", "drop", name, "--admin-url", admin()});
+    REQUIRE_MESSAGE(dropped.exit_code == 0, dropped.errors);
+}
+
+std::string templates(const fs::path& root) {
+    ProcessResult listed = run_ecluse(root, {"env", "list-templates", "--admin-url", admin()});
+    REQUIRE_MESSAGE(listed.exit_code == 0, listed.errors);
+    return listed.output;
+}
+
+void drop_all_templates(const fs::path& root) {
+    ProcessResult dropped = run_ecluse(root, {"env", "drop-templates", "--admin-url", admin()});
+    REQUIRE_MESSAGE(dropped.exit_code == 0, dropped.errors);
+}
+
+// Databases and roles whose name starts with `prefix`, one "name" a line.
+std::string databases_like(const std::string& prefix) {
+    return psql(admin(), "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database "
+                         "WHERE starts_with(datname, '" +
+                             prefix + "')");
+}
+
+// The whole schema, owners and privileges included, ecluse's bookkeeping
+// schema too, made comparable.
+std::string full_schema(const std::string& url) {
+    ProcessResult dump = run_process(
+        {(find_server_bindir() / "pg_dump").string(), "--dbname", url, "--schema-only"});
+    REQUIRE_MESSAGE(dump.exit_code == 0, dump.errors);
+    std::string out;
+    for (const auto& line : split_output(dump.output)) {
+        if (!line.empty() && line.rfind("--", 0) != 0 && line.rfind("\\restrict", 0) != 0 &&
+            line.rfind("\\unrestrict", 0) != 0) {
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
+// What the bookkeeping says, times aside.
+std::string ledger_contents(const std::string& url) {
+    return psql(url, "SELECT string_agg(concat_ws(' ', revision, branch, down_revision, "
+                     "depends_on, checksum, message, path, applied_by, ecluse_version, stamped, "
+                     "transaction_mode, snapshot, downgrade_sql IS NULL, "
+                     "applied_at > now() - interval '10 minutes'), E'\\n' ORDER BY revision) "
+                     "FROM ecluse.applied_revision") +
+           "\n" +
+           psql(url, "SELECT string_agg(concat_ws(' ', event_id, action, revision, outcome, "
+                     "detail, applied_by, ecluse_version), E'\\n' ORDER BY event_id) FROM "
+                     "ecluse.event_log");
+}
+
+// Row count and checksum of every table of the public schema.
+std::string rows_of(const std::string& url) {
+    std::string out;
+    for (const auto& table : split_output(
+             psql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"))) {
+        out += table + ":" +
+               psql(url, "SELECT count(*) || '/' || coalesce(md5(string_agg(t::text, ',' ORDER "
+                         "BY t::text)), '') FROM public." +
+                             table + " t") +
+               " ";
+    }
+    return out;
+}
+
+// Objects in the database not owned by `role`: relations, schemas, types
+// and functions outside the system's, and anything the template owner
+// still owns.
+std::string not_owned_by(const std::string& url, const std::string& role) {
+    return psql(
+        url,
+        "SELECT count(*) FILTER (WHERE owner <> '" + role +
+            "') || ' ' || count(*) FROM (SELECT c.relowner::regrole::text AS owner FROM pg_class "
+            "c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', "
+            "'ecluse') UNION ALL SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname "
+            "= 'ecluse' UNION ALL SELECT t.typowner::regrole::text FROM pg_type t JOIN "
+            "pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname IN ('public', 'ecluse') "
+            "UNION ALL SELECT 'template owner' FROM pg_shdepend WHERE dbid = (SELECT oid FROM "
+            "pg_database WHERE datname = current_database()) AND refobjid = (SELECT oid FROM "
+            "pg_roles WHERE rolname = 'ecluse_template_owner')) o");
+}
+
+} // namespace
+
+TEST_SUITE("env template") {
+
+    TEST_CASE("a copy of the template is what applying the snapshot as the role gives, and is "
+              "the role's own") {
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 60);
+        ProcessResult snapshot = run_ecluse(root, {"snapshot"});
+        REQUIRE_MESSAGE(snapshot.exit_code == 0, snapshot.errors);
+        project.add({"bbbb00000001", "pre", "add bookings",
+                     "CREATE TABLE bookings (id int PRIMARY KEY);\nINSERT INTO bookings VALUES "
+                     "(1);\n",
+                     "DROP TABLE bookings;\n"});
+
+        // The same name both ways, so that owners compare as they are.
+        nlohmann::json direct = env_create(root, "pr_same", {"--no-template"});
+        CHECK(direct["template"].is_null());
+        CHECK(direct["snapshot"].is_string());
+        CHECK(direct["revisions_applied"] == 1);
+        std::string direct_url = direct["url"].get<std::string>();
+        std::string direct_schema = full_schema(direct_url);
+        std::string direct_ledger = ledger_contents(direct_url);
+        std::string direct_rows = rows_of(direct_url);
+        auto direct_states = states(root, direct_url);
+        std::string direct_owners = not_owned_by(direct_url, "pr_same");
+        CHECK(templates(root).empty());
+        env_drop(root, "pr_same");
+
+        // What a build killed halfway leaves behind: the next build drops it.
+        psql(admin(), "CREATE DATABASE ecluse_tmpl_killed_build_1");
+        psql(admin(), "COMMENT ON DATABASE ecluse_tmpl_killed_build_1 IS 'ecluse template build'");
+        nlohmann::json copied = env_create(root, "pr_same");
+        CHECK(databases_like("ecluse_tmpl_killed").empty());
+        std::string name = copied["template"].get<std::string>();
+        CHECK(name.rfind("ecluse_tmpl_", 0) == 0);
+        CHECK(name.size() == 28);
+        CHECK(copied["template_built"] == true);
+        CHECK(copied["snapshot"] == direct["snapshot"]);
+        CHECK(copied["revisions_applied"] == 1);
+        std::string url = copied["url"].get<std::string>();
+
+        CHECK(full_schema(url) == direct_schema);
+        CHECK(contains(direct_schema, "OWNER TO pr_same"));
+        CHECK(ledger_contents(url) == direct_ledger);
+        CHECK(contains(direct_ledger, "pr_same"));
+        CHECK(rows_of(url) == direct_rows);
+        CHECK(contains(direct_rows, "bookings:1/"));
+        CHECK(states(root, url) == direct_states);
+        CHECK(direct_states.size() == 61);
+        // Every object is the role's, as when it applies the snapshot itself.
+        CHECK(not_owned_by(url, "pr_same") == direct_owners);
+        CHECK(direct_owners.rfind("0 ", 0) == 0);
+        CHECK(direct_owners != "0 0");
+        // The role does what an owner does.
+        psql(url, "ALTER TABLE item_0 ADD COLUMN extra int; DROP TABLE item_1; "
+                  "TRUNCATE ecluse.event_log");
+
+        // The template: marked, closed to connections, not an environment.
+        CHECK(psql(admin(), "SELECT datistemplate::text || ' ' || datallowconn::text || ' ' || "
+                            "pg_get_userbyid(datdba) FROM pg_database WHERE datname = '" +
+                                name + "'") ==
+              "true false " + psql(admin(), "SELECT current_user"));
+        CHECK(templates(root) == name + "\n");
+        CHECK(run_ecluse(root, {"env", "list", "--admin-url", admin()}).output == "pr_same\n");
+        ProcessResult not_env = run_ecluse(root, {"env", "drop", name, "--admin-url", admin()});
+        CHECK(not_env.exit_code == 1);
+        CHECK(contains(not_env.errors, "was not made by `ecluse env create`"));
+
+        // A second environment copies the same template without building it.
+        nlohmann::json second = env_create(root, "pr_second");
+        CHECK(second["template"] == name);
+        CHECK(second["template_built"] == false);
+        std::string second_url = second["url"].get<std::string>();
+        CHECK(not_owned_by(second_url, "pr_second").rfind("0 ", 0) == 0);
+        // What pr_same's role changed is its own.
+        CHECK(psql(second_url, "SELECT count(*) FROM item_1") == "2");
+        CHECK(psql(second_url, "SELECT count(*) FROM item_0 WHERE label LIKE 'ref%'") == "2");
+        CHECK(states(root, second_url) == direct_states);
+
+        env_drop(root, "pr_same");
+        env_drop(root, "pr_second");
+        CHECK(databases_like("pr_").empty());
+        drop_all_templates(root);
+        CHECK(templates(root).empty());
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE rolname = "
+                            "'ecluse_template_owner'") == "0");
+    }
+
+    TEST_CASE("two creates at once build the template once") {
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 100);
+        REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+        auto first = Spawned::ecluse(root, {"env", "create", "pr_one", "--admin-url", admin()});
+        auto second = Spawned::ecluse(root, {"env", "create", "pr_two", "--admin-url", admin()});
+        const ProcessResult& one = first->wait();
+        const ProcessResult& two = second->wait();
+        REQUIRE_MESSAGE(one.exit_code == 0, one.errors);
+        REQUIRE_MESSAGE(two.exit_code == 0, two.errors);
+        auto one_json = nlohmann::json::parse(one.output);
+        auto two_json = nlohmann::json::parse(two.output);
+        CHECK(one_json["template"] == two_json["template"]);
+        CHECK(one_json["template_built"] != two_json["template_built"]);
+        CHECK(templates(root) == one_json["template"].get<std::string>() + "\n");
+        CHECK(databases_like("ecluse_tmpl_") == one_json["template"].get<std::string>());
+        for (const auto& [env, document] : {std::pair{"pr_one", one_json}, {"pr_two", two_json}}) {
+            std::string url = document["url"].get<std::string>();
+            CHECK(not_owned_by(url, env).rfind("0 ", 0) == 0);
+            CHECK(ledger_rows(url) == 100);
+            env_drop(root, env);
+        }
+    }
+
+    TEST_CASE("a newer snapshot replaces the template; a failed build leaves nothing") {
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 10);
+        REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+        std::string old_template = env_create(root, "pr_old")["template"].get<std::string>();
+        CHECK(templates(root) == old_template + "\n");
+
+        project.add({"bbbb00000002", "pre", "add bookings", "CREATE TABLE bookings (id int);\n",
+                     "DROP TABLE bookings;\n"});
+        // Snapshot names have a one-second timestamp.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        ProcessResult newer = run_ecluse(root, {"snapshot"});
+        REQUIRE_MESSAGE(newer.exit_code == 0, newer.errors);
+        nlohmann::json created = env_create(root, "pr_new");
+        std::string new_template = created["template"].get<std::string>();
+        CHECK(new_template != old_template);
+        CHECK(created["template_built"] == true);
+        CHECK(created["revisions_applied"] == 0);
+        CHECK(templates(root) == new_template + "\n");
+        // The environment made from the old template lives on.
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_database WHERE datname = 'pr_old'") == "1");
+        env_drop(root, "pr_old");
+        env_drop(root, "pr_new");
+
+        // A snapshot whose dump fails: the build is rolled back whole.
+        drop_all_templates(root);
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(root / "migrations" / "snapshot")) {
+            files.push_back(entry.path());
+        }
+        std::sort(files.begin(), files.end());
+        write(files.back(), read(files.back()) + "\nSELECT 1 / 0;\n");
+        ProcessResult failed =
+            run_ecluse(root, {"env", "create", "pr_failed", "--admin-url", admin()});
+        CHECK(failed.exit_code == 1);
+        CHECK(contains(failed.errors, "building the template database ecluse_tmpl_"));
+        CHECK(contains(failed.errors, "22012"));
+        CHECK(contains(failed.errors, "--no-template"));
+        CHECK(templates(root).empty());
+        CHECK(databases_like("ecluse_tmpl_").empty());
+        CHECK(databases_like("pr_failed").empty());
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE rolname = 'pr_failed'") == "0");
+    }
+
+    TEST_CASE("without a snapshot env create replays and makes no template") {
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 5);
+        nlohmann::json created = env_create(root, "pr_replay");
+        CHECK(created["template"].is_null());
+        CHECK(created["snapshot"].is_null());
+        CHECK(created["revisions_applied"] == 5);
+        CHECK(templates(root).empty());
+        CHECK(not_owned_by(created["url"].get<std::string>(), "pr_replay").rfind("0 ", 0) == 0);
+        env_drop(root, "pr_replay");
+    }
+}
