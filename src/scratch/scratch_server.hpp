@@ -35,7 +35,8 @@ public:
     static constexpr int k_port = 5432;
 
     // Runs initdb and pg_ctl start for a fresh cluster in a new folder
-    // (mkdtemp under $TMPDIR, or /tmp when $TMPDIR is unset or unusable:
+    // (mkdtemp under $ECLUSE_SCRATCH_DIR, else $TMPDIR, else /dev/shm when
+    // it is a tmpfs with room, else /tmp; a folder is skipped when unusable:
     // too long for a socket path, a character pg_ctl cannot quote, not
     // reachable by the server's user). The server listens only on a Unix
     // socket in that folder (listen_addresses = ''), runs with fsync,

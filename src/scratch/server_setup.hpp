@@ -25,7 +25,13 @@ struct ServerUser {
 // runuser to become it.
 ServerUser server_user();
 
-// The folder to make the scratch folder in: $TMPDIR when set, else /tmp,
+// A memory file system (tmpfs) with at least this much room holds the
+// scratch server when no folder is asked for.
+inline constexpr unsigned long long k_memory_folder_room = 1ULL << 30;
+bool is_roomy_memory_folder(const char* path);
+
+// The folder to make the scratch folder in: $ECLUSE_SCRATCH_DIR, $TMPDIR,
+// /dev/shm when it is a tmpfs with k_memory_folder_room free, then /tmp,
 // whichever comes first that is an absolute existing folder, short enough
 // for the socket path (at most 107 bytes), free of the characters pg_ctl
 // cannot quote (" $ ` \ and control characters), and traversable by `user`

@@ -3,6 +3,7 @@
 // object, and that the watchdog removes it when its owner dies instead.
 
 #include "scratch/scratch_server.hpp"
+#include "scratch/server_setup.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -272,11 +273,16 @@ TEST_SUITE("ScratchServer") {
     TEST_CASE("a started server answers psql through its URL") {
         auto server = ScratchServer::start();
         const fs::path& folder = server->socket_directory();
-        // $TMPDIR when it suits a socket path, else /tmp (tested below).
-        const char* tmpdir = std::getenv("TMPDIR");
+        // $ECLUSE_SCRATCH_DIR or $TMPDIR when it suits a socket path, else
+        // /dev/shm when it is a roomy tmpfs, else /tmp (tested below).
+        const char* asked = std::getenv("ECLUSE_SCRATCH_DIR");
+        asked = asked != nullptr ? asked : std::getenv("TMPDIR");
         std::error_code error;
-        fs::path expected_base = fs::canonical(tmpdir != nullptr ? tmpdir : "/tmp", error);
-        CHECK((folder.parent_path() == expected_base || folder.parent_path() == "/tmp"));
+        fs::path fallback = ecluse::scratch_detail::is_roomy_memory_folder("/dev/shm")
+                                ? fs::path("/dev/shm")
+                                : fs::canonical("/tmp");
+        fs::path expected_base = asked != nullptr ? fs::canonical(asked, error) : fallback;
+        CHECK((folder.parent_path() == expected_base || folder.parent_path() == fallback));
         CHECK(folder.filename().string().rfind("ecluse-scratch-", 0) == 0);
         CHECK(server->port() == 5432);
         CHECK(server->data_directory() == folder / "data");
@@ -422,6 +428,17 @@ TEST_SUITE("scratch setup") {
         }
     }
 
+    TEST_CASE("ECLUSE_SCRATCH_DIR holds the folder before TMPDIR") {
+        SharedTempDir chosen;
+        SharedTempDir other;
+        EnvironmentGuard scratch_dir("ECLUSE_SCRATCH_DIR", chosen.path().string());
+        EnvironmentGuard tmpdir("TMPDIR", other.path().string());
+        auto server = ScratchServer::start();
+        CHECK(server->socket_directory().parent_path() == chosen.path());
+        CHECK(psql(server->url(), "select 1").output == "1\n");
+        CHECK(is_empty_folder(other.path()));
+    }
+
     TEST_CASE("TMPDIR holds the folder, unless a socket path in it would be too long") {
         SharedTempDir short_folder;
         {
@@ -437,7 +454,9 @@ TEST_SUITE("scratch setup") {
         fs::permissions(long_folder, fs::perms(0755));
         EnvironmentGuard tmpdir("TMPDIR", long_folder.string());
         auto server = ScratchServer::start();
-        CHECK(server->socket_directory().parent_path() == fs::canonical("/tmp"));
+        CHECK(server->socket_directory().parent_path() ==
+              (ecluse::scratch_detail::is_roomy_memory_folder("/dev/shm") ? fs::path("/dev/shm")
+                                                                          : fs::canonical("/tmp")));
         CHECK(psql(server->url(), "select 1").output == "1\n");
     }
 
