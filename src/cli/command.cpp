@@ -98,6 +98,14 @@ RevisionGraph load_graph(const Settings& settings, SectionText sections) {
     return RevisionGraph(std::move(files.revisions), std::move(replaced));
 }
 
+RevisionGraph load_graph(const Settings& settings, RevisionCache& cache) {
+    ReplacedRevisions replaced = replaced_revisions(load_snapshot_files(settings.root));
+    ProjectReadOptions options{ProjectReadOptions::Sections::none, &cache};
+    ProjectFiles files = read_project_files(settings.root, options);
+    throw_if_any("some revision files cannot be read", files.problems);
+    return RevisionGraph(std::move(files.revisions), std::move(replaced));
+}
+
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {
     std::filesystem::path path = conflict_file_path(settings.root);
     std::string wanted = render_conflict_file(expected_conflict_heads(graph));
