@@ -175,6 +175,7 @@ void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin
             ? options.cache
             : nullptr;
     std::vector<char> buffer(64 * 1024);
+    std::size_t cursor = 0; // the candidates are in path order, as the cache's entries
     for (std::size_t i = begin; i < end; ++i) {
         const Candidate& candidate = candidates[i];
         const char* name = candidate.shown_path.c_str() + candidate.name_at;
@@ -187,7 +188,7 @@ void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin
             }
             bool sql_checked = false;
             if (cache->lookup_into(candidate.shown_path, candidate.branch, stamp_of(info),
-                                   revisions[i], sql_checked)) {
+                                   revisions[i], sql_checked, &cursor)) {
                 if (sql_checked || options.sections == Sections::none) {
                     continue;
                 }

@@ -315,11 +315,18 @@ bool RevisionCache::load(std::string content) {
     return true;
 }
 
-const RevisionCache::Entry* RevisionCache::find(std::string_view path) const {
+const RevisionCache::Entry* RevisionCache::find(std::string_view path, std::size_t* cursor) const {
+    // Lookups in path order find their entry right after the last one.
+    if (cursor != nullptr && *cursor < m_entries.size() && m_entries[*cursor].path == path) {
+        return &m_entries[(*cursor)++];
+    }
     auto it =
         std::lower_bound(m_entries.begin(), m_entries.end(), path,
                          [](const Entry& entry, std::string_view p) { return entry.path < p; });
     if (it != m_entries.end() && it->path == path) {
+        if (cursor != nullptr) {
+            *cursor = static_cast<std::size_t>(it - m_entries.begin()) + 1;
+        }
         return &*it;
     }
     auto added = m_added.find(path);
@@ -361,8 +368,9 @@ std::optional<CachedRevision> RevisionCache::lookup(std::string_view path, Branc
 }
 
 bool RevisionCache::lookup_into(std::string_view path, Branch branch, const FileStamp& stamp,
-                                RevisionFile& revision, bool& sql_checked) const {
-    const Entry* entry = find(path);
+                                RevisionFile& revision, bool& sql_checked,
+                                std::size_t* cursor) const {
+    const Entry* entry = find(path, cursor);
     if (entry == nullptr || !entry->settled || entry->stamp != stamp) {
         return false;
     }

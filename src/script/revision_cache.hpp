@@ -103,8 +103,13 @@ public:
 
     // The same into `revision`, which must be default-constructed (and is
     // again after a miss), without a copy.
+    // `cursor` (start at 0) speeds up lookups made in path order.
     bool lookup_into(std::string_view path, Branch branch, const FileStamp& stamp,
-                     RevisionFile& revision, bool& sql_checked) const;
+                     RevisionFile& revision, bool& sql_checked,
+                     std::size_t* cursor = nullptr) const;
+
+    // The calls below are for one thread at a time (lookups may run
+    // meanwhile on others); they are fastest in path order.
 
     // What this run found. save() writes the entries kept or stored here
     // and drops the others (files that are gone).
@@ -144,7 +149,10 @@ private:
         bool in_this_run = false; // kept or stored by this run
     };
 
-    const Entry* find(std::string_view path) const;
+    // Without a cursor: m_cursor, for the calls made in path order by one
+    // thread (keep, lint_facts...); lookups from several threads pass theirs.
+    const Entry* find(std::string_view path, std::size_t* cursor) const;
+    const Entry* find(std::string_view path) const { return find(path, &m_cursor); }
     Entry* find(std::string_view path);
     std::string_view own(std::string text);
 
@@ -156,6 +164,7 @@ private:
     std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
     std::int64_t m_scan_start_ns = 0;
     bool m_changed = false;
+    mutable std::size_t m_cursor = 0;
 };
 
 // Where the cache of the project in `settings.root` lives:
