@@ -4,7 +4,6 @@
 // and looked up renders to a cache that loads back to the same lookups.
 
 #include "script/revision_cache.hpp"
-#include "util/hash.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -82,8 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         lines += c == '\n' ? 1 : 0;
     }
     if (!content.empty() && content.back() == '\n' && lines >= 3) {
-        try_content(content + "end\t" + std::to_string(lines - 3) + "\t" +
-                    ecluse::sha256_hex(content) + "\n");
+        try_content(content + ecluse::RevisionCache::seal(content, lines - 3));
     }
     return 0;
 }

@@ -39,14 +39,18 @@ void check_database(const Settings& settings, CheckReport& report) {
 
 // Lint of every revision that parses: error-level findings fail the check,
 // warnings are printed. SQL syntax errors are check_project's already.
-void check_lint(const Settings& settings, CheckReport& report) {
+// The revisions are those check_project read, through `cache`.
+void check_lint(const Settings& settings, CheckReport& report, RevisionCache& cache) {
     RuleSet rules(settings.lint);
-    std::vector<RevisionFile> revisions = read_project_files(settings.root).revisions;
+    const std::vector<RevisionFile>& revisions = report.graph->revisions();
     std::vector<const RevisionFile*> targets;
+    targets.reserve(revisions.size());
     for (const auto& revision : revisions) {
         targets.push_back(&revision);
     }
-    for (const Finding& finding : lint_revisions(revisions, targets, rules).findings) {
+    std::string warnings;
+    for (const Finding& finding :
+         lint_revisions(revisions, targets, rules, &cache, settings.root).findings) {
         if (finding.rule == "syntax-error") {
             continue;
         }
@@ -54,9 +58,10 @@ void check_lint(const Settings& settings, CheckReport& report) {
             report.problems.push_back(
                 {finding.location, finding.rule + ": " + finding.message, finding.fix, false});
         } else if (settings.format == OutputFormat::text && settings.verbosity >= 0) {
-            std::cerr << "warning: " << render_finding(finding) << '\n';
+            warnings += "warning: " + render_finding(finding) + '\n';
         }
     }
+    std::cerr << warnings;
 }
 
 } // namespace
@@ -72,8 +77,8 @@ int run_check(const Invocation& invocation) {
     }
     RevisionCache cache = open_revision_cache(invocation.settings);
     CheckReport report = check_project(invocation.settings.root, &cache);
+    check_lint(invocation.settings, report, cache);
     cache.save();
-    check_lint(invocation.settings, report);
     if (invocation.settings.database_url) {
         check_database(invocation.settings, report);
     }

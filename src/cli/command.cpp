@@ -92,11 +92,9 @@ RevisionGraph load_graph(const Settings& settings, SectionText sections) {
         return RevisionGraph(load_revision_files(settings.root), std::move(replaced));
     }
     RevisionCache cache = open_revision_cache(settings);
-    ProjectReadOptions options{ProjectReadOptions::Sections::none, &cache};
-    ProjectFiles files = read_project_files(settings.root, options);
+    RevisionGraph graph = load_graph(settings, cache);
     cache.save();
-    throw_if_any("some revision files cannot be read", files.problems);
-    return RevisionGraph(std::move(files.revisions), std::move(replaced));
+    return graph;
 }
 
 void load_sections(const Settings& settings, RevisionGraph& graph,
@@ -113,6 +111,14 @@ void load_sections(const Settings& settings, RevisionGraph& graph, const std::ve
         revisions.push_back(step.revision);
     }
     load_sections(settings, graph, revisions);
+}
+
+RevisionGraph load_graph(const Settings& settings, RevisionCache& cache) {
+    ReplacedRevisions replaced = replaced_revisions(load_snapshot_files(settings.root));
+    ProjectReadOptions options{ProjectReadOptions::Sections::none, &cache};
+    ProjectFiles files = read_project_files(settings.root, options);
+    throw_if_any("some revision files cannot be read", files.problems);
+    return RevisionGraph(std::move(files.revisions), std::move(replaced));
 }
 
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {

@@ -6,6 +6,7 @@
 #include "config/settings.hpp"
 #include "graph/plan.hpp"
 #include "graph/revision_graph.hpp"
+#include "script/revision_cache.hpp"
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json_fwd.hpp>
@@ -43,6 +44,9 @@ parse_options(const Invocation& invocation, po::options_description options,
 // With SectionText::skip the SQL is not loaded and unchanged files come
 // from the revision cache (when settings.cache is on).
 RevisionGraph load_graph(const Settings& settings, SectionText sections = SectionText::load);
+// The graph read through `cache` without the sections' text; the caller
+// saves the cache (after recording more in it, as lint does).
+RevisionGraph load_graph(const Settings& settings, RevisionCache& cache);
 
 // Reads the SQL of `revisions` (or of the steps' revisions) into a graph
 // loaded with SectionText::skip, so that a command reads only the files it

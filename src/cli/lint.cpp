@@ -67,7 +67,10 @@ int run_lint(const Invocation& invocation) {
     }
     const Settings& settings = invocation.settings;
     RuleSet rules(settings.lint);
-    RevisionGraph graph = load_graph(settings);
+    // Through the revision cache: only revisions whose findings it does not
+    // hold are read whole and parsed (lint_revisions).
+    RevisionCache cache = open_revision_cache(settings);
+    RevisionGraph graph = cache.enabled() ? load_graph(settings, cache) : load_graph(settings);
     const auto& revisions = graph.revisions();
 
     std::vector<RevisionFile> outside;
@@ -101,7 +104,9 @@ int run_lint(const Invocation& invocation) {
         selection = revisions_not_upstream(settings.root, revisions);
     }
 
-    LintReport report = lint_revisions(revisions, selection.revisions, rules);
+    LintReport report =
+        lint_revisions(revisions, selection.revisions, rules, &cache, settings.root);
+    cache.save();
     for (Finding& finding : report.findings) {
         if (std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
                 return r.path == finding.location.file;

@@ -84,7 +84,8 @@ CheckReport check_project(const std::filesystem::path& root, RevisionCache* cach
             report.problems.push_back({error.location(), error.bare_message(), error.hint(), true});
         }
     }
-    RevisionGraph graph(std::move(files.revisions), replaced_revisions(snapshots));
+    const RevisionGraph& graph =
+        report.graph.emplace(std::move(files.revisions), replaced_revisions(snapshots));
     report.revisions = graph.size();
     report.problems.insert(report.problems.end(), graph.problems().begin(), graph.problems().end());
     report.heads = expected_conflict_heads(graph);

@@ -7,6 +7,7 @@
 #include "script/revision_cache.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 namespace ecluse {
@@ -15,6 +16,9 @@ struct CheckReport {
     std::vector<Diagnostic> problems;
     std::size_t revisions = 0;
     ConflictFileHeads heads; // the heads on disk (one per branch when valid)
+    // The graph of the revision files that parse (their sections loaded only
+    // where the cache had not seen them checked), for the checks after.
+    std::optional<RevisionGraph> graph;
 };
 
 // Reads the project and checks its revision files (header and SQL syntax

@@ -3,6 +3,7 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <set>
 #include <stdexcept>
@@ -107,44 +108,48 @@ void RevisionGraph::check_links() {
 }
 
 void RevisionGraph::check_cycles() {
-    // Prerequisites of a revision: its parent and its dependencies.
-    auto prerequisites = [this](std::size_t i) {
-        std::vector<std::size_t> out;
+    // Prerequisites of each revision, flat: its parent, then its
+    // dependencies (offsets[i] to offsets[i + 1] in `targets`).
+    std::vector<std::size_t> offsets(m_revisions.size() + 1, 0);
+    std::vector<std::size_t> targets;
+    targets.reserve(m_revisions.size());
+    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
         const RevisionFile& revision = m_revisions[i];
         if (revision.down_revision) {
             if (auto it = m_by_id.find(*revision.down_revision); it != m_by_id.end()) {
-                out.push_back(it->second);
+                targets.push_back(it->second);
             }
         }
         for (const std::string& dependency : revision.depends_on) {
             if (auto it = m_by_id.find(dependency); it != m_by_id.end() && it->second != i) {
-                out.push_back(it->second);
+                targets.push_back(it->second);
             }
         }
-        return out;
-    };
-    enum class State { unvisited, on_path, done };
+        offsets[i + 1] = targets.size();
+    }
+    enum class State : char { unvisited, on_path, done };
     std::vector<State> state(m_revisions.size(), State::unvisited);
+    // The current walk: each step's revision and how many of its
+    // prerequisites are left to visit (the last one first).
+    std::vector<std::pair<std::size_t, std::size_t>> path;
     for (std::size_t start = 0; start < m_revisions.size(); ++start) {
         if (state[start] != State::unvisited) {
             continue;
         }
-        // Iterative depth-first search; `path` holds the current walk.
-        std::vector<std::pair<std::size_t, std::vector<std::size_t>>> path;
-        path.push_back({start, prerequisites(start)});
+        // Iterative depth-first search.
+        path.push_back({start, offsets[start + 1] - offsets[start]});
         state[start] = State::on_path;
         while (!path.empty()) {
-            auto& [node, next] = path.back();
-            if (next.empty()) {
+            auto& [node, left] = path.back();
+            if (left == 0) {
                 state[node] = State::done;
                 path.pop_back();
                 continue;
             }
-            std::size_t child = next.back();
-            next.pop_back();
+            std::size_t child = targets[offsets[node] + --left];
             if (state[child] == State::unvisited) {
                 state[child] = State::on_path;
-                path.push_back({child, prerequisites(child)});
+                path.push_back({child, offsets[child + 1] - offsets[child]});
             } else if (state[child] == State::on_path) {
                 std::vector<std::string> members;
                 auto cycle_start = std::find_if(path.begin(), path.end(), [&](const auto& step) {
@@ -189,22 +194,26 @@ void RevisionGraph::find_heads() {
     for (Branch branch : k_branches) {
         // Only a revision of the same branch makes its parent a non-head: a
         // post revision that wrongly revises a pre one leaves pre's head alone.
-        std::set<std::string_view> revised;
+        // Revised ids, marked at the index m_by_id gives them (the first
+        // revision with that id); unknown ids revise nothing on disk.
+        std::vector<char> revised(m_revisions.size(), 0);
         bool links_known = true;
         for (const RevisionFile& revision : m_revisions) {
             if (revision.branch != branch) {
                 continue;
             }
             if (revision.down_revision) {
-                revised.insert(*revision.down_revision);
+                if (auto it = m_by_id.find(*revision.down_revision); it != m_by_id.end()) {
+                    revised[it->second] = 1;
+                }
             }
             links_known = links_known && has_parent_in_branch(revision);
         }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
-        for (const RevisionFile& revision : m_revisions) {
-            if (revision.branch == branch && revised.count(revision.revision) == 0 &&
-                m_by_id.at(revision.revision) ==
-                    static_cast<std::size_t>(&revision - m_revisions.data())) {
+        for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+            const RevisionFile& revision = m_revisions[i];
+            if (revision.branch == branch && m_by_id.at(revision.revision) == i &&
+                revised[i] == 0) {
                 heads.push_back(&revision);
             }
         }
@@ -246,8 +255,9 @@ void RevisionGraph::build_chains() {
             chain.push_back(at);
         }
         std::reverse(chain.begin(), chain.end());
+        m_chain_position.resize(m_revisions.size(), 0);
         for (std::size_t i = 0; i < chain.size(); ++i) {
-            m_chain_position.emplace(chain[i]->revision, i);
+            m_chain_position[static_cast<std::size_t>(chain[i] - m_revisions.data())] = i;
         }
     }
 }
@@ -287,7 +297,12 @@ std::optional<std::string> RevisionGraph::head(Branch branch) const {
 }
 
 std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const {
-    return m_chain_position.at(revision.revision);
+    const RevisionFile* own = &revision;
+    std::less<const RevisionFile*> before;
+    if (before(own, m_revisions.data()) || !before(own, m_revisions.data() + m_revisions.size())) {
+        own = &m_revisions.at(m_by_id.at(revision.revision)); // a copy: find ours
+    }
+    return m_chain_position.at(static_cast<std::size_t>(own - m_revisions.data()));
 }
 
 std::vector<const RevisionFile*> RevisionGraph::topological_order() const {

@@ -92,7 +92,7 @@ private:
     std::vector<Diagnostic> m_problems;
     std::array<std::vector<const RevisionFile*>, 2> m_heads;
     std::array<std::vector<const RevisionFile*>, 2> m_chains;
-    std::unordered_map<std::string_view, std::size_t> m_chain_position;
+    std::vector<std::size_t> m_chain_position; // by index in m_revisions
 };
 
 } // namespace ecluse

@@ -1,25 +1,36 @@
 #include "lint/lint.hpp"
 
+#include "lint/lint_cache.hpp"
 #include "lint/statement_checks.hpp"
 #include "lint/tree.hpp"
 #include "script/sql_splitter.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 #include <pg_query.h>
 
 #include <algorithm>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 
 namespace ecluse {
 
+using lint_detail::CheckLookup;
+using lint_detail::decode_revision_lint;
+using lint_detail::encode_revision_lint;
 using lint_detail::json;
+using lint_detail::lint_cache_key;
+using lint_detail::NotNullCheck;
 using lint_detail::NotNullChecks;
 using lint_detail::RawFinding;
 using lint_detail::RevisionContext;
+using lint_detail::RevisionLint;
 
 namespace {
+
+constexpr std::size_t k_none = static_cast<std::size_t>(-1);
 
 struct ParsedStatement {
     SourceLocation location;
@@ -155,12 +166,20 @@ std::map<std::size_t, std::vector<Ignore>> read_ignores(const ParsedRevision& pa
     return attached;
 }
 
-void lint_parsed(const ParsedRevision& parsed, const NotNullChecks& known, const RuleSet& rules,
-                 LintReport& report) {
+RevisionLint lint_parsed(const ParsedRevision& parsed, const NotNullChecks& known,
+                         const RuleSet& rules) {
+    RevisionLint result;
+    for (const ParsedStatement& statement : parsed.statements) {
+        NotNullChecks own;
+        lint_detail::collect_not_null_checks(statement.tree, own);
+        for (auto& [name, target] : own) {
+            result.checks.push_back({name, target.first, target.second});
+        }
+    }
     if (parsed.syntax_error) {
-        report.findings.push_back(*parsed.syntax_error);
-        report.bad_input = true;
-        return;
+        result.findings.push_back(*parsed.syntax_error);
+        result.bad_input = true;
+        return result;
     }
     const RevisionFile& revision = *parsed.revision;
     RevisionContext context;
@@ -191,20 +210,46 @@ void lint_parsed(const ParsedRevision& parsed, const NotNullChecks& known, const
             }
         }
     }
-    report.statements += parsed.statements.size();
+    result.statements = parsed.statements.size();
     for (auto& finding : findings) {
         if (rules.enabled(finding.rule)) {
-            report.findings.push_back(std::move(finding));
+            result.findings.push_back(std::move(finding));
         }
     }
+    for (const std::string& name : context.looked_up) {
+        CheckLookup lookup{name, std::nullopt};
+        if (auto it = known.find(name); it != known.end()) {
+            lookup.found = NotNullCheck{name, it->second.first, it->second.second};
+        }
+        result.lookups.push_back(std::move(lookup));
+    }
+    return result;
 }
 
-std::vector<ParsedRevision> parse_all(const std::vector<RevisionFile>& revisions, std::size_t begin,
-                                      std::size_t end) {
+void add_to_report(const RevisionLint& lint, LintReport& report) {
+    report.findings.insert(report.findings.end(), lint.findings.begin(), lint.findings.end());
+    report.statements += lint.statements;
+    report.bad_input = report.bad_input || lint.bad_input;
+}
+
+// Whether every name a cached record looked up finds the same today.
+bool lookups_hold(const RevisionLint& lint, const NotNullChecks& known) {
+    return std::all_of(lint.lookups.begin(), lint.lookups.end(), [&](const CheckLookup& lookup) {
+        auto it = known.find(lookup.name);
+        if (it == known.end()) {
+            return !lookup.found.has_value();
+        }
+        return lookup.found && lookup.found->table == it->second.first &&
+               lookup.found->column == it->second.second;
+    });
+}
+
+std::vector<ParsedRevision> parse_all(const std::vector<const RevisionFile*>& revisions,
+                                      std::size_t begin, std::size_t end) {
     std::vector<ParsedRevision> parsed;
     parsed.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-        parsed.push_back(parse_revision(revisions[i]));
+        parsed.push_back(parse_revision(*revisions[i]));
     }
     return parsed;
 }
@@ -218,35 +263,93 @@ std::size_t LintReport::count(Severity severity) const {
 }
 
 LintReport lint_revisions(const std::vector<RevisionFile>& all,
-                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules) {
+                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules,
+                          RevisionCache* cache, const std::filesystem::path& root) {
+    // What the cache holds for each revision of `all`; the others are parsed
+    // (a revision read without its sections is read again, whole).
+    std::string key = cache != nullptr ? lint_cache_key(rules) : std::string();
+    std::vector<std::optional<RevisionLint>> cached(all.size());
+    std::vector<RevisionFile> reloaded;
+    std::vector<const RevisionFile*> to_parse;
+    std::vector<std::size_t> parsed_index(all.size(), k_none);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (cache != nullptr) {
+            if (auto facts = cache->lint_facts(all[i].path)) {
+                cached[i] = decode_revision_lint(*facts, key, all[i].path);
+            }
+        }
+        if (!cached[i]) {
+            parsed_index[i] = to_parse.size();
+            to_parse.push_back(&all[i]);
+        }
+    }
+    reloaded.reserve(to_parse.size());
+    for (const RevisionFile*& revision : to_parse) {
+        if (!revision->sections_loaded) {
+            reloaded.push_back(parse_revision_file(read_file(root / revision->path), revision->path,
+                                                   revision->branch));
+            revision = &reloaded.back();
+        }
+    }
+
     // Parsing dominates; libpg_query keeps its state per thread, so two
     // threads share it on large projects.
-    std::size_t middle = all.size() > 128 ? all.size() / 2 : all.size();
+    std::size_t middle = to_parse.size() > 128 ? to_parse.size() / 2 : to_parse.size();
     std::future<std::vector<ParsedRevision>> second;
-    if (middle < all.size()) {
-        second = std::async(std::launch::async, parse_all, std::cref(all), middle, all.size());
+    if (middle < to_parse.size()) {
+        second =
+            std::async(std::launch::async, parse_all, std::cref(to_parse), middle, to_parse.size());
     }
-    std::vector<ParsedRevision> parsed = parse_all(all, 0, middle);
+    std::vector<ParsedRevision> parsed = parse_all(to_parse, 0, middle);
     if (second.valid()) {
         auto more = second.get();
         std::move(more.begin(), more.end(), std::back_inserter(parsed));
     }
+
+    // The project's NOT NULL checks, in the order of `all`, as an uncached
+    // run collects them.
     NotNullChecks known;
-    std::map<const RevisionFile*, const ParsedRevision*> by_revision;
-    for (const ParsedRevision& each : parsed) {
-        by_revision[each.revision] = &each;
-        for (const ParsedStatement& statement : each.statements) {
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (cached[i]) {
+            for (const NotNullCheck& check : cached[i]->checks) {
+                known[check.name] = {check.table, check.column};
+            }
+            continue;
+        }
+        for (const ParsedStatement& statement : parsed[parsed_index[i]].statements) {
             lint_detail::collect_not_null_checks(statement.tree, known);
         }
     }
+
     LintReport report;
     for (const RevisionFile* target : targets) {
-        auto it = by_revision.find(target);
-        ParsedRevision own;
-        if (it == by_revision.end()) {
-            own = parse_revision(*target);
+        std::less<const RevisionFile*> before;
+        bool in_all =
+            !all.empty() && !before(target, all.data()) && before(target, all.data() + all.size());
+        std::size_t i = in_all ? static_cast<std::size_t>(target - all.data()) : k_none;
+        if (in_all && cached[i] && lookups_hold(*cached[i], known)) {
+            add_to_report(*cached[i], report);
+        } else if (in_all && !cached[i]) {
+            RevisionLint fresh = lint_parsed(parsed[parsed_index[i]], known, rules);
+            if (cache != nullptr) {
+                cache->set_lint_facts(target->path, encode_revision_lint(fresh, key, target->path));
+            }
+            add_to_report(fresh, report);
+        } else {
+            // Outside the project, or cached under other lookups: parse it now.
+            RevisionFile whole;
+            const RevisionFile* source = target;
+            if (!target->sections_loaded) {
+                whole = parse_revision_file(read_file(root / target->path), target->path,
+                                            target->branch);
+                source = &whole;
+            }
+            RevisionLint fresh = lint_parsed(parse_revision(*source), known, rules);
+            if (in_all && cache != nullptr) {
+                cache->set_lint_facts(target->path, encode_revision_lint(fresh, key, target->path));
+            }
+            add_to_report(fresh, report);
         }
-        lint_parsed(it == by_revision.end() ? own : *it->second, known, rules, report);
         ++report.revisions;
     }
     std::stable_sort(report.findings.begin(), report.findings.end(),

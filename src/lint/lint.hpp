@@ -7,11 +7,13 @@
 // Downgrade sections are not linted (they undo a revision on purpose).
 
 #include "lint/rules.hpp"
+#include "script/revision_cache.hpp"
 #include "script/revision_file.hpp"
 #include "util/error.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -42,8 +44,16 @@ struct LintReport {
 // switches off, or an `-- ecluse:ignore RULE reason` line right above the
 // statement silences, are left out. Never throws for the content of the
 // revisions: malformed SQL becomes a syntax-error finding at its file:line:col.
+//
+// With a cache (the one the revisions were read through), each revision's
+// findings are kept per content, rule set and ecluse version, and reused
+// when the project's CHECK constraints it relies on are unchanged: the
+// report is the same as without. Revisions read without their sections
+// (RevisionFile::sections_loaded) are read again from `root` when their
+// findings are not cached. The caller saves the cache.
 LintReport lint_revisions(const std::vector<RevisionFile>& all,
-                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules);
+                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules,
+                          RevisionCache* cache = nullptr, const std::filesystem::path& root = {});
 
 // For deploy's preflight: lints the revisions with these ids (the pending
 // ones) with the project's [lint] settings. `report.count(Severity::error)`

@@ -310,6 +310,7 @@ private:
             add("locking-validate-same-transaction", subject);
         }
         if (m_context.known_checks != nullptr) {
+            m_context.looked_up.push_back(name);
             if (auto it = m_context.known_checks->find(name); it != m_context.known_checks->end()) {
                 m_context.not_null_proven.insert(it->second.first + "." + it->second.second);
             }

@@ -28,6 +28,7 @@ struct RevisionContext {
     std::set<std::string> created_indexes; // by name without schema
     std::set<std::string> not_valid_added; // constraint names added NOT VALID here
     std::set<std::string> not_null_proven; // "table.column" with a validated IS NOT NULL check
+    std::vector<std::string> looked_up;    // names VALIDATE looked up in known_checks
 };
 
 // A rule that a statement breaks, and what it breaks it on ("DROP COLUMN

@@ -69,13 +69,12 @@ struct Candidate {
     Branch branch;
 };
 
-// What reading one candidate gave.
+// What reading one candidate gave, besides its revision.
 struct Outcome {
-    std::optional<RevisionFile> revision;
-    std::optional<Diagnostic> problem;
-    bool read = false;        // false: found in the cache
-    FileStamp stamp;          // when read, for the cache
-    std::string content_hash; // idem
+    std::optional<Diagnostic> problem; // then the revision is not valid
+    bool read = false;                 // false: found in the cache
+    FileStamp stamp;                   // when read, for the cache
+    std::string content_hash;          // idem
 };
 
 bool is_sql_name(std::string_view name) {
@@ -170,12 +169,14 @@ Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) 
 // Reads candidates [begin, end): from the cache when their stamp matches,
 // otherwise from disk, with one buffer for every file.
 void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
-                     const ProjectReadOptions& options, std::vector<Outcome>& outcomes) {
+                     const ProjectReadOptions& options, std::vector<Outcome>& outcomes,
+                     std::vector<RevisionFile>& revisions) {
     const RevisionCache* cache =
         options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
             ? options.cache
             : nullptr;
     std::vector<char> buffer(64 * 1024);
+    std::size_t cursor = 0; // the candidates are in path order, as the cache's entries
     for (std::size_t i = begin; i < end; ++i) {
         const Candidate& candidate = candidates[i];
         const char* name = candidate.shown_path.c_str() + candidate.name_at;
@@ -186,10 +187,13 @@ void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin
                 outcome.problem = io_problem(candidate, "open the file", errno);
                 continue;
             }
-            if (auto hit = cache->lookup(candidate.shown_path, candidate.branch, stamp_of(info));
-                hit && (hit->sql_checked || options.sections == Sections::none)) {
-                outcome.revision = std::move(hit->revision);
-                continue;
+            bool sql_checked = false;
+            if (cache->lookup_into(candidate.shown_path, candidate.branch, stamp_of(info),
+                                   revisions[i], sql_checked, &cursor)) {
+                if (sql_checked || options.sections == Sections::none) {
+                    continue;
+                }
+                revisions[i] = RevisionFile();
             }
         }
         outcome.read = true;
@@ -209,7 +213,7 @@ void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin
         }
         std::string_view content(buffer.data(), *size);
         try {
-            outcome.revision = parse_revision_file(
+            revisions[i] = parse_revision_file(
                 content, candidate.shown_path, candidate.branch,
                 options.sections == Sections::none ? SectionText::skip : SectionText::load);
             if (cache != nullptr) {
@@ -254,12 +258,26 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
             misplaced(entry.path(), root, problems);
         }
     }
-    std::sort(candidates.begin(), candidates.end(),
-              [](const Candidate& a, const Candidate& b) { return a.shown_path < b.shown_path; });
+    // Sorting indices, then moving each candidate once, is 3 times cheaper
+    // than swapping the candidates' strings while sorting.
+    std::vector<std::uint32_t> order(candidates.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = static_cast<std::uint32_t>(i);
+    }
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return candidates[a].shown_path < candidates[b].shown_path;
+    });
+    std::vector<Candidate> sorted;
+    sorted.reserve(candidates.size());
+    for (std::uint32_t i : order) {
+        sorted.push_back(std::move(candidates[i]));
+    }
+    candidates = std::move(sorted);
 
     // Thousands of small files cost mostly system calls, each a few
     // microseconds in a VM: the threads split them.
     std::vector<Outcome> outcomes(candidates.size());
+    std::vector<RevisionFile> revisions(candidates.size());
     std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
     threads = std::min(threads, std::max<std::size_t>(candidates.size() / 256, 1));
     std::vector<std::thread> workers;
@@ -268,15 +286,18 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
         std::size_t begin = std::min(t * share, candidates.size());
         std::size_t end = std::min(begin + share, candidates.size());
         workers.emplace_back(read_candidates, std::cref(candidates), begin, end, std::cref(options),
-                             std::ref(outcomes));
+                             std::ref(outcomes), std::ref(revisions));
     }
-    read_candidates(candidates, 0, std::min(share, candidates.size()), options, outcomes);
+    read_candidates(candidates, 0, std::min(share, candidates.size()), options, outcomes,
+                    revisions);
     for (auto& worker : workers) {
         worker.join();
     }
 
+    // The revisions stay where they were read; only a problem moves the
+    // ones after it down.
     ProjectFiles files;
-    files.revisions.reserve(candidates.size());
+    std::size_t kept = 0;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         Outcome& outcome = outcomes[i];
         files.files_read += outcome.read ? 1 : 0;
@@ -287,13 +308,18 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
         if (cache != nullptr) {
             if (outcome.read) {
                 cache->store(candidates[i].shown_path, outcome.stamp,
-                             std::move(outcome.content_hash), *outcome.revision);
+                             std::move(outcome.content_hash), revisions[i]);
             } else {
                 cache->keep(candidates[i].shown_path);
             }
         }
-        files.revisions.push_back(std::move(*outcome.revision));
+        if (kept != i) {
+            revisions[kept] = std::move(revisions[i]);
+        }
+        ++kept;
     }
+    revisions.resize(kept);
+    files.revisions = std::move(revisions);
     files.problems = std::move(problems);
     return files;
 }

@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 
 // The first line of a cache file. Bump the number whenever what an entry
 // holds or how parse_revision_file reads a header changes.
-constexpr std::string_view k_magic = "ecluse-revision-cache\t1";
+// 2: the integrity check is XXH64 and the length, not SHA-256; entries are
+// sorted by path; each has a lint field.
+constexpr std::string_view k_magic = "ecluse-revision-cache\t2";
 
 constexpr std::int64_t k_second_ns = 1'000'000'000;
 // Linux stamps files from a clock that ticks at most every 10 ms; 100 ms
@@ -28,64 +30,10 @@ constexpr std::int64_t k_second_ns = 1'000'000'000;
 constexpr std::int64_t k_fine_granularity_ns = 100'000'000;
 constexpr std::int64_t k_coarse_granularity_ns = 2 * k_second_ns;
 
-// An entry: 8 fields of the file, then the revision's header.
-constexpr std::size_t k_file_fields = 8;
+// An entry: 9 fields of the file (path, the stamp's 5, the content's hash,
+// SQL checked, lint facts), then the revision's header.
+constexpr std::size_t k_file_fields = 9;
 constexpr std::size_t k_header_fields = 13;
-
-void escape_into(std::string& out, std::string_view text) {
-    for (char c : text) {
-        switch (c) {
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        default:
-            out += c;
-        }
-    }
-}
-
-std::optional<std::string> unescape(std::string_view text) {
-    if (text.find('\\') == std::string_view::npos) {
-        return std::string(text); // the usual case: nothing escaped
-    }
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '\\') {
-            out += text[i];
-            continue;
-        }
-        if (++i == text.size()) {
-            return std::nullopt;
-        }
-        switch (text[i]) {
-        case '\\':
-            out += '\\';
-            break;
-        case 't':
-            out += '\t';
-            break;
-        case 'n':
-            out += '\n';
-            break;
-        case 'r':
-            out += '\r';
-            break;
-        default:
-            return std::nullopt;
-        }
-    }
-    return out;
-}
 
 // Cuts `line` at tabs into exactly `count` fields; false otherwise.
 template <std::size_t N>
@@ -135,21 +83,21 @@ bool settled_before(const FileStamp& stamp, std::int64_t time_ns) {
 // The revision's header fields (after the file's), escaped, tab separated.
 std::string render_header(const RevisionFile& revision) {
     std::string out;
-    escape_into(out, revision.revision);
+    append_escaped(out, revision.revision);
     out += '\t';
-    escape_into(out, revision.down_revision.value_or(""));
+    append_escaped(out, revision.down_revision.value_or(""));
     out += '\t';
-    escape_into(out, join(revision.depends_on, ","));
+    append_escaped(out, join(revision.depends_on, ","));
     out += '\t';
-    escape_into(out, revision.message);
+    append_escaped(out, revision.message);
     out += '\t';
-    escape_into(out, revision.created);
+    append_escaped(out, revision.created);
     out += '\t';
     out += transaction_mode_name(revision.transaction);
     out += '\t';
-    escape_into(out, revision.lock_timeout.value_or(""));
+    append_escaped(out, revision.lock_timeout.value_or(""));
     out += '\t';
-    escape_into(out, revision.statement_timeout.value_or(""));
+    append_escaped(out, revision.statement_timeout.value_or(""));
     for (int number : {revision.revision_line, revision.down_revision_line,
                        revision.depends_on_line, revision.upgrade.first_line,
                        revision.downgrade.present ? revision.downgrade.first_line : 0}) {
@@ -159,56 +107,65 @@ std::string render_header(const RevisionFile& revision) {
     return out;
 }
 
-std::optional<std::string> optional_text(std::string_view field) {
-    if (field.empty()) {
-        return std::nullopt;
+// The header stored by render_header, checked field by field as
+// parse_revision_file would have; nullopt when anything is off.
+bool unappend_escaped(std::string_view text, std::string& out) {
+    if (text.find('\\') == std::string_view::npos) {
+        out.assign(text);
+        return true;
     }
-    return unescape(field);
+    auto unescaped = unescape(text);
+    if (unescaped) {
+        out = std::move(*unescaped);
+    }
+    return unescaped.has_value();
+}
+
+bool optional_text(std::string_view field, std::optional<std::string>& out) {
+    if (field.empty()) {
+        return true;
+    }
+    return unappend_escaped(field, out.emplace());
 }
 
 // The header stored by render_header, checked field by field as
-// parse_revision_file would have; nullopt when anything is off.
-std::optional<RevisionFile> parse_header(std::string_view text) {
+// parse_revision_file would have, into a default-constructed `revision`;
+// false when anything is off.
+bool parse_header(std::string_view text, RevisionFile& revision) {
     std::array<std::string_view, k_header_fields> field;
-    if (!split_fields(text, field)) {
-        return std::nullopt;
+    if (!split_fields(text, field) || !is_revision_id(field[0]) ||
+        (!field[1].empty() && !is_revision_id(field[1]))) {
+        return false;
     }
-    RevisionFile revision;
-    revision.revision = std::string(field[0]);
-    if (!is_revision_id(revision.revision)) {
-        return std::nullopt;
-    }
+    revision.revision.assign(field[0]);
     if (!field[1].empty()) {
-        if (!is_revision_id(field[1])) {
-            return std::nullopt;
+        revision.down_revision.emplace(field[1]);
+    }
+    for (std::string_view rest = field[2]; !rest.empty();) {
+        std::size_t comma = rest.find(',');
+        std::string_view id = rest.substr(0, comma);
+        if (!is_revision_id(id)) {
+            return false;
         }
-        revision.down_revision = std::string(field[1]);
-    }
-    if (!field[2].empty()) {
-        for (std::string& id : split(field[2], ',')) {
-            if (!is_revision_id(id)) {
-                return std::nullopt;
-            }
-            revision.depends_on.push_back(std::move(id));
+        revision.depends_on.emplace_back(id);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (comma != std::string_view::npos && rest.empty()) {
+            return false; // a trailing comma: an empty id
         }
     }
-    auto message = unescape(field[3]);
-    auto created = unescape(field[4]);
-    if (!message || !created || (!created->empty() && !is_iso8601_utc(*created))) {
-        return std::nullopt;
+    if (!unappend_escaped(field[3], revision.message) ||
+        !unappend_escaped(field[4], revision.created) ||
+        (!revision.created.empty() && !is_iso8601_utc(revision.created))) {
+        return false;
     }
-    revision.message = std::move(*message);
-    revision.created = std::move(*created);
     if (field[5] == "none") {
         revision.transaction = TransactionMode::none;
     } else if (field[5] != "per-migration") {
-        return std::nullopt;
+        return false;
     }
-    revision.lock_timeout = optional_text(field[6]);
-    revision.statement_timeout = optional_text(field[7]);
-    if ((!field[6].empty() && !revision.lock_timeout) ||
-        (!field[7].empty() && !revision.statement_timeout)) {
-        return std::nullopt;
+    if (!optional_text(field[6], revision.lock_timeout) ||
+        !optional_text(field[7], revision.statement_timeout)) {
+        return false;
     }
     int upgrade_line = 0;
     int downgrade_line = 0;
@@ -220,14 +177,14 @@ std::optional<RevisionFile> parse_header(std::string_view text) {
         revision.down_revision_line == 0 || upgrade_line < 2 ||
         (downgrade_line != 0 && downgrade_line <= upgrade_line) ||
         (revision.depends_on.empty() != (revision.depends_on_line == 0))) {
-        return std::nullopt;
+        return false;
     }
     revision.upgrade = {std::string(), upgrade_line, true};
     if (downgrade_line != 0) {
         revision.downgrade = {std::string(), downgrade_line, true};
     }
     revision.sections_loaded = false;
-    return revision;
+    return true;
 }
 
 } // namespace
@@ -253,88 +210,143 @@ RevisionCache::RevisionCache(fs::path file, std::string root_key)
     }
 }
 
+std::string RevisionCache::seal(std::string_view body, std::size_t entries) {
+    std::string out = "end\t";
+    append_number(out, entries);
+    out += '\t';
+    append_number(out, body.size());
+    out += '\t';
+    out += hex64(xxh64(body));
+    out += '\n';
+    return out;
+}
+
 bool RevisionCache::load(std::string content) {
     m_entries.clear();
-    m_loaded = 0;
+    m_added.clear();
+    m_owned.clear();
     m_content = std::move(content);
     std::string_view text = m_content;
 
-    // The last line: "end\t<entries>\t<SHA-256 of everything before it>".
+    // The last line: "end\t<entries>\t<length of the body>\t<XXH64 of the body>".
     if (text.empty() || text.back() != '\n') {
         return false;
     }
     std::size_t last = text.rfind('\n', text.size() - 2);
     std::size_t body_size = last == std::string_view::npos ? 0 : last + 1;
-    std::array<std::string_view, 3> end;
-    if (!split_fields(text.substr(body_size, text.size() - body_size - 1), end) ||
-        end[0] != "end" || sha256_hex(text.substr(0, body_size)) != end[2]) {
-        return false;
-    }
+    std::array<std::string_view, 4> end;
     std::size_t count = 0;
-    if (!parse_number(end[1], count)) {
+    std::size_t length = 0;
+    if (!split_fields(text.substr(body_size, text.size() - body_size - 1), end) ||
+        end[0] != "end" || !parse_number(end[1], count) || !parse_number(end[2], length) ||
+        length != body_size || end[3].size() != 16 ||
+        hex64(xxh64(text.substr(0, body_size))) != end[3]) {
         return false;
     }
 
-    std::vector<std::string_view> lines;
     std::size_t start = 0;
-    while (start < body_size) {
+    auto next_line = [&](std::string_view& line) {
+        if (start >= body_size) {
+            return false;
+        }
         std::size_t newline = text.find('\n', start);
-        lines.push_back(text.substr(start, newline - start));
+        line = text.substr(start, newline - start);
         start = newline + 1;
-    }
+        return true;
+    };
+    std::string_view line;
     std::array<std::string_view, 2> root;
     std::array<std::string_view, 2> written;
     std::int64_t written_ns = 0;
-    if (lines.size() != count + 3 || lines[0] != k_magic || !split_fields(lines[1], root) ||
-        root[0] != "root" || unescape(root[1]) != m_root_key || !split_fields(lines[2], written) ||
-        written[0] != "written" || !parse_number(written[1], written_ns)) {
+    if (!next_line(line) || line != k_magic || !next_line(line) || !split_fields(line, root) ||
+        root[0] != "root" || unescape(root[1]) != m_root_key || !next_line(line) ||
+        !split_fields(line, written) || written[0] != "written" ||
+        !parse_number(written[1], written_ns)) {
         return false;
     }
 
-    std::unordered_map<std::string, Entry> entries;
+    std::vector<Entry> entries;
     entries.reserve(count);
-    for (std::size_t i = 3; i < lines.size(); ++i) {
+    std::deque<std::string> owned;
+    while (next_line(line)) {
         // Cut the file's fields; the rest is the header, parsed on lookup.
-        std::string_view line = lines[i];
         std::array<std::string_view, k_file_fields> file;
         std::size_t at = 0;
-        bool ok = true;
-        for (std::size_t f = 0; f < k_file_fields && ok; ++f) {
+        for (std::size_t f = 0; f < k_file_fields; ++f) {
             std::size_t tab = line.find('\t', at);
-            ok = tab != std::string_view::npos;
-            if (ok) {
-                file[f] = line.substr(at, tab - at);
-                at = tab + 1;
+            if (tab == std::string_view::npos) {
+                return false;
             }
+            file[f] = line.substr(at, tab - at);
+            at = tab + 1;
         }
         Entry entry;
-        auto path = ok ? unescape(file[0]) : std::nullopt;
-        ok = ok && path && !path->empty() && parse_number(file[1], entry.stamp.size) &&
-             parse_number(file[2], entry.stamp.mtime_ns) &&
-             parse_number(file[3], entry.stamp.ctime_ns) &&
-             parse_number(file[4], entry.stamp.inode) &&
-             parse_number(file[5], entry.stamp.device) && file[6].size() == 64 &&
-             is_lower_hex(file[6]) && (file[7] == "0" || file[7] == "1");
-        if (file[1] == "0") {
-            ok = false; // a revision file is never empty
+        entry.path = file[0];
+        if (entry.path.find('\\') != std::string_view::npos) {
+            auto path = unescape(entry.path);
+            if (!path) {
+                return false;
+            }
+            entry.path = owned.emplace_back(std::move(*path));
         }
-        if (!ok || entries.count(*path) != 0) {
-            return false;
+        bool ok = !entry.path.empty() && parse_number(file[1], entry.stamp.size) &&
+                  entry.stamp.size != 0 && // a revision file is never empty
+                  parse_number(file[2], entry.stamp.mtime_ns) &&
+                  parse_number(file[3], entry.stamp.ctime_ns) &&
+                  parse_number(file[4], entry.stamp.inode) &&
+                  parse_number(file[5], entry.stamp.device) && file[6].size() == 64 &&
+                  is_lower_hex(file[6]) && (file[7] == "0" || file[7] == "1") &&
+                  (entries.empty() || entries.back().path < entry.path) && entries.size() < count;
+        if (!ok) {
+            return false; // malformed, or out of order (which a duplicate is)
         }
-        entry.content_hash = std::string(file[6]);
+        entry.content_hash = file[6];
         entry.sql_checked = file[7] == "1";
+        entry.lint = file[8];
         entry.settled = settled_before(entry.stamp, written_ns);
         entry.header = line.substr(at);
-        entries.emplace(std::move(*path), entry);
+        entries.push_back(entry);
+    }
+    if (entries.size() != count) {
+        return false;
     }
     m_entries = std::move(entries);
-    m_loaded = m_entries.size();
+    m_owned = std::move(owned);
     return true;
+}
+
+const RevisionCache::Entry* RevisionCache::find(std::string_view path, std::size_t* cursor) const {
+    // Lookups in path order find their entry right after the last one.
+    if (cursor != nullptr && *cursor < m_entries.size() && m_entries[*cursor].path == path) {
+        return &m_entries[(*cursor)++];
+    }
+    auto it =
+        std::lower_bound(m_entries.begin(), m_entries.end(), path,
+                         [](const Entry& entry, std::string_view p) { return entry.path < p; });
+    if (it != m_entries.end() && it->path == path) {
+        if (cursor != nullptr) {
+            *cursor = static_cast<std::size_t>(it - m_entries.begin()) + 1;
+        }
+        return &*it;
+    }
+    auto added = m_added.find(path);
+    return added == m_added.end() ? nullptr : &added->second;
+}
+
+RevisionCache::Entry* RevisionCache::find(std::string_view path) {
+    return const_cast<Entry*>(static_cast<const RevisionCache*>(this)->find(path));
+}
+
+std::string_view RevisionCache::own(std::string text) {
+    return m_owned.emplace_back(std::move(text));
 }
 
 std::vector<std::pair<std::string, FileStamp>> RevisionCache::entries() const {
     std::vector<std::pair<std::string, FileStamp>> list;
-    for (const auto& [path, entry] : m_entries) {
+    for (const Entry& entry : m_entries) {
+        list.emplace_back(std::string(entry.path), entry.stamp);
+    }
+    for (const auto& [path, entry] : m_added) {
         list.emplace_back(path, entry.stamp);
     }
     std::sort(list.begin(), list.end(),
@@ -346,97 +358,144 @@ void RevisionCache::begin_scan(std::int64_t now_ns) {
     m_scan_start_ns = now_ns;
 }
 
-std::optional<CachedRevision> RevisionCache::lookup(const std::string& path, Branch branch,
+std::optional<CachedRevision> RevisionCache::lookup(std::string_view path, Branch branch,
                                                     const FileStamp& stamp) const {
-    auto it = m_entries.find(path);
-    if (it == m_entries.end() || !it->second.settled || it->second.stamp != stamp) {
+    CachedRevision hit;
+    if (!lookup_into(path, branch, stamp, hit.revision, hit.sql_checked)) {
         return std::nullopt;
     }
-    auto revision = parse_header(it->second.header);
-    if (!revision) {
-        return std::nullopt;
-    }
-    revision->path = path;
-    revision->branch = branch;
-    return CachedRevision{std::move(*revision), it->second.sql_checked};
+    return hit;
 }
 
-void RevisionCache::keep(const std::string& path) {
-    if (auto it = m_entries.find(path); it != m_entries.end()) {
-        it->second.in_this_run = true;
+bool RevisionCache::lookup_into(std::string_view path, Branch branch, const FileStamp& stamp,
+                                RevisionFile& revision, bool& sql_checked,
+                                std::size_t* cursor) const {
+    const Entry* entry = find(path, cursor);
+    if (entry == nullptr || !entry->settled || entry->stamp != stamp) {
+        return false;
+    }
+    if (!parse_header(entry->header, revision)) {
+        revision = RevisionFile();
+        return false;
+    }
+    revision.path.assign(path);
+    revision.branch = branch;
+    sql_checked = entry->sql_checked;
+    return true;
+}
+
+void RevisionCache::keep(std::string_view path) {
+    if (Entry* entry = find(path)) {
+        entry->in_this_run = true;
     }
 }
 
-void RevisionCache::store(const std::string& path, const FileStamp& stamp, std::string content_hash,
+void RevisionCache::store(std::string_view path, const FileStamp& stamp, std::string content_hash,
                           const RevisionFile& revision) {
     if (!enabled()) {
         return;
     }
+    Entry* entry = find(path);
     if (!is_settled(stamp, m_scan_start_ns)) {
         // Too fresh to trust its stamp next time: leave it out.
-        m_changed = m_entries.erase(path) != 0 || m_changed;
+        if (entry != nullptr && entry->in_this_run) {
+            entry->in_this_run = false;
+        }
+        m_changed = m_changed || entry != nullptr;
         return;
     }
-    Entry& entry = m_entries[path];
-    bool same_content = entry.content_hash == content_hash;
-    m_new_headers.push_back(render_header(revision));
-    entry.sql_checked = entry.sql_checked && same_content;
-    entry.stamp = stamp;
-    entry.content_hash = std::move(content_hash);
-    entry.settled = true;
-    entry.header = m_new_headers.back();
-    entry.in_this_run = true;
+    if (entry == nullptr) {
+        auto [it, inserted] = m_added.emplace(std::string(path), Entry{});
+        entry = &it->second;
+        entry->path = it->first;
+    }
+    bool same_content = entry->content_hash == content_hash;
+    entry->sql_checked = entry->sql_checked && same_content;
+    if (!same_content) {
+        entry->lint = {};
+    }
+    entry->stamp = stamp;
+    entry->content_hash = own(std::move(content_hash));
+    entry->settled = true;
+    entry->header = own(render_header(revision));
+    entry->in_this_run = true;
     m_changed = true;
 }
 
-void RevisionCache::mark_sql_checked(const std::string& path) {
-    if (auto it = m_entries.find(path); it != m_entries.end() && !it->second.sql_checked) {
-        it->second.sql_checked = true;
+void RevisionCache::mark_sql_checked(std::string_view path) {
+    if (Entry* entry = find(path); entry != nullptr && !entry->sql_checked) {
+        entry->sql_checked = true;
+        m_changed = true;
+    }
+}
+
+std::optional<std::string> RevisionCache::lint_facts(std::string_view path) const {
+    const Entry* entry = find(path);
+    if (entry == nullptr || !entry->in_this_run || entry->lint.empty()) {
+        return std::nullopt;
+    }
+    return unescape(entry->lint);
+}
+
+void RevisionCache::set_lint_facts(std::string_view path, std::string facts) {
+    Entry* entry = find(path);
+    if (entry == nullptr || !entry->in_this_run) {
+        return;
+    }
+    std::string escaped;
+    append_escaped(escaped, facts);
+    if (escaped != entry->lint) {
+        entry->lint = own(std::move(escaped));
         m_changed = true;
     }
 }
 
 std::string RevisionCache::render() const {
-    std::vector<const std::pair<const std::string, Entry>*> kept;
-    for (const auto& item : m_entries) {
-        if (item.second.in_this_run) {
-            kept.push_back(&item);
+    std::vector<const Entry*> kept;
+    for (const Entry& entry : m_entries) {
+        if (entry.in_this_run) {
+            kept.push_back(&entry);
         }
     }
-    std::sort(kept.begin(), kept.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    for (const auto& item : m_added) {
+        if (item.second.in_this_run) {
+            kept.push_back(&item.second);
+        }
+    }
+    std::sort(kept.begin(), kept.end(), [](auto* a, auto* b) { return a->path < b->path; });
     std::string out;
-    out.reserve(kept.size() * 256 + 256);
+    std::size_t size = 256;
+    for (const Entry* entry : kept) {
+        size += entry->path.size() + entry->lint.size() + entry->header.size() + 160;
+    }
+    out.reserve(size);
     out += k_magic;
     out += "\nroot\t";
-    escape_into(out, m_root_key);
+    append_escaped(out, m_root_key);
     out += "\nwritten\t";
     append_number(out, m_scan_start_ns);
     out += '\n';
-    for (const auto* item : kept) {
-        const Entry& entry = item->second;
-        escape_into(out, item->first);
+    for (const Entry* entry : kept) {
+        append_escaped(out, entry->path);
         out += '\t';
-        append_number(out, entry.stamp.size);
+        append_number(out, entry->stamp.size);
         out += '\t';
-        append_number(out, entry.stamp.mtime_ns);
+        append_number(out, entry->stamp.mtime_ns);
         out += '\t';
-        append_number(out, entry.stamp.ctime_ns);
+        append_number(out, entry->stamp.ctime_ns);
         out += '\t';
-        append_number(out, entry.stamp.inode);
+        append_number(out, entry->stamp.inode);
         out += '\t';
-        append_number(out, entry.stamp.device);
+        append_number(out, entry->stamp.device);
         out += '\t';
-        out += entry.content_hash;
-        out += entry.sql_checked ? "\t1\t" : "\t0\t";
-        out += entry.header;
+        out += entry->content_hash;
+        out += entry->sql_checked ? "\t1\t" : "\t0\t";
+        out += entry->lint;
+        out += '\t';
+        out += entry->header;
         out += '\n';
     }
-    std::string checksum = sha256_hex(out);
-    out += "end\t";
-    append_number(out, kept.size());
-    out += '\t';
-    out += checksum;
-    out += '\n';
+    out += seal(out, kept.size());
     return out;
 }
 
@@ -444,11 +503,9 @@ void RevisionCache::save() {
     if (!enabled()) {
         return;
     }
-    std::size_t kept = 0;
-    for (const auto& item : m_entries) {
-        kept += item.second.in_this_run ? 1 : 0;
-    }
-    if (!m_changed && kept == m_loaded) {
+    bool all_kept = std::all_of(m_entries.begin(), m_entries.end(),
+                                [](const Entry& entry) { return entry.in_this_run; });
+    if (!m_changed && all_kept) {
         return;
     }
     try {

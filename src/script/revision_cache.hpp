@@ -7,15 +7,18 @@
 // An entry is keyed on the file's path (relative to the project root),
 // size, modification and change times (ns), inode and device. It holds the
 // header as parse_revision_file read it, the SHA-256 of the file's content,
-// and whether `check` found both sections' SQL valid for that content.
+// whether `check` found both sections' SQL valid for that content, and
+// src/lint's findings and facts for that content (lint_facts).
 // Only files that parsed without error are stored, so every error is
 // always found by reading the file again.
 //
 // The cache is never trusted blindly: a file with another format version,
-// another project root, a bad checksum or any malformed entry counts as
-// empty. An entry whose file changed less than the file system's timestamp
-// granularity before the run that wrote it ("racy", as git calls it) is not
-// stored: a later edit within the same tick could keep its stamp.
+// another project root, a bad integrity check (its length and XXH64: it
+// guards against truncation and corruption, not against an attacker, who
+// could write the user's cache folder anyway), entries out of order, or any
+// malformed entry counts as empty. An entry whose file changed less than the file system's
+// timestamp granularity before the run that wrote it ("racy", as git calls it) is not stored: a
+// later edit within the same tick could keep its stamp.
 
 #include "config/settings.hpp"
 #include "script/revision_file.hpp"
@@ -23,10 +26,10 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,8 +80,14 @@ public:
     // one by one in lookup().
     bool load(std::string content);
 
+    // The last line that makes `body` (the lines before it, each ending in
+    // a newline, `entries` of them after the three first) a cache file's
+    // content: the entry count, the body's length and its XXH64. For tests
+    // and the fuzz target, which forge cache files.
+    static std::string seal(std::string_view body, std::size_t entries);
+
     bool enabled() const { return !m_file.empty(); }
-    std::size_t size() const { return m_entries.size(); }
+    std::size_t size() const { return m_entries.size() + m_added.size(); }
     // Each entry's path and stamp, for tests and the fuzz target.
     std::vector<std::pair<std::string, FileStamp>> entries() const;
 
@@ -89,18 +98,37 @@ public:
     // The revision stored for `path` when its entry has this stamp, is
     // well formed and was settled when written; nullopt otherwise.
     // Safe to call from several threads at once.
-    std::optional<CachedRevision> lookup(const std::string& path, Branch branch,
+    std::optional<CachedRevision> lookup(std::string_view path, Branch branch,
                                          const FileStamp& stamp) const;
+
+    // The same into `revision`, which must be default-constructed (and is
+    // again after a miss), without a copy.
+    // `cursor` (start at 0) speeds up lookups made in path order.
+    bool lookup_into(std::string_view path, Branch branch, const FileStamp& stamp,
+                     RevisionFile& revision, bool& sql_checked,
+                     std::size_t* cursor = nullptr) const;
+
+    // The calls below are for one thread at a time (lookups may run
+    // meanwhile on others); they are fastest in path order.
 
     // What this run found. save() writes the entries kept or stored here
     // and drops the others (files that are gone).
-    void keep(const std::string& path);
-    // A file read and parsed without error. Its SQL stays checked when the
-    // content's hash is the one already recorded. Not stored when the file
-    // is not settled (is_settled).
-    void store(const std::string& path, const FileStamp& stamp, std::string content_hash,
+    void keep(std::string_view path);
+    // A file read and parsed without error. Its SQL stays checked, and its
+    // lint facts stay, when the content's hash is the one already recorded.
+    // Not stored when the file is not settled (is_settled).
+    void store(std::string_view path, const FileStamp& stamp, std::string content_hash,
                const RevisionFile& revision);
-    void mark_sql_checked(const std::string& path);
+    void mark_sql_checked(std::string_view path);
+
+    // What src/lint recorded for the content of the file at `path`, when
+    // this run kept or stored its entry (so that the content is the one
+    // read); nullopt when nothing is recorded. The cache does not interpret
+    // it: src/lint puts its own version and configuration in it.
+    std::optional<std::string> lint_facts(std::string_view path) const;
+    // Records them for the entry kept or stored by this run; ignored for a
+    // file that has no such entry (not settled, or not read by this run).
+    void set_lint_facts(std::string_view path, std::string facts);
 
     // The cache file's content for what this run kept and stored.
     std::string render() const;
@@ -111,22 +139,32 @@ public:
 
 private:
     struct Entry {
+        std::string_view path; // unescaped, into m_content, m_owned or m_added's key
         FileStamp stamp;
-        std::string content_hash;
+        std::string_view content_hash;
+        std::string_view lint;   // escaped as in the file; empty: none
+        std::string_view header; // the revision's fields, escaped
         bool sql_checked = false;
         bool settled = false;     // changed well before the run that wrote it
-        std::string_view header;  // the revision's fields, escaped
         bool in_this_run = false; // kept or stored by this run
     };
 
+    // Without a cursor: m_cursor, for the calls made in path order by one
+    // thread (keep, lint_facts...); lookups from several threads pass theirs.
+    const Entry* find(std::string_view path, std::size_t* cursor) const;
+    const Entry* find(std::string_view path) const { return find(path, &m_cursor); }
+    Entry* find(std::string_view path);
+    std::string_view own(std::string text);
+
     std::filesystem::path m_file;
     std::string m_root_key;
-    std::string m_content;                 // the loaded file; loaded headers point into it
-    std::deque<std::string> m_new_headers; // headers stored by this run
-    std::unordered_map<std::string, Entry> m_entries;
-    std::size_t m_loaded = 0;
+    std::string m_content;           // the loaded file; loaded entries point into it
+    std::deque<std::string> m_owned; // texts made by this run (stable addresses)
+    std::vector<Entry> m_entries;    // loaded, sorted by path
+    std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
     std::int64_t m_scan_start_ns = 0;
     bool m_changed = false;
+    mutable std::size_t m_cursor = 0;
 };
 
 // Where the cache of the project in `settings.root` lives:

@@ -46,6 +46,99 @@ std::string sha256_hex(std::string_view data) {
 #endif
 }
 
+namespace {
+
+constexpr std::uint64_t k_prime1 = 0x9E3779B185EBCA87ULL;
+constexpr std::uint64_t k_prime2 = 0xC2B2AE3D27D4EB4FULL;
+constexpr std::uint64_t k_prime3 = 0x165667B19E3779F9ULL;
+constexpr std::uint64_t k_prime4 = 0x85EBCA77C2B2AE63ULL;
+constexpr std::uint64_t k_prime5 = 0x27D4EB2F165667C5ULL;
+
+std::uint64_t rotl(std::uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+// Little-endian loads, whatever the host's order.
+std::uint64_t read64(const unsigned char* p) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+std::uint32_t read32(const unsigned char* p) {
+    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+std::uint64_t round64(std::uint64_t acc, std::uint64_t input) {
+    acc += input * k_prime2;
+    return rotl(acc, 31) * k_prime1;
+}
+
+std::uint64_t merge_round(std::uint64_t acc, std::uint64_t value) {
+    acc ^= round64(0, value);
+    return acc * k_prime1 + k_prime4;
+}
+
+} // namespace
+
+std::uint64_t xxh64(std::string_view data) {
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    const unsigned char* end = p + data.size();
+    std::uint64_t h = 0;
+    if (data.size() >= 32) {
+        std::uint64_t v1 = k_prime1 + k_prime2;
+        std::uint64_t v2 = k_prime2;
+        std::uint64_t v3 = 0;
+        std::uint64_t v4 = 0 - k_prime1;
+        for (; p + 32 <= end; p += 32) {
+            v1 = round64(v1, read64(p));
+            v2 = round64(v2, read64(p + 8));
+            v3 = round64(v3, read64(p + 16));
+            v4 = round64(v4, read64(p + 24));
+        }
+        h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+        h = merge_round(h, v1);
+        h = merge_round(h, v2);
+        h = merge_round(h, v3);
+        h = merge_round(h, v4);
+    } else {
+        h = k_prime5;
+    }
+    h += static_cast<std::uint64_t>(data.size());
+    for (; p + 8 <= end; p += 8) {
+        h ^= round64(0, read64(p));
+        h = rotl(h, 27) * k_prime1 + k_prime4;
+    }
+    if (p + 4 <= end) {
+        h ^= static_cast<std::uint64_t>(read32(p)) * k_prime1;
+        h = rotl(h, 23) * k_prime2 + k_prime3;
+        p += 4;
+    }
+    for (; p < end; ++p) {
+        h ^= (*p) * k_prime5;
+        h = rotl(h, 11) * k_prime1;
+    }
+    h ^= h >> 33;
+    h *= k_prime2;
+    h ^= h >> 29;
+    h *= k_prime3;
+    h ^= h >> 32;
+    return h;
+}
+
+std::string hex64(std::uint64_t value) {
+    static const char* digits = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = digits[value & 0x0F];
+        value >>= 4;
+    }
+    return out;
+}
+
 std::string random_hex(std::size_t length) {
     std::vector<unsigned char> bytes((length + 1) / 2);
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {

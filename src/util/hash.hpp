@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -7,6 +8,14 @@ namespace ecluse {
 
 // The SHA-256 of `data`, as 64 lowercase hex characters.
 std::string sha256_hex(std::string_view data);
+
+// XXH64 (seed 0) of `data`: a fast non-cryptographic 64-bit hash, for
+// detecting accidental corruption of our own files (about 10 times faster
+// than SHA-256 here), never for anything an attacker controls.
+std::uint64_t xxh64(std::string_view data);
+
+// `value` as 16 lowercase hex characters.
+std::string hex64(std::uint64_t value);
 
 // `length` lowercase hex characters from a cryptographic random source.
 std::string random_hex(std::size_t length);

@@ -57,6 +57,12 @@ LineColumn line_column_at(std::string_view text, std::size_t offset);
 // Throws UsageError for an unterminated quote or a trailing backslash.
 std::vector<std::string> split_command_words(std::string_view command);
 
+// Backslash escapes for one field of a tab-separated line of our own files:
+// `\\`, `\t`, `\n` and `\r`, so that the field holds no tab or line break.
+void append_escaped(std::string& out, std::string_view text);
+// The inverse; nullopt for any other backslash sequence or a lone trailing one.
+std::optional<std::string> unescape(std::string_view text);
+
 // Wraps text in double quotes with JSON-style escaping, for messages.
 std::string quote_value(std::string_view text);
 

@@ -1,6 +1,6 @@
-// The revision cache seen from the command line: `heads`, `history` and
-// `check` print exactly what they print without it, whatever happened to
-// the files or to the cache since the last run.
+// The revision cache seen from the command line: `heads`, `history`,
+// `check` and `lint` print exactly what they print without it, whatever
+// happened to the files or to the cache since the last run.
 
 #include "tests/support/e2e.hpp"
 #include "util/file.hpp"
@@ -70,9 +70,14 @@ struct Project {
     // Runs every offline command with and without the cache (twice with
     // it: filling it, then using it) and expects the same results.
     void expect_same_as_without_cache() const {
-        for (const auto& args : std::vector<std::vector<std::string>>{
-                 {"heads"}, {"history"}, {"check"}, {"--format", "json", "check"}}) {
-            CAPTURE(args.back());
+        for (const auto& args :
+             std::vector<std::vector<std::string>>{{"heads"},
+                                                   {"history"},
+                                                   {"check"},
+                                                   {"--format", "json", "check"},
+                                                   {"lint", "--all"},
+                                                   {"--format", "json", "lint", "--all"}}) {
+            CAPTURE(args);
             auto without = run(args, false);
             for (int i = 0; i < 2; ++i) {
                 auto with = run(args, true);
@@ -170,5 +175,62 @@ TEST_SUITE("cache") {
             ecluse::write_file_atomically(cache, bad);
             p.expect_same_as_without_cache();
         }
+    }
+
+    // Lint findings are cached per file, but a VALIDATE in one file relies
+    // on the CHECK (col IS NOT NULL) another file adds: changing only the
+    // other file must change the first one's findings, as without the cache.
+    TEST_CASE("cached lint findings follow a NOT NULL check defined in another file") {
+        Project p;
+        auto pre = [](const std::string& constraint) {
+            return revision("aaaaaaaaaaa4", "aaaaaaaaaaa3",
+                            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;\n"
+                            "ALTER TABLE users ADD CONSTRAINT " +
+                                constraint + " CHECK (email IS NOT NULL) NOT VALID;\n");
+        };
+        p.add("pre", "4_a.sql", pre("users_email_not_null"));
+        p.add("post", "2_b.sql",
+              revision("bbbbbbbbbbb2", "bbbbbbbbbbb1",
+                       "ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\n"
+                       "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"));
+        REQUIRE(p.run({"heads", "--rewrite"}, false).exit_code == 0);
+        Project::settle();
+        p.expect_same_as_without_cache();
+        auto clean = p.run({"check"}, true);
+        CHECK(clean.exit_code == 0);
+        CHECK(clean.errors.find("locking-set-not-null") == std::string::npos);
+        CHECK(p.run({"lint", "--all"}, true).exit_code == 0);
+
+        // Only the pre file changes: its constraint gets another name, so
+        // the post file's VALIDATE no longer proves the column not null.
+        p.add("pre", "4_a.sql", pre("users_email_present"));
+        Project::settle();
+        p.expect_same_as_without_cache();
+        auto unsafe = p.run({"check"}, true);
+        CHECK(unsafe.exit_code == 1);
+        CHECK(unsafe.errors.find("2_b.sql:8:1: locking-set-not-null") != std::string::npos);
+        auto linted = p.run({"lint", "--all"}, true);
+        CHECK(linted.exit_code == 1);
+        CHECK(linted.errors.find("locking-set-not-null") != std::string::npos);
+
+        // And back: the cached findings of the post file follow again.
+        p.add("pre", "4_a.sql", pre("users_email_not_null"));
+        Project::settle();
+        p.expect_same_as_without_cache();
+        CHECK(p.run({"check"}, true).exit_code == 0);
+    }
+
+    TEST_CASE("an edited file is linted again, the others come from the cache") {
+        Project p;
+        p.expect_same_as_without_cache();
+        fs::path path = p.file("pre", "2_a.sql");
+        std::string text = ecluse::read_file(path);
+        text.replace(text.find("SELECT 22;"), 10, "DROP TABLE x;");
+        p.add("pre", "2_a.sql", text);
+        Project::settle();
+        auto check = p.run({"check"}, true);
+        CHECK(check.exit_code == 1);
+        CHECK(check.errors.find("2_a.sql:7:1: pre-drop-table") != std::string::npos);
+        p.expect_same_as_without_cache();
     }
 }

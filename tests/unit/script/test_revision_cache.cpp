@@ -198,7 +198,7 @@ TEST_SUITE("revision_cache") {
         std::string flipped = good;
         flipped[flipped.find("first")] = 'F'; // a message changed, checksum not
         std::string bad_version = good;
-        bad_version.replace(bad_version.find("\t1\n"), 3, "\t9\n");
+        bad_version.replace(bad_version.find("\t2\n"), 3, "\t9\n");
         std::vector<std::string> variants = {
             flipped,
             good.substr(0, good.size() / 2),
@@ -237,7 +237,7 @@ TEST_SUITE("revision_cache") {
         text.replace(at, 12, "AAAAAAAAAAA1");
         std::size_t end = text.rfind("end\t");
         std::string body = text.substr(0, end);
-        std::string rewritten = body + "end\t5\t" + sha256_hex(body) + "\n";
+        std::string rewritten = body + RevisionCache::seal(body, 5);
         write_file_atomically(p.cache_file(), rewritten);
         ProjectFiles files = read_cached(p);
         CHECK(files.files_read == 1);

@@ -472,3 +472,24 @@ TEST_SUITE("error") {
     }
 
 } // TEST_SUITE("error")
+
+TEST_SUITE("hash") {
+
+    TEST_CASE("xxh64 gives the reference XXH64 values") {
+        CHECK(ecluse::hex64(ecluse::xxh64("")) == "ef46db3751d8e999");
+        CHECK(ecluse::hex64(ecluse::xxh64("abc")) == "44bc2cf5ad770999");
+        // 39 bytes: the 32-byte stripes, then the 8-, 4- and 1-byte tails.
+        CHECK(ecluse::hex64(ecluse::xxh64("Nobody inspects the spammish repetition")) ==
+              "fbcea83c8a378bf1");
+    }
+
+    TEST_CASE("escaped fields round-trip and refuse unknown escapes") {
+        std::string out;
+        ecluse::append_escaped(out, "a\tb\nc\\d\re");
+        CHECK(out == "a\\tb\\nc\\\\d\\re");
+        CHECK(ecluse::unescape(out) == std::optional<std::string>("a\tb\nc\\d\re"));
+        CHECK_FALSE(ecluse::unescape("a\\x").has_value());
+        CHECK_FALSE(ecluse::unescape("trailing\\").has_value());
+    }
+
+} // TEST_SUITE("hash")
