@@ -87,9 +87,9 @@ parse_options(const Invocation& invocation, po::options_description options,
 }
 
 RevisionGraph load_graph(const Settings& settings, SectionText sections) {
-    ReplacedRevisions replaced = replaced_revisions(load_snapshot_files(settings.root));
     if (sections == SectionText::load) {
-        return RevisionGraph(load_revision_files(settings.root), std::move(replaced));
+        return RevisionGraph(load_revision_files(settings.root),
+                             replaced_revisions(load_snapshot_files(settings.root)));
     }
     RevisionCache cache = open_revision_cache(settings);
     RevisionGraph graph = load_graph(settings, cache);
