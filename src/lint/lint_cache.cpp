@@ -20,7 +20,8 @@ void add_field(std::string& out, std::string_view text) {
     append_escaped(out, text);
 }
 
-void add_number(std::string& out, long long value) {
+template <typename Number>
+void add_number(std::string& out, Number value) {
     out += '\t';
     out += std::to_string(value);
 }
@@ -67,7 +68,7 @@ std::string encode_revision_lint(const RevisionLint& lint, std::string_view key,
                                  const std::string& path) {
     std::string out(key);
     out += "\ns";
-    add_number(out, static_cast<long long>(lint.statements));
+    add_number(out, lint.statements);
     add_number(out, lint.bad_input ? 1 : 0);
     for (const NotNullCheck& check : lint.checks) {
         out += "\nc";
