@@ -158,15 +158,26 @@ SettingValues parse_settings_file(const std::string& content, const std::string&
     return values;
 }
 
+namespace {
+
+// The table `name` of ecluse.toml's content; empty when there is none.
+// parse_settings_file has reported malformed TOML and a non-table value.
+toml::table settings_table(const std::string& content, const std::string& path,
+                           const std::string& name) {
+    std::istringstream stream(content);
+    toml::value document = toml::parse(stream, path);
+    if (!document.is_table() || document.count(name) == 0 || !document.at(name).is_table()) {
+        return {};
+    }
+    return document.at(name).as_table();
+}
+
+} // namespace
+
 LintSettings parse_lint_settings(const std::string& content, const std::string& path) {
     LintSettings lint;
     lint.file = path;
-    std::istringstream stream(content);
-    toml::value document = toml::parse(stream, path); // parse_settings_file reported errors
-    if (!document.is_table() || document.count("lint") == 0 || !document.at("lint").is_table()) {
-        return lint;
-    }
-    for (const auto& [key, value] : document.at("lint").as_table()) {
+    for (const auto& [key, value] : settings_table(content, path, "lint")) {
         int line = static_cast<int>(value.location().line());
         if (key != "enable" && key != "disable") {
             throw InputError(SourceLocation{path, line}, "unknown [lint] setting `" + key + "`",
@@ -195,13 +206,7 @@ LintSettings parse_lint_settings(const std::string& content, const std::string& 
 DeploySettings parse_deploy_settings(const std::string& content, const std::string& path) {
     DeploySettings deploy;
     deploy.file = path;
-    std::istringstream stream(content);
-    toml::value document = toml::parse(stream, path); // parse_settings_file reported errors
-    if (!document.is_table() || document.count("deploy") == 0 ||
-        !document.at("deploy").is_table()) {
-        return deploy;
-    }
-    for (const auto& [key, value] : document.at("deploy").as_table()) {
+    for (const auto& [key, value] : settings_table(content, path, "deploy")) {
         int line = static_cast<int>(value.location().line());
         if (key != "hook" && key != "hook_timeout") {
             throw InputError(SourceLocation{path, line}, "unknown [deploy] setting `" + key + "`",
