@@ -108,9 +108,12 @@ std::string slugify(std::string_view text, std::size_t max_length) {
 }
 
 bool is_lower_hex(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+    // Without a branch per character: -1 sets the sign bit of the union.
+    int values = 0;
+    for (char c : text) {
+        values |= lower_hex_value(c);
+    }
+    return !text.empty() && values >= 0;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

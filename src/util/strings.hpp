@@ -2,6 +2,7 @@
 
 // Small string helpers with no ecluse concepts.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,28 @@ std::string normalize_line_endings(std::string_view text);
 // "Add booking amount!" -> "add_booking_amount".
 std::string slugify(std::string_view text, std::size_t max_length = 40);
 
+namespace detail {
+inline constexpr std::array<signed char, 256> k_lower_hex_values = [] {
+    std::array<signed char, 256> values{};
+    for (auto& value : values) {
+        value = -1;
+    }
+    for (int c = '0'; c <= '9'; ++c) {
+        values[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
+    }
+    for (int c = 'a'; c <= 'f'; ++c) {
+        values[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'a' + 10);
+    }
+    return values;
+}();
+} // namespace detail
+
+// The value of a lowercase hex digit, or -1 for any other character.
+inline int lower_hex_value(char c) {
+    return detail::k_lower_hex_values[static_cast<unsigned char>(c)];
+}
+
+// Non-empty, and only 0-9 and a-f.
 bool is_lower_hex(std::string_view text);
 
 // The Levenshtein distance, for "did you mean" hints.
