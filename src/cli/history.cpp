@@ -11,16 +11,25 @@ namespace ecluse::cli {
 namespace {
 
 // Alembic's history line: "parent -> revision (branch) (head), message".
-std::string history_line(const RevisionFile& revision, const RevisionGraph& graph) {
-    std::string line = revision.down_revision.value_or("<base>") + " -> " + revision.revision +
-                       " (" + std::string(branch_name(revision.branch)) + ")";
-    if (graph.head(revision.branch) == revision.revision) {
-        line += " (head)";
+void append_history_line(std::string& out, const RevisionFile& revision,
+                         const RevisionGraph& graph) {
+    out += revision.down_revision ? std::string_view(*revision.down_revision) : "<base>";
+    out += " -> ";
+    out += revision.revision;
+    out += " (";
+    out += branch_name(revision.branch);
+    out += ')';
+    if (graph.chain(revision.branch).back() == &revision) {
+        out += " (head)";
     }
     if (!revision.depends_on.empty()) {
-        line += " (depends on " + join(revision.depends_on, ", ") + ")";
+        out += " (depends on ";
+        out += join(revision.depends_on, ", ");
+        out += ')';
     }
-    return line + ", " + revision.message;
+    out += ", ";
+    out += revision.message;
+    out += '\n';
 }
 
 std::string verbose_block(const RevisionFile& revision, const RevisionGraph& graph) {
@@ -64,8 +73,11 @@ int run_history(const Invocation& invocation) {
     }
     std::string out;
     for (auto it = revisions.rbegin(); it != revisions.rend(); ++it) {
-        out += invocation.settings.verbosity > 0 ? verbose_block(**it, graph) + "\n"
-                                                 : history_line(**it, graph) + "\n";
+        if (invocation.settings.verbosity > 0) {
+            out += verbose_block(**it, graph) + "\n";
+        } else {
+            append_history_line(out, **it, graph);
+        }
     }
     std::cout << out;
     return 0;

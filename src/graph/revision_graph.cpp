@@ -3,6 +3,7 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <set>
@@ -40,14 +41,85 @@ const RevisionFile& line_start(const RevisionGraph& graph, const RevisionFile& h
 
 } // namespace
 
+std::uint64_t IdIndex::key_of(std::string_view id, bool& exact) {
+    constexpr std::uint64_t k_exact_bit = std::uint64_t{1} << 63;
+    if (id.size() == k_revision_id_length) {
+        std::uint64_t key = 0;
+        int values = 0; // -1 for any other character than 0-9 a-f sets its sign bit
+        for (char c : id) {
+            int value = lower_hex_value(c);
+            values |= value;
+            key = key << 4 | static_cast<std::uint64_t>(value & 0xf);
+        }
+        exact = values >= 0;
+        if (exact) {
+            return key | k_exact_bit;
+        }
+    }
+    exact = false;
+    return std::hash<std::string_view>()(id) & ~k_exact_bit;
+}
+
+std::size_t IdIndex::slot_of(std::uint64_t key) const {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 32) & (m_slots.size() - 1);
+}
+
+IdIndex::IdIndex(std::vector<std::string_view> ids) : m_ids(std::move(ids)), m_first(m_ids.size()) {
+    std::size_t capacity = 16;
+    while (capacity < m_ids.size() * 2) {
+        capacity *= 2;
+    }
+    m_slots.resize(capacity);
+    std::size_t mask = capacity - 1;
+    for (std::size_t i = 0; i < m_ids.size(); ++i) {
+        bool exact = false;
+        std::uint64_t key = key_of(m_ids[i], exact);
+        std::size_t at = slot_of(key);
+        for (; m_slots[at].index != k_none; at = (at + 1) & mask) {
+            if (m_slots[at].key == key && (exact || m_ids[m_slots[at].index] == m_ids[i])) {
+                break; // a duplicate: the first one keeps the id
+            }
+        }
+        if (m_slots[at].index == k_none) {
+            m_slots[at] = {key, static_cast<std::uint32_t>(i)};
+        }
+        m_first[i] = m_slots[at].index;
+    }
+}
+
+std::uint32_t IdIndex::find(std::string_view id) const {
+    if (m_slots.empty()) {
+        return k_none;
+    }
+    bool exact = false;
+    std::uint64_t key = key_of(id, exact);
+    std::size_t mask = m_slots.size() - 1;
+    for (std::size_t at = slot_of(key); m_slots[at].index != k_none; at = (at + 1) & mask) {
+        const Slot& slot = m_slots[at];
+        if (slot.key == key && (exact || m_ids[slot.index] == id)) {
+            return slot.index;
+        }
+    }
+    return k_none;
+}
+
 RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced)
     : m_revisions(std::move(revisions)), m_replaced(std::move(replaced)) {
-    m_by_id.reserve(m_revisions.size());
+    std::vector<std::string_view> ids;
+    ids.reserve(m_revisions.size());
+    for (const RevisionFile& revision : m_revisions) {
+        ids.emplace_back(revision.revision);
+    }
+    m_by_id = IdIndex(std::move(ids));
+    m_parent.assign(m_revisions.size(), IdIndex::k_none);
     for (std::size_t i = 0; i < m_revisions.size(); ++i) {
         const RevisionFile& revision = m_revisions[i];
-        auto [existing, inserted] = m_by_id.emplace(revision.revision, i);
-        if (!inserted) {
-            const RevisionFile& first = m_revisions[existing->second];
+        if (revision.down_revision) {
+            m_parent[i] = m_by_id.find(*revision.down_revision);
+        }
+        std::uint32_t existing = m_by_id.first_of(i);
+        if (existing != i) {
+            const RevisionFile& first = m_revisions[existing];
             m_problems.push_back(
                 {SourceLocation{revision.path, revision.revision_line},
                  "revision " + revision.revision + " is also defined in " + first.path,
@@ -57,7 +129,7 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisi
         }
     }
     for (auto it = m_replaced.begin(); it != m_replaced.end();) {
-        it = m_by_id.count(it->first) != 0 ? m_replaced.erase(it) : std::next(it);
+        it = m_by_id.contains(it->first) ? m_replaced.erase(it) : std::next(it);
     }
     check_links();
     check_cycles();
@@ -68,9 +140,10 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisi
 }
 
 void RevisionGraph::check_links() {
-    for (const RevisionFile& revision : m_revisions) {
+    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        const RevisionFile& revision = m_revisions[i];
         if (revision.down_revision) {
-            const RevisionFile* parent = find(*revision.down_revision);
+            const RevisionFile* parent = parent_of(i);
             SourceLocation where{revision.path, revision.down_revision_line};
             const ReplacedBy* snapshot = replaced(*revision.down_revision);
             if (parent == nullptr && snapshot != nullptr && snapshot->branch == revision.branch) {
@@ -111,18 +184,16 @@ void RevisionGraph::check_cycles() {
     // Prerequisites of each revision, flat: its parent, then its
     // dependencies (offsets[i] to offsets[i + 1] in `targets`).
     std::vector<std::size_t> offsets(m_revisions.size() + 1, 0);
-    std::vector<std::size_t> targets;
+    std::vector<std::uint32_t> targets;
     targets.reserve(m_revisions.size());
     for (std::size_t i = 0; i < m_revisions.size(); ++i) {
         const RevisionFile& revision = m_revisions[i];
-        if (revision.down_revision) {
-            if (auto it = m_by_id.find(*revision.down_revision); it != m_by_id.end()) {
-                targets.push_back(it->second);
-            }
+        if (m_parent[i] != IdIndex::k_none) {
+            targets.push_back(m_parent[i]);
         }
         for (const std::string& dependency : revision.depends_on) {
-            if (auto it = m_by_id.find(dependency); it != m_by_id.end() && it->second != i) {
-                targets.push_back(it->second);
+            if (auto at = m_by_id.find(dependency); at != IdIndex::k_none && at != i) {
+                targets.push_back(at);
             }
         }
         offsets[i + 1] = targets.size();
@@ -178,11 +249,16 @@ void RevisionGraph::check_cycles() {
     }
 }
 
-bool RevisionGraph::has_parent_in_branch(const RevisionFile& revision) const {
+const RevisionFile* RevisionGraph::parent_of(std::size_t i) const {
+    return m_parent[i] == IdIndex::k_none ? nullptr : &m_revisions[m_parent[i]];
+}
+
+bool RevisionGraph::has_parent_in_branch(std::size_t i) const {
+    const RevisionFile& revision = m_revisions[i];
     if (!revision.down_revision) {
         return true;
     }
-    const RevisionFile* parent = find(*revision.down_revision);
+    const RevisionFile* parent = parent_of(i);
     if (parent == nullptr) {
         const ReplacedBy* snapshot = replaced(*revision.down_revision);
         return snapshot != nullptr && snapshot->branch == revision.branch;
@@ -198,22 +274,19 @@ void RevisionGraph::find_heads() {
         // revision with that id); unknown ids revise nothing on disk.
         std::vector<char> revised(m_revisions.size(), 0);
         bool links_known = true;
-        for (const RevisionFile& revision : m_revisions) {
-            if (revision.branch != branch) {
+        for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+            if (m_revisions[i].branch != branch) {
                 continue;
             }
-            if (revision.down_revision) {
-                if (auto it = m_by_id.find(*revision.down_revision); it != m_by_id.end()) {
-                    revised[it->second] = 1;
-                }
+            if (m_parent[i] != IdIndex::k_none) {
+                revised[m_parent[i]] = 1;
             }
-            links_known = links_known && has_parent_in_branch(revision);
+            links_known = links_known && has_parent_in_branch(i);
         }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
         for (std::size_t i = 0; i < m_revisions.size(); ++i) {
             const RevisionFile& revision = m_revisions[i];
-            if (revision.branch == branch && m_by_id.at(revision.revision) == i &&
-                revised[i] == 0) {
+            if (revision.branch == branch && m_by_id.first_of(i) == i && revised[i] == 0) {
                 heads.push_back(&revision);
             }
         }
@@ -251,7 +324,7 @@ void RevisionGraph::build_chains() {
     for (Branch branch : k_branches) {
         auto& chain = m_chains[index(branch)];
         for (const RevisionFile* at = heads(branch).empty() ? nullptr : heads(branch).front();
-             at != nullptr; at = at->down_revision ? find(*at->down_revision) : nullptr) {
+             at != nullptr; at = parent_of(static_cast<std::size_t>(at - m_revisions.data()))) {
             chain.push_back(at);
         }
         std::reverse(chain.begin(), chain.end());
@@ -274,8 +347,8 @@ const ReplacedBy* RevisionGraph::replaced(std::string_view id) const {
 }
 
 const RevisionFile* RevisionGraph::find(std::string_view id) const {
-    auto it = m_by_id.find(id);
-    return it == m_by_id.end() ? nullptr : &m_revisions[it->second];
+    std::uint32_t at = m_by_id.find(id);
+    return at == IdIndex::k_none ? nullptr : &m_revisions[at];
 }
 
 std::vector<const RevisionFile*> RevisionGraph::find_prefix(std::string_view prefix) const {
@@ -300,50 +373,68 @@ std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const
     const RevisionFile* own = &revision;
     std::less<const RevisionFile*> before;
     if (before(own, m_revisions.data()) || !before(own, m_revisions.data() + m_revisions.size())) {
-        own = &m_revisions.at(m_by_id.at(revision.revision)); // a copy: find ours
+        own = &m_revisions.at(m_by_id.find(revision.revision)); // a copy: find ours
     }
     return m_chain_position.at(static_cast<std::size_t>(own - m_revisions.data()));
 }
 
 std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
-    auto before = [this](std::size_t a, std::size_t b) {
+    // Kahn's algorithm; `ready` is a heap whose top is the earliest.
+    auto after = [this](std::uint32_t a, std::uint32_t b) {
         const RevisionFile& x = m_revisions[a];
         const RevisionFile& y = m_revisions[b];
-        return std::tie(x.created, x.branch, x.revision) <
+        return std::tie(x.created, x.branch, x.revision) >
                std::tie(y.created, y.branch, y.revision);
     };
-    std::vector<std::size_t> waiting_on(m_revisions.size(), 0);
-    std::vector<std::vector<std::size_t>> unblocks(m_revisions.size());
-    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-        const RevisionFile& revision = m_revisions[i];
-        std::vector<std::string> prerequisites = revision.depends_on;
-        if (revision.down_revision) {
-            prerequisites.push_back(*revision.down_revision);
+    std::size_t count = m_revisions.size();
+    // Each revision's prerequisites on disk (its parent, its dependencies);
+    // one replaced by a snapshot, its file gone, was applied before.
+    auto for_each_prerequisite = [this](std::size_t i, auto&& visit) {
+        if (m_parent[i] != IdIndex::k_none) {
+            visit(m_parent[i]);
         }
-        for (const std::string& id : prerequisites) {
-            auto found = m_by_id.find(id);
-            if (found == m_by_id.end()) {
-                continue; // replaced by a snapshot, its file gone: applied before
+        for (const std::string& id : m_revisions[i].depends_on) {
+            if (std::uint32_t found = m_by_id.find(id); found != IdIndex::k_none) {
+                visit(found);
             }
-            unblocks[found->second].push_back(i);
+        }
+    };
+    // What each revision unblocks, flat: offsets[p] to offsets[p + 1].
+    std::vector<std::uint32_t> waiting_on(count, 0);
+    std::vector<std::size_t> offsets(count + 1, 0);
+    for (std::size_t i = 0; i < count; ++i) {
+        for_each_prerequisite(i, [&](std::uint32_t p) {
+            ++offsets[p + 1];
             ++waiting_on[i];
-        }
+        });
     }
-    std::set<std::size_t, decltype(before)> ready(before);
-    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
+        offsets[i + 1] += offsets[i];
+    }
+    std::vector<std::uint32_t> unblocks(offsets[count]);
+    std::vector<std::size_t> filled(offsets.begin(), offsets.end() - 1);
+    for (std::size_t i = 0; i < count; ++i) {
+        for_each_prerequisite(
+            i, [&](std::uint32_t p) { unblocks[filled[p]++] = static_cast<std::uint32_t>(i); });
+    }
+    std::vector<std::uint32_t> ready;
+    for (std::size_t i = 0; i < count; ++i) {
         if (waiting_on[i] == 0) {
-            ready.insert(i);
+            ready.push_back(static_cast<std::uint32_t>(i));
         }
     }
+    std::make_heap(ready.begin(), ready.end(), after);
     std::vector<const RevisionFile*> order;
-    order.reserve(m_revisions.size());
+    order.reserve(count);
     while (!ready.empty()) {
-        std::size_t next = *ready.begin();
-        ready.erase(ready.begin());
+        std::pop_heap(ready.begin(), ready.end(), after);
+        std::uint32_t next = ready.back();
+        ready.pop_back();
         order.push_back(&m_revisions[next]);
-        for (std::size_t blocked : unblocks[next]) {
-            if (--waiting_on[blocked] == 0) {
-                ready.insert(blocked);
+        for (std::size_t k = offsets[next]; k < offsets[next + 1]; ++k) {
+            if (--waiting_on[unblocks[k]] == 0) {
+                ready.push_back(unblocks[k]);
+                std::push_heap(ready.begin(), ready.end(), after);
             }
         }
     }

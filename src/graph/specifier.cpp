@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <set>
 
 namespace ecluse {
 
@@ -224,7 +223,8 @@ std::vector<const RevisionFile*> revisions_in_range(const Range& range, const Re
                                [&](const BranchTarget& t) { return t.branch == branch; });
         return it == targets.end() ? nullptr : &*it;
     };
-    std::set<const RevisionFile*> chosen;
+    const RevisionFile* first_revision = graph.revisions().data();
+    std::vector<char> chosen(graph.size(), 0); // by index in graph.revisions()
     bool any_branch = false;
     for (Branch branch : k_branches) {
         const BranchTarget* lower = target_for(from, branch);
@@ -242,7 +242,8 @@ std::vector<const RevisionFile*> revisions_in_range(const Range& range, const Re
         }
         const auto& chain = graph.chain(branch);
         for (long i = std::max(first, 0L); i <= last; ++i) {
-            chosen.insert(chain[static_cast<std::size_t>(i)]);
+            chosen[static_cast<std::size_t>(chain[static_cast<std::size_t>(i)] - first_revision)] =
+                1;
         }
     }
     if (!any_branch) {
@@ -252,7 +253,7 @@ std::vector<const RevisionFile*> revisions_in_range(const Range& range, const Re
     }
     std::vector<const RevisionFile*> ordered;
     for (const RevisionFile* revision : graph.topological_order()) {
-        if (chosen.count(revision) != 0) {
+        if (chosen[static_cast<std::size_t>(revision - first_revision)] != 0) {
             ordered.push_back(revision);
         }
     }
