@@ -10,6 +10,8 @@
 #include <array>
 #include <charconv>
 #include <ctime>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace ecluse {
@@ -50,13 +52,39 @@ bool split_fields(std::string_view line, std::array<std::string_view, N>& fields
     return fields[N - 1].find('\t') == std::string_view::npos;
 }
 
+// A decimal number as append_number writes it: no sign but a leading '-'
+// for a negative signed value, no leading zero. Written out rather than
+// std::from_chars, which cost 280 instructions for a nanosecond time (a
+// cache of 20,000 entries has 100,000 numbers).
 template <typename Number>
 bool parse_number(std::string_view text, Number& value) {
-    if (text.empty() || (text.size() > 1 && text[0] == '0')) {
+    bool negative = std::is_signed_v<Number> && !text.empty() && text[0] == '-';
+    std::string_view digits = negative ? text.substr(1) : text;
+    if (digits.empty() || (digits.size() > 1 && digits[0] == '0') || (negative && digits == "0")) {
         return false;
     }
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return error == std::errc() && end == text.data() + text.size();
+    std::uint64_t magnitude = 0;
+    for (char c : digits) {
+        auto digit = static_cast<unsigned>(static_cast<unsigned char>(c) - '0');
+        if (digit > 9 || __builtin_mul_overflow(magnitude, 10U, &magnitude) ||
+            __builtin_add_overflow(magnitude, digit, &magnitude)) {
+            return false;
+        }
+    }
+    using Limits = std::numeric_limits<Number>;
+    if (negative) {
+        // The most negative value's magnitude is the largest one plus one.
+        if (magnitude > static_cast<std::uint64_t>(Limits::max()) + 1) {
+            return false;
+        }
+        value = static_cast<Number>(0 - magnitude);
+        return true;
+    }
+    if (magnitude > static_cast<std::uint64_t>(Limits::max())) {
+        return false;
+    }
+    value = static_cast<Number>(magnitude);
+    return true;
 }
 
 bool parse_line_number(std::string_view text, int& value) {
@@ -202,8 +230,11 @@ bool is_settled(const FileStamp& stamp, std::int64_t scan_start_ns) {
 RevisionCache::RevisionCache(fs::path file, std::string root_key)
     : m_file(std::move(file)), m_root_key(std::move(root_key)) {
     try {
-        if (auto content = read_file_if_exists(m_file)) {
-            load(std::move(*content));
+        if (auto mapped = MappedFile::open_if_exists(m_file)) {
+            m_mapped = std::move(*mapped);
+            if (!load_text(m_mapped.content())) {
+                m_mapped = MappedFile();
+            }
         }
     } catch (const Error&) {
         // Unreadable: start empty, save() replaces it.
@@ -222,11 +253,15 @@ std::string RevisionCache::seal(std::string_view body, std::size_t entries) {
 }
 
 bool RevisionCache::load(std::string content) {
+    m_mapped = MappedFile();
+    m_content = std::move(content);
+    return load_text(m_content);
+}
+
+bool RevisionCache::load_text(std::string_view text) {
     m_entries.clear();
     m_added.clear();
     m_owned.clear();
-    m_content = std::move(content);
-    std::string_view text = m_content;
 
     // The last line: "end\t<entries>\t<length of the body>\t<XXH64 of the body>".
     if (text.empty() || text.back() != '\n') {
@@ -295,7 +330,7 @@ bool RevisionCache::load(std::string content) {
                   parse_number(file[3], entry.stamp.ctime_ns) &&
                   parse_number(file[4], entry.stamp.inode) &&
                   parse_number(file[5], entry.stamp.device) && file[6].size() == 64 &&
-                  is_lower_hex(file[6]) && (file[7] == "0" || file[7] == "1") &&
+                  (file[7] == "0" || file[7] == "1") &&
                   (entries.empty() || entries.back().path < entry.path) && entries.size() < count;
         if (!ok) {
             return false; // malformed, or out of order (which a duplicate is)
@@ -364,6 +399,7 @@ std::optional<CachedRevision> RevisionCache::lookup(std::string_view path, Branc
     if (!lookup_into(path, branch, stamp, hit.revision, hit.sql_checked)) {
         return std::nullopt;
     }
+    hit.revision.path.assign(path);
     return hit;
 }
 
@@ -378,7 +414,6 @@ bool RevisionCache::lookup_into(std::string_view path, Branch branch, const File
         revision = RevisionFile();
         return false;
     }
-    revision.path.assign(path);
     revision.branch = branch;
     sql_checked = entry->sql_checked;
     return true;

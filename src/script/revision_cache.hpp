@@ -22,6 +22,7 @@
 
 #include "config/settings.hpp"
 #include "script/revision_file.hpp"
+#include "util/file.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -102,7 +103,8 @@ public:
                                          const FileStamp& stamp) const;
 
     // The same into `revision`, which must be default-constructed (and is
-    // again after a miss), without a copy.
+    // again after a miss), without a copy; `revision.path` is left to the
+    // caller, who has it.
     // `cursor` (start at 0) speeds up lookups made in path order.
     bool lookup_into(std::string_view path, Branch branch, const FileStamp& stamp,
                      RevisionFile& revision, bool& sql_checked,
@@ -155,10 +157,13 @@ private:
     const Entry* find(std::string_view path) const { return find(path, &m_cursor); }
     Entry* find(std::string_view path);
     std::string_view own(std::string text);
+    bool load_text(std::string_view text);
 
     std::filesystem::path m_file;
     std::string m_root_key;
-    std::string m_content;           // the loaded file; loaded entries point into it
+    // The loaded file; loaded entries point into it.
+    std::string m_content;           // loaded from a string (tests, the fuzz target)
+    MappedFile m_mapped;             // or mapped from the cache file
     std::deque<std::string> m_owned; // texts made by this run (stable addresses)
     std::vector<Entry> m_entries;    // loaded, sorted by path
     std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
