@@ -12,8 +12,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <exception>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -69,13 +73,15 @@ struct Candidate {
     Branch branch;
 };
 
-// What reading one candidate gave, besides its revision.
+// What reading one candidate from disk gave, besides its revision; a
+// candidate found in the cache has none (most of them, on a warm cache).
 struct Outcome {
     std::optional<Diagnostic> problem; // then the revision is not valid
-    bool read = false;                 // false: found in the cache
+    bool read = false;                 // false: it failed before its file was opened
     FileStamp stamp;                   // when read, for the cache
     std::string content_hash;          // idem
 };
+using Outcomes = std::vector<std::unique_ptr<Outcome>>;
 
 bool is_sql_name(std::string_view name) {
     return name.size() > 4 && name.substr(name.size() - 4) == ".sql";
@@ -125,17 +131,72 @@ bool is_directory_entry(const dirent& entry, int folder_fd) {
     return ::fstatat(folder_fd, entry.d_name, &info, 0) == 0 && S_ISDIR(info.st_mode);
 }
 
+// A branch folder's candidates, sorted by name (so by path: they share
+// the folder), and the problems found while listing it.
+struct BranchListing {
+    std::vector<Candidate> candidates;
+    std::vector<Diagnostic> problems;
+};
+
+// The first 16 bytes of a name as two big-endian numbers, zero-padded: they
+// order as the names do, and settle almost every comparison of names that
+// start with a timestamp.
+struct SortKey {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+    std::uint32_t index = 0;
+};
+
+SortKey sort_key(std::string_view name, std::uint32_t index) {
+    SortKey key{0, 0, index};
+    for (std::size_t i = 0; i < 16; ++i) {
+        std::uint64_t byte = i < name.size() ? static_cast<unsigned char>(name[i]) : 0;
+        std::uint64_t& half = i < 8 ? key.high : key.low;
+        half = half << 8 | byte;
+    }
+    return key;
+}
+
+void sort_by_name(std::vector<Candidate>& candidates) {
+    std::vector<SortKey> keys;
+    keys.reserve(candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const Candidate& candidate = candidates[i];
+        keys.push_back(sort_key(std::string_view(candidate.shown_path).substr(candidate.name_at),
+                                static_cast<std::uint32_t>(i)));
+    }
+    auto name = [&](std::uint32_t i) {
+        return std::string_view(candidates[i].shown_path).substr(candidates[i].name_at);
+    };
+    std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
+        if (a.high != b.high || a.low != b.low) {
+            return std::tie(a.high, a.low) < std::tie(b.high, b.low);
+        }
+        return name(a.index) < name(b.index);
+    });
+    std::vector<Candidate> sorted;
+    sorted.reserve(candidates.size());
+    for (const SortKey& key : keys) {
+        sorted.push_back(std::move(candidates[key.index]));
+    }
+    candidates = std::move(sorted);
+}
+
 void list_branch(Directory& folder, const fs::path& path, const std::string& prefix, Branch branch,
-                 const fs::path& root, std::vector<Candidate>& candidates,
-                 std::vector<Diagnostic>& problems) {
+                 const fs::path& root, BranchListing& listing) {
     while (const dirent* entry = folder.next()) {
         std::string_view name = entry->d_name;
         if (is_directory_entry(*entry, folder.fd())) {
-            find_misplaced(path / entry->d_name, root, problems);
+            find_misplaced(path / entry->d_name, root, listing.problems);
         } else if (is_sql_name(name)) {
-            candidates.push_back({prefix + entry->d_name, prefix.size(), folder.fd(), branch});
+            std::string shown_path;
+            shown_path.reserve(prefix.size() + name.size());
+            shown_path.append(prefix).append(name);
+            listing.candidates.push_back(
+                {std::move(shown_path), prefix.size(), folder.fd(), branch});
         }
     }
+    sort_by_name(listing.candidates);
 }
 
 // Reads a whole file into `buffer`, which keeps its size from file to file
@@ -167,36 +228,43 @@ Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) 
 }
 
 // Reads candidates [begin, end): from the cache when their stamp matches,
-// otherwise from disk, with one buffer for every file.
-void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
-                     const ProjectReadOptions& options, std::vector<Outcome>& outcomes,
+// otherwise from disk, with one buffer for every file. A revision found in
+// the cache gets its path last, from its candidate.
+void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
+                     const ProjectReadOptions& options, Outcomes& outcomes,
                      std::vector<RevisionFile>& revisions) {
     const RevisionCache* cache =
         options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
             ? options.cache
             : nullptr;
-    std::vector<char> buffer(64 * 1024);
+    std::vector<char> buffer;
     std::size_t cursor = 0; // the candidates are in path order, as the cache's entries
     for (std::size_t i = begin; i < end; ++i) {
-        const Candidate& candidate = candidates[i];
+        Candidate& candidate = candidates[i];
         const char* name = candidate.shown_path.c_str() + candidate.name_at;
-        Outcome& outcome = outcomes[i];
         struct stat info {};
         if (cache != nullptr) {
             if (::fstatat(candidate.folder_fd, name, &info, 0) != 0) {
-                outcome.problem = io_problem(candidate, "open the file", errno);
+                outcomes[i] = std::make_unique<Outcome>();
+                outcomes[i]->problem = io_problem(candidate, "open the file", errno);
                 continue;
             }
             bool sql_checked = false;
             if (cache->lookup_into(candidate.shown_path, candidate.branch, stamp_of(info),
                                    revisions[i], sql_checked, &cursor)) {
                 if (sql_checked || options.sections == Sections::none) {
+                    revisions[i].path = std::move(candidate.shown_path);
                     continue;
                 }
                 revisions[i] = RevisionFile();
             }
         }
+        outcomes[i] = std::make_unique<Outcome>();
+        Outcome& outcome = *outcomes[i];
         outcome.read = true;
+        if (buffer.empty()) {
+            buffer.resize(64 * 1024);
+        }
         int fd = ::openat(candidate.folder_fd, name, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             outcome.problem = io_problem(candidate, "open the file", errno);
@@ -241,42 +309,80 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     if (cache != nullptr) {
         cache->begin_scan();
     }
-    std::vector<Candidate> candidates;
+    struct BranchFolder {
+        std::string name;
+        Branch branch;
+        std::unique_ptr<Directory> directory; // open until every file is read
+        BranchListing listing;
+    };
+    std::vector<BranchFolder> branches;
     std::vector<Diagnostic> problems;
-    std::vector<std::unique_ptr<Directory>> folders; // open until every file is read
     for (const auto& entry : fs::directory_iterator(migrations)) {
         std::string name = entry.path().filename().string();
         auto branch = parse_branch(name);
         if (entry.is_directory() && branch) {
-            folders.push_back(std::make_unique<Directory>(entry.path()));
-            list_branch(*folders.back(), entry.path(),
-                        std::string(k_migrations_folder) + "/" + name + "/", *branch, root,
-                        candidates, problems);
+            branches.push_back({name, *branch, std::make_unique<Directory>(entry.path()), {}});
         } else if (entry.is_directory() && name != k_snapshot_folder) {
             find_misplaced(entry.path(), root, problems);
         } else if (is_sql_file(entry)) {
             misplaced(entry.path(), root, problems);
         }
     }
-    // Sorting indices, then moving each candidate once, is 3 times cheaper
-    // than swapping the candidates' strings while sorting.
-    std::vector<std::uint32_t> order(candidates.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        order[i] = static_cast<std::uint32_t>(i);
+    // In path order: the branch folders by name, then each one's files.
+    std::sort(branches.begin(), branches.end(),
+              [](const BranchFolder& a, const BranchFolder& b) { return a.name < b.name; });
+    auto list = [&](BranchFolder& folder) {
+        list_branch(*folder.directory, migrations / folder.name,
+                    std::string(k_migrations_folder) + "/" + folder.name + "/", folder.branch, root,
+                    folder.listing);
+    };
+    // The branches are listed and sorted side by side: with thousands of
+    // files, listing a folder is mostly the kernel's time.
+    {
+        std::vector<std::thread> listers;
+        std::exception_ptr failure;
+        std::mutex failure_lock;
+        for (std::size_t b = 1; b < branches.size(); ++b) {
+            listers.emplace_back([&, b] {
+                try {
+                    list(branches[b]);
+                } catch (...) {
+                    std::lock_guard<std::mutex> guard(failure_lock);
+                    failure = std::current_exception();
+                }
+            });
+        }
+        try {
+            if (!branches.empty()) {
+                list(branches.front());
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> guard(failure_lock);
+            failure = std::current_exception();
+        }
+        for (auto& lister : listers) {
+            lister.join();
+        }
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
     }
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return candidates[a].shown_path < candidates[b].shown_path;
-    });
-    std::vector<Candidate> sorted;
-    sorted.reserve(candidates.size());
-    for (std::uint32_t i : order) {
-        sorted.push_back(std::move(candidates[i]));
+    std::vector<Candidate> candidates;
+    std::size_t total = 0;
+    for (const BranchFolder& folder : branches) {
+        total += folder.listing.candidates.size();
     }
-    candidates = std::move(sorted);
+    candidates.reserve(total);
+    for (BranchFolder& folder : branches) {
+        std::move(folder.listing.candidates.begin(), folder.listing.candidates.end(),
+                  std::back_inserter(candidates));
+        std::move(folder.listing.problems.begin(), folder.listing.problems.end(),
+                  std::back_inserter(problems));
+    }
 
     // Thousands of small files cost mostly system calls, each a few
     // microseconds in a VM: the threads split them.
-    std::vector<Outcome> outcomes(candidates.size());
+    Outcomes outcomes(candidates.size());
     std::vector<RevisionFile> revisions(candidates.size());
     std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
     threads = std::min(threads, std::max<std::size_t>(candidates.size() / 256, 1));
@@ -285,7 +391,7 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     for (std::size_t t = 1; t < threads; ++t) {
         std::size_t begin = std::min(t * share, candidates.size());
         std::size_t end = std::min(begin + share, candidates.size());
-        workers.emplace_back(read_candidates, std::cref(candidates), begin, end, std::cref(options),
+        workers.emplace_back(read_candidates, std::ref(candidates), begin, end, std::cref(options),
                              std::ref(outcomes), std::ref(revisions));
     }
     read_candidates(candidates, 0, std::min(share, candidates.size()), options, outcomes,
@@ -299,18 +405,18 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     ProjectFiles files;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        Outcome& outcome = outcomes[i];
-        files.files_read += outcome.read ? 1 : 0;
-        if (outcome.problem) {
-            problems.push_back(std::move(*outcome.problem));
+        Outcome* outcome = outcomes[i].get();
+        files.files_read += outcome != nullptr && outcome->read ? 1 : 0;
+        if (outcome != nullptr && outcome->problem) {
+            problems.push_back(std::move(*outcome->problem));
             continue;
         }
         if (cache != nullptr) {
-            if (outcome.read) {
-                cache->store(candidates[i].shown_path, outcome.stamp,
-                             std::move(outcome.content_hash), revisions[i]);
+            if (outcome != nullptr) {
+                cache->store(revisions[i].path, outcome->stamp, std::move(outcome->content_hash),
+                             revisions[i]);
             } else {
-                cache->keep(candidates[i].shown_path);
+                cache->keep(revisions[i].path);
             }
         }
         if (kept != i) {
