@@ -105,18 +105,29 @@ std::uint32_t IdIndex::find(std::string_view id) const {
 
 RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced)
     : m_revisions(std::move(revisions)), m_replaced(std::move(replaced)) {
+    // Two passes over the revisions, which are large and far apart in
+    // memory; the checks after them read the small arrays built here.
+    std::size_t count = m_revisions.size();
     std::vector<std::string_view> ids;
-    ids.reserve(m_revisions.size());
+    ids.reserve(count);
+    m_branch.reserve(count);
     for (const RevisionFile& revision : m_revisions) {
         ids.emplace_back(revision.revision);
+        m_branch.push_back(revision.branch);
     }
     m_by_id = IdIndex(std::move(ids));
-    m_parent.assign(m_revisions.size(), IdIndex::k_none);
-    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+    m_parent.assign(count, k_no_parent);
+    m_dependency_offsets.assign(count + 1, 0);
+    for (std::size_t i = 0; i < count; ++i) {
         const RevisionFile& revision = m_revisions[i];
         if (revision.down_revision) {
-            m_parent[i] = m_by_id.find(*revision.down_revision);
+            std::uint32_t parent = m_by_id.find(*revision.down_revision);
+            m_parent[i] = parent == IdIndex::k_none ? k_unknown_parent : parent;
         }
+        for (const std::string& dependency : revision.depends_on) {
+            m_dependencies.push_back(m_by_id.find(dependency));
+        }
+        m_dependency_offsets[i + 1] = static_cast<std::uint32_t>(m_dependencies.size());
         std::uint32_t existing = m_by_id.first_of(i);
         if (existing != i) {
             const RevisionFile& first = m_revisions[existing];
@@ -141,8 +152,11 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisi
 
 void RevisionGraph::check_links() {
     for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-        const RevisionFile& revision = m_revisions[i];
-        if (revision.down_revision) {
+        std::uint32_t parent_index = m_parent[i];
+        bool parent_ok = parent_index == k_no_parent || (parent_index != k_unknown_parent &&
+                                                         m_branch[parent_index] == m_branch[i]);
+        if (!parent_ok) {
+            const RevisionFile& revision = m_revisions[i];
             const RevisionFile* parent = parent_of(i);
             SourceLocation where{revision.path, revision.down_revision_line};
             const ReplacedBy* snapshot = replaced(*revision.down_revision);
@@ -155,7 +169,7 @@ void RevisionGraph::check_links() {
                          std::string(branch_name(revision.branch)) +
                          "? Otherwise point down_revision at the branch's previous revision",
                      false});
-            } else if (parent->branch != revision.branch) {
+            } else {
                 m_problems.push_back(
                     {where,
                      "down_revision " + parent->revision + " is in " +
@@ -166,12 +180,18 @@ void RevisionGraph::check_links() {
                      false});
             }
         }
-        for (const std::string& dependency : revision.depends_on) {
+        for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
+            std::uint32_t target = m_dependencies[k];
+            if (target != IdIndex::k_none && target != m_by_id.first_of(i)) {
+                continue; // a revision on disk, not this one
+            }
+            const RevisionFile& revision = m_revisions[i];
+            const std::string& dependency = revision.depends_on[k - m_dependency_offsets[i]];
             SourceLocation where{revision.path, revision.depends_on_line};
-            if (dependency == revision.revision) {
+            if (target != IdIndex::k_none) {
                 m_problems.push_back({where, "revision " + dependency + " depends on itself",
                                       "remove it from depends_on", false});
-            } else if (find(dependency) == nullptr && replaced(dependency) == nullptr) {
+            } else if (replaced(dependency) == nullptr) {
                 m_problems.push_back(
                     {where, "depends_on names " + dependency + ", which is not a known revision",
                      "is its file missing? Otherwise remove it from depends_on", false});
@@ -187,12 +207,11 @@ void RevisionGraph::check_cycles() {
     std::vector<std::uint32_t> targets;
     targets.reserve(m_revisions.size());
     for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-        const RevisionFile& revision = m_revisions[i];
-        if (m_parent[i] != IdIndex::k_none) {
+        if (parent_of(i) != nullptr) {
             targets.push_back(m_parent[i]);
         }
-        for (const std::string& dependency : revision.depends_on) {
-            if (auto at = m_by_id.find(dependency); at != IdIndex::k_none && at != i) {
+        for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
+            if (std::uint32_t at = m_dependencies[k]; at != IdIndex::k_none && at != i) {
                 targets.push_back(at);
             }
         }
@@ -250,20 +269,20 @@ void RevisionGraph::check_cycles() {
 }
 
 const RevisionFile* RevisionGraph::parent_of(std::size_t i) const {
-    return m_parent[i] == IdIndex::k_none ? nullptr : &m_revisions[m_parent[i]];
+    std::uint32_t parent = m_parent[i];
+    return parent == k_no_parent || parent == k_unknown_parent ? nullptr : &m_revisions[parent];
 }
 
 bool RevisionGraph::has_parent_in_branch(std::size_t i) const {
-    const RevisionFile& revision = m_revisions[i];
-    if (!revision.down_revision) {
+    std::uint32_t parent = m_parent[i];
+    if (parent == k_no_parent) {
         return true;
     }
-    const RevisionFile* parent = parent_of(i);
-    if (parent == nullptr) {
-        const ReplacedBy* snapshot = replaced(*revision.down_revision);
-        return snapshot != nullptr && snapshot->branch == revision.branch;
+    if (parent == k_unknown_parent) {
+        const ReplacedBy* snapshot = replaced(*m_revisions[i].down_revision);
+        return snapshot != nullptr && snapshot->branch == m_branch[i];
     }
-    return parent->branch == revision.branch;
+    return m_branch[parent] == m_branch[i];
 }
 
 void RevisionGraph::find_heads() {
@@ -275,19 +294,18 @@ void RevisionGraph::find_heads() {
         std::vector<char> revised(m_revisions.size(), 0);
         bool links_known = true;
         for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-            if (m_revisions[i].branch != branch) {
+            if (m_branch[i] != branch) {
                 continue;
             }
-            if (m_parent[i] != IdIndex::k_none) {
+            if (parent_of(i) != nullptr) {
                 revised[m_parent[i]] = 1;
             }
             links_known = links_known && has_parent_in_branch(i);
         }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
         for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-            const RevisionFile& revision = m_revisions[i];
-            if (revision.branch == branch && m_by_id.first_of(i) == i && revised[i] == 0) {
-                heads.push_back(&revision);
+            if (m_branch[i] == branch && m_by_id.first_of(i) == i && revised[i] == 0) {
+                heads.push_back(&m_revisions[i]);
             }
         }
         // With an unknown or cross-branch parent the branch's shape is not
@@ -390,12 +408,12 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
     // Each revision's prerequisites on disk (its parent, its dependencies);
     // one replaced by a snapshot, its file gone, was applied before.
     auto for_each_prerequisite = [this](std::size_t i, auto&& visit) {
-        if (m_parent[i] != IdIndex::k_none) {
+        if (parent_of(i) != nullptr) {
             visit(m_parent[i]);
         }
-        for (const std::string& id : m_revisions[i].depends_on) {
-            if (std::uint32_t found = m_by_id.find(id); found != IdIndex::k_none) {
-                visit(found);
+        for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
+            if (m_dependencies[k] != IdIndex::k_none) {
+                visit(m_dependencies[k]);
             }
         }
     };

@@ -122,8 +122,16 @@ private:
 
     std::vector<RevisionFile> m_revisions;
     ReplacedRevisions m_replaced;
+    // By index in m_revisions, small enough to stay in cache:
+    static constexpr std::uint32_t k_no_parent = IdIndex::k_none;          // the branch's first
+    static constexpr std::uint32_t k_unknown_parent = IdIndex::k_none - 1; // not on disk
     IdIndex m_by_id;
-    std::vector<std::uint32_t> m_parent; // by index: its parent's index, or IdIndex::k_none
+    std::vector<std::uint32_t> m_parent; // the parent's index, or one of the two above
+    std::vector<Branch> m_branch;
+    // Each revision's depends_on resolved (IdIndex::k_none: not on disk):
+    // m_dependencies[m_dependency_offsets[i] .. m_dependency_offsets[i + 1]).
+    std::vector<std::uint32_t> m_dependency_offsets;
+    std::vector<std::uint32_t> m_dependencies;
     std::vector<Diagnostic> m_problems;
     std::array<std::vector<const RevisionFile*>, 2> m_heads;
     std::array<std::vector<const RevisionFile*>, 2> m_chains;
