@@ -306,9 +306,6 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
                          "run `ecluse init` to create the layout, or point -C at the project root");
     }
     RevisionCache* cache = options.sections != Sections::all ? options.cache : nullptr;
-    if (cache != nullptr) {
-        cache->begin_scan();
-    }
     struct BranchFolder {
         std::string name;
         Branch branch;
@@ -336,13 +333,14 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
                     std::string(k_migrations_folder) + "/" + folder.name + "/", folder.branch, root,
                     folder.listing);
     };
-    // The branches are listed and sorted side by side: with thousands of
-    // files, listing a folder is mostly the kernel's time.
+    // The branches are listed and sorted side by side, while this thread
+    // loads the cache: with thousands of files, listing a folder is mostly
+    // the kernel's time.
     {
         std::vector<std::thread> listers;
         std::exception_ptr failure;
         std::mutex failure_lock;
-        for (std::size_t b = 1; b < branches.size(); ++b) {
+        for (std::size_t b = cache != nullptr ? 0 : 1; b < branches.size(); ++b) {
             listers.emplace_back([&, b] {
                 try {
                     list(branches[b]);
@@ -353,7 +351,9 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
             });
         }
         try {
-            if (!branches.empty()) {
+            if (cache != nullptr) {
+                cache->begin_scan();
+            } else if (!branches.empty()) {
                 list(branches.front());
             }
         } catch (...) {

@@ -228,7 +228,10 @@ bool is_settled(const FileStamp& stamp, std::int64_t scan_start_ns) {
 }
 
 RevisionCache::RevisionCache(fs::path file, std::string root_key)
-    : m_file(std::move(file)), m_root_key(std::move(root_key)) {
+    : m_file(std::move(file)), m_root_key(std::move(root_key)), m_load_pending(true) {}
+
+void RevisionCache::load_file() {
+    m_load_pending = false;
     try {
         if (auto mapped = MappedFile::open_if_exists(m_file)) {
             m_mapped = std::move(*mapped);
@@ -253,6 +256,7 @@ std::string RevisionCache::seal(std::string_view body, std::size_t entries) {
 }
 
 bool RevisionCache::load(std::string content) {
+    m_load_pending = false;
     m_mapped = MappedFile();
     m_content = std::move(content);
     return load_text(m_content);
@@ -391,6 +395,9 @@ std::vector<std::pair<std::string, FileStamp>> RevisionCache::entries() const {
 
 void RevisionCache::begin_scan(std::int64_t now_ns) {
     m_scan_start_ns = now_ns;
+    if (m_load_pending) {
+        load_file();
+    }
 }
 
 std::optional<CachedRevision> RevisionCache::lookup(std::string_view path, Branch branch,

@@ -65,9 +65,10 @@ public:
     // A cache that holds and writes nothing.
     RevisionCache() = default;
 
-    // Loads the cache file of the project whose absolute root is `root_key`.
-    // A missing, unreadable, corrupted or foreign file gives an empty cache;
-    // save() then replaces it.
+    // The cache file of the project whose absolute root is `root_key`,
+    // loaded by begin_scan() (so that the caller can do something else
+    // meanwhile). A missing, unreadable, corrupted or foreign file gives an
+    // empty cache; save() then replaces it.
     RevisionCache(std::filesystem::path file, std::string root_key);
 
     // Entries point into the loaded content: moved, never copied.
@@ -92,8 +93,9 @@ public:
     // Each entry's path and stamp, for tests and the fuzz target.
     std::vector<std::pair<std::string, FileStamp>> entries() const;
 
-    // Call before examining any file: the time that decides which entries
-    // are settled enough to be stored, and that save() records.
+    // Call before examining any file: loads the cache file (once), and
+    // takes the time that decides which entries are settled enough to be
+    // stored, and that save() records. Until then the cache is empty.
     void begin_scan(std::int64_t now_ns = wall_clock_ns());
 
     // The revision stored for `path` when its entry has this stamp, is
@@ -158,6 +160,7 @@ private:
     Entry* find(std::string_view path);
     std::string_view own(std::string text);
     bool load_text(std::string_view text);
+    void load_file();
 
     std::filesystem::path m_file;
     std::string m_root_key;
@@ -168,6 +171,7 @@ private:
     std::vector<Entry> m_entries;    // loaded, sorted by path
     std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
     std::int64_t m_scan_start_ns = 0;
+    bool m_load_pending = false; // the file is read by begin_scan()
     bool m_changed = false;
     mutable std::size_t m_cursor = 0;
 };

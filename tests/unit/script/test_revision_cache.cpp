@@ -219,9 +219,13 @@ TEST_SUITE("revision_cache") {
         }
 
         // The same cache file used for another project root is ignored.
+        // (begin_scan loads the file.)
         RevisionCache foreign(p.cache_file(), "/somewhere/else");
+        foreign.begin_scan();
         CHECK(foreign.size() == 0);
         RevisionCache own(p.cache_file(), p.root().string());
+        CHECK(own.size() == 0);
+        own.begin_scan();
         CHECK(own.size() == 5);
     }
 
