@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
 using namespace ecluse;
 using namespace ecluse::test;
 
@@ -402,6 +407,51 @@ TEST_SUITE("RevisionGraph") {
         RevisionFile stranger = pre(p4, p3);
         CHECK_THROWS_AS(graph.load_sections({&stranger}, [](const RevisionFile& r) { return r; }),
                         std::logic_error);
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("IdIndex") {
+
+    TEST_CASE("finds every id, the first of equal ones, and nothing else") {
+        // Valid ids are keyed on their value; other text (uppercase hex, a
+        // wrong length, anything) on a hash with a string compare.
+        std::vector<std::string> ids = {"a1b2c3d4e5f6",
+                                        "000000000000",
+                                        "ffffffffffff",
+                                        "A1B2C3D4E5F6",
+                                        "not-an-id",
+                                        "a1b2c3d4e5f6",
+                                        "",
+                                        "a1b2c3d4e5f"};
+        IdIndex index(std::vector<std::string_view>(ids.begin(), ids.end()));
+        CHECK(index.find("a1b2c3d4e5f6") == 0);
+        CHECK(index.find("000000000000") == 1);
+        CHECK(index.find("ffffffffffff") == 2);
+        CHECK(index.find("A1B2C3D4E5F6") == 3);
+        CHECK(index.find("not-an-id") == 4);
+        CHECK(index.find("") == 6);
+        CHECK(index.find("a1b2c3d4e5f") == 7);
+        CHECK(index.first_of(5) == 0); // a duplicate: the first one keeps the id
+        CHECK(index.first_of(3) == 3);
+        CHECK(index.find("a1b2c3d4e5f7") == IdIndex::k_none);
+        CHECK(index.find("a1b2c3d4e5f60") == IdIndex::k_none);
+        CHECK_FALSE(index.contains("not-an-ie"));
+        CHECK(IdIndex().find("a1b2c3d4e5f6") == IdIndex::k_none);
+    }
+
+    TEST_CASE("finds each of thousands of ids that differ only in their high digits") {
+        std::vector<std::string> ids;
+        for (int i = 0; i < 5000; ++i) {
+            char text[13];
+            std::snprintf(text, sizeof text, "%012x", i * 4096); // low bits all zero
+            ids.emplace_back(text);
+        }
+        IdIndex index(std::vector<std::string_view>(ids.begin(), ids.end()));
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            REQUIRE(index.find(ids[i]) == i);
+        }
+        CHECK(index.find("000000000001") == IdIndex::k_none);
     }
 
 } // TEST_SUITE
