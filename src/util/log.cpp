@@ -10,7 +10,7 @@ namespace {
 spdlog::logger& logger() {
     static std::shared_ptr<spdlog::logger> instance = [] {
         auto made = std::make_shared<spdlog::logger>(
-            "ecluse", std::make_shared<spdlog::sinks::stderr_sink_st>());
+            "ecluse", std::make_shared<spdlog::sinks::stderr_sink_mt>());
         made->set_pattern("%H:%M:%S.%e ecluse %l: %v");
         made->set_level(spdlog::level::info);
         made->flush_on(spdlog::level::trace);
