@@ -2,7 +2,7 @@
 
 namespace ecluse::cli {
 
-DatabaseSession open_database(const Settings& settings, bool take_lock) {
+DatabaseSession connect_database(const Settings& settings) {
     DatabaseSession session;
     std::string url = settings.database_url.value_or("");
     if (url == "scratch") {
@@ -11,22 +11,30 @@ DatabaseSession open_database(const Settings& settings, bool take_lock) {
     }
     session.connection = std::make_unique<pg::Connection>(url);
     session.ledger = std::make_unique<Ledger>(*session.connection, settings.schema);
-    if (take_lock) {
-        auto wait = parse_duration(settings.lock_wait);
-        try {
-            // The lock and the ledger's layout version in one round trip.
-            session.lock = std::make_unique<AdvisoryLock>(
-                *session.connection, settings.schema, wait, session.ledger->version_expression());
-            session.ledger->check_version(session.lock->also());
-        } catch (const pg::DatabaseError& error) {
-            if (session.lock || !Ledger::tables_missing(error)) {
-                throw;
-            }
-            // First use: no tables to read yet (the failed statement took no lock).
-            session.lock =
-                std::make_unique<AdvisoryLock>(*session.connection, settings.schema, wait);
-            session.ledger->ensure_tables();
+    return session;
+}
+
+void take_migration_lock(const Settings& settings, DatabaseSession& session) {
+    auto wait = parse_duration(settings.lock_wait);
+    try {
+        // The lock and the ledger's layout version in one round trip.
+        session.lock = std::make_unique<AdvisoryLock>(*session.connection, settings.schema, wait,
+                                                      session.ledger->version_expression());
+        session.ledger->check_version(session.lock->also());
+    } catch (const pg::DatabaseError& error) {
+        if (session.lock || !Ledger::tables_missing(error)) {
+            throw;
         }
+        // First use: no tables to read yet (the failed statement took no lock).
+        session.lock = std::make_unique<AdvisoryLock>(*session.connection, settings.schema, wait);
+        session.ledger->ensure_tables();
+    }
+}
+
+DatabaseSession open_database(const Settings& settings, bool take_lock) {
+    DatabaseSession session = connect_database(settings);
+    if (take_lock) {
+        take_migration_lock(settings, session);
     }
     return session;
 }

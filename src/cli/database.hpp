@@ -25,6 +25,12 @@ struct DatabaseSession {
 // --lock-wait) and creates the bookkeeping tables when missing.
 DatabaseSession open_database(const Settings& settings, bool take_lock);
 
+// open_database in two halves, for a command that reads the project while
+// the server starts its backend: connecting (which takes milliseconds, or
+// the scratch server's start), then the lock.
+DatabaseSession connect_database(const Settings& settings);
+void take_migration_lock(const Settings& settings, DatabaseSession& session);
+
 MigratorOptions migrator_options(const Settings& settings);
 
 } // namespace ecluse::cli

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <set>
 
@@ -141,7 +142,7 @@ int print_script(const Invocation& invocation, Mode mode, RevisionGraph& graph,
         }
     } else {
         DatabaseSession session = open_database(settings, false);
-        auto applied = session.ledger->applied();
+        auto applied = session.ledger->applied(true);
         position = Ledger::position_of(applied);
         dependencies = applied_dependencies(applied);
     }
@@ -186,6 +187,13 @@ int migrate(const Invocation& invocation, Mode mode) {
                          "for example `ecluse " + invocation.command + " " +
                              (mode == Mode::downgrade ? "pre@-1" : "heads") + "`");
     }
+    // The server starts a backend for the connection while the project is
+    // read; a problem in the project is still the one reported.
+    std::future<DatabaseSession> connecting;
+    if (values->count("sql") == 0) {
+        connecting =
+            std::async(std::launch::async, [&settings] { return connect_database(settings); });
+    }
     // Only the files of the revisions that run are read in full.
     RevisionGraph graph = load_graph(settings, SectionText::skip);
     graph.require_valid();
@@ -200,9 +208,12 @@ int migrate(const Invocation& invocation, Mode mode) {
         spec = parse_specifier((*values)["target"].as<std::string>());
     }
 
-    DatabaseSession session = open_database(settings, true);
+    DatabaseSession session = connecting.get();
+    take_migration_lock(settings, session);
     Migrator migrator(*session.connection, *session.ledger, migrator_options(settings));
-    auto applied = session.ledger->applied();
+    // Orphans are undone from what the ledger recorded of them; otherwise
+    // the links between applied revisions are all that is needed.
+    auto applied = session.ledger->applied(!orphans);
     Position position = Ledger::position_of(applied);
     Report report{settings, mode == Mode::stamp};
     if (settings.format == OutputFormat::text && settings.verbosity >= 0) {
@@ -228,7 +239,7 @@ int migrate(const Invocation& invocation, Mode mode) {
             report.step({&shown, Direction::downgrade, {}}, outcome);
             ++done;
         }
-        applied = session.ledger->applied();
+        applied = session.ledger->applied(true);
         position = Ledger::position_of(applied);
     }
     if (spec) {
@@ -249,7 +260,7 @@ int migrate(const Invocation& invocation, Mode mode) {
                                                           graph, snapshots, targets);
             if (fresh.snapshot != nullptr) {
                 report_snapshot(settings, fresh, report.steps);
-                position = Ledger::position_of(session.ledger->applied());
+                position = Ledger::position_of(session.ledger->applied(true));
                 done += fresh.snapshot->replaces.size();
             }
         }
@@ -290,7 +301,7 @@ int migrate(const Invocation& invocation, Mode mode) {
             }
         }
         if (done != 0) {
-            position = Ledger::position_of(session.ledger->applied());
+            position = Ledger::position_of(session.ledger->applied(true));
         }
     }
     if (settings.format == OutputFormat::json) {

@@ -16,9 +16,10 @@ int run_current(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    // The position and whether it is a head: no SQL to read.
+    RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
     DatabaseSession session = open_database(invocation.settings, false);
-    Position position = Ledger::position_of(session.ledger->applied());
+    Position position = Ledger::position_of(session.ledger->applied(true));
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json out;
         for (Branch branch : k_branches) {

@@ -274,7 +274,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
             applied.count = static_cast<int>(replaced);
             applied.duration_ms = snapshot.duration_ms;
             emit(applied);
-            steps = plan_upgrade(m_graph, Ledger::position_of(m_ledger.applied()),
+            steps = plan_upgrade(m_graph, Ledger::position_of(m_ledger.applied(true)),
                                  {{Branch::pre, m_graph.head(Branch::pre)}});
         }
     }
@@ -428,7 +428,7 @@ int Deployer::run(const DeployPlan& plan) {
     }
     if (includes(m_options.only, DeployPhase::post)) {
         // Planned again: the database may have moved since preflight.
-        Position position = Ledger::position_of(m_ledger.applied());
+        Position position = Ledger::position_of(m_ledger.applied(true));
         run_migrations(DeployPhase::post,
                        plan_upgrade(m_graph, position, {{Branch::post, plan.target.post}}));
     }

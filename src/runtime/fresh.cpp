@@ -113,7 +113,7 @@ SnapshotOutcome apply_usable_snapshot(pg::Connection& connection, Ledger& ledger
                                       const RevisionGraph& graph,
                                       const std::vector<SnapshotFile>& snapshots,
                                       const std::vector<BranchTarget>& targets) {
-    if (snapshots.empty() || !ledger.applied().empty()) {
+    if (snapshots.empty() || !ledger.applied(true).empty()) {
         return {};
     }
     const SnapshotFile* snapshot = usable_snapshot(graph, snapshots, targets);
@@ -131,7 +131,7 @@ std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const Revisio
     if (snapshot_outcome != nullptr) {
         *snapshot_outcome = outcome;
     }
-    Position position = Ledger::position_of(ledger.applied());
+    Position position = Ledger::position_of(ledger.applied(true));
     auto prepared = prepare_steps(plan_upgrade(graph, position, targets));
     Migrator migrator(connection, ledger, options);
     for (const PreparedStep& step : prepared) {

@@ -171,7 +171,7 @@ void Ledger::check_version(const std::optional<std::string>& value) {
     m_tables_exist = true;
 }
 
-std::vector<AppliedRevision> Ledger::applied() {
+std::vector<AppliedRevision> Ledger::applied(bool links_only) {
     if (!exists()) {
         return {};
     }
@@ -179,14 +179,15 @@ std::vector<AppliedRevision> Ledger::applied() {
     // read-only command), an older layout may lack the snapshot column, and
     // to_jsonb reads it when present, at a cost of its own.
     std::string snapshot = m_tables_exist ? "snapshot" : "to_jsonb(a)->>'snapshot'";
-    auto rows = m_connection.query(
-        "SELECT revision, branch, down_revision, "
-        "array_to_string(depends_on, ','), checksum, message, "
-        "path, to_char(applied_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, "
-        "duration_ms, ecluse_version, downgrade_sql IS NOT NULL, stamped, "
-        "transaction_mode, " +
-        snapshot + " FROM " + m_quoted + ".applied_revision a ORDER BY applied_at, revision");
+    std::string details =
+        links_only ? ""
+                   : ", checksum, message, path, to_char(applied_at AT TIME ZONE 'UTC', "
+                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, ecluse_version, "
+                     "downgrade_sql IS NOT NULL, stamped, transaction_mode";
+    auto rows = m_connection.query("SELECT revision, branch, down_revision, "
+                                   "array_to_string(depends_on, ','), " +
+                                   snapshot + details + " FROM " + m_quoted +
+                                   ".applied_revision a ORDER BY applied_at, revision");
     std::vector<AppliedRevision> out;
     out.reserve(rows.size());
     for (auto& row : rows) {
@@ -197,18 +198,20 @@ std::vector<AppliedRevision> Ledger::applied() {
         if (row[3] && !row[3]->empty()) {
             applied.depends_on = split(*row[3], ',');
         }
-        applied.checksum = take(row[4]);
-        applied.message = take(row[5]);
-        applied.path = take(row[6]);
-        applied.applied_at = take(row[7]);
-        applied.applied_by = take(row[8]);
-        applied.duration_ms = row[9] ? std::stod(*row[9]) : 0;
-        applied.ecluse_version = take(row[10]);
-        applied.has_downgrade = equals(row[11], "t");
-        applied.stamped = equals(row[12], "t");
-        applied.transaction =
-            equals(row[13], "none") ? TransactionMode::none : TransactionMode::per_migration;
-        applied.snapshot = std::move(row[14]);
+        applied.snapshot = std::move(row[4]);
+        if (!links_only) {
+            applied.checksum = take(row[5]);
+            applied.message = take(row[6]);
+            applied.path = take(row[7]);
+            applied.applied_at = take(row[8]);
+            applied.applied_by = take(row[9]);
+            applied.duration_ms = row[10] ? std::stod(*row[10]) : 0;
+            applied.ecluse_version = take(row[11]);
+            applied.has_downgrade = equals(row[12], "t");
+            applied.stamped = equals(row[13], "t");
+            applied.transaction =
+                equals(row[14], "none") ? TransactionMode::none : TransactionMode::per_migration;
+        }
         out.push_back(std::move(applied));
     }
     return out;
