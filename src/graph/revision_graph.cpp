@@ -397,14 +397,22 @@ std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const
 }
 
 std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
-    // Kahn's algorithm; `ready` is a heap whose top is the earliest.
-    auto after = [this](std::uint32_t a, std::uint32_t b) {
-        const RevisionFile& x = m_revisions[a];
-        const RevisionFile& y = m_revisions[b];
-        return std::tie(x.created, x.branch, x.revision) >
-               std::tie(y.created, y.branch, y.revision);
-    };
+    // Kahn's algorithm; `ready` is a heap whose top is the earliest, by
+    // rank in (created, branch, revision) order.
     std::size_t count = m_revisions.size();
+    std::vector<std::uint32_t> rank(count);
+    {
+        auto created = [this](std::size_t i) { return std::string_view(m_revisions[i].created); };
+        auto tie = [this](std::size_t a, std::size_t b) {
+            return std::tie(m_branch[a], m_revisions[a].revision) <
+                   std::tie(m_branch[b], m_revisions[b].revision);
+        };
+        std::vector<std::uint32_t> order = sorted_by_text(count, created, tie);
+        for (std::size_t r = 0; r < count; ++r) {
+            rank[order[r]] = static_cast<std::uint32_t>(r);
+        }
+    }
+    auto after = [&rank](std::uint32_t a, std::uint32_t b) { return rank[a] > rank[b]; };
     // Each revision's prerequisites on disk (its parent, its dependencies);
     // one replaced by a snapshot, its file gone, was applied before.
     auto for_each_prerequisite = [this](std::size_t i, auto&& visit) {

@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
+#include "util/strings.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -138,46 +139,15 @@ struct BranchListing {
     std::vector<Diagnostic> problems;
 };
 
-// The first 16 bytes of a name as two big-endian numbers, zero-padded: they
-// order as the names do, and settle almost every comparison of names that
-// start with a timestamp.
-struct SortKey {
-    std::uint64_t high = 0;
-    std::uint64_t low = 0;
-    std::uint32_t index = 0;
-};
-
-SortKey sort_key(std::string_view name, std::uint32_t index) {
-    SortKey key{0, 0, index};
-    for (std::size_t i = 0; i < 16; ++i) {
-        std::uint64_t byte = i < name.size() ? static_cast<unsigned char>(name[i]) : 0;
-        std::uint64_t& half = i < 8 ? key.high : key.low;
-        half = half << 8 | byte;
-    }
-    return key;
-}
-
 void sort_by_name(std::vector<Candidate>& candidates) {
-    std::vector<SortKey> keys;
-    keys.reserve(candidates.size());
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const Candidate& candidate = candidates[i];
-        keys.push_back(sort_key(std::string_view(candidate.shown_path).substr(candidate.name_at),
-                                static_cast<std::uint32_t>(i)));
-    }
-    auto name = [&](std::uint32_t i) {
+    auto name = [&](std::size_t i) {
         return std::string_view(candidates[i].shown_path).substr(candidates[i].name_at);
     };
-    std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
-        if (a.high != b.high || a.low != b.low) {
-            return std::tie(a.high, a.low) < std::tie(b.high, b.low);
-        }
-        return name(a.index) < name(b.index);
-    });
     std::vector<Candidate> sorted;
     sorted.reserve(candidates.size());
-    for (const SortKey& key : keys) {
-        sorted.push_back(std::move(candidates[key.index]));
+    for (std::uint32_t i :
+         sorted_by_text(candidates.size(), name, [](auto, auto) { return false; })) {
+        sorted.push_back(std::move(candidates[i]));
     }
     candidates = std::move(sorted);
 }

@@ -107,6 +107,16 @@ std::string slugify(std::string_view text, std::size_t max_length) {
     return out;
 }
 
+PrefixKey prefix_key(std::string_view text) {
+    PrefixKey key;
+    for (std::size_t i = 0; i < 16; ++i) {
+        std::uint64_t byte = i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+        std::uint64_t& half = i < 8 ? key.high : key.low;
+        half = half << 8 | byte;
+    }
+    return key;
+}
+
 bool is_lower_hex(std::string_view text) {
     // Without a branch per character: -1 sets the sign bit of the union.
     int values = 0;
