@@ -4,6 +4,7 @@
 // database holds afterwards.
 
 #include "tests/e2e/database_support.hpp"
+#include "util/file.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -260,6 +261,25 @@ TEST_SUITE("example application") {
         CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "2");
     }
 
+    TEST_CASE("a broken revision file is reported before anything touches the database") {
+        // upgrade connects while it reads the project: the project's problem
+        // must still be the one reported, and the database left as it was.
+        ExampleProject project;
+        const fs::path& root = project.root();
+        ecluse::write_file_atomically(root /
+                                          "migrations/pre/20990101T000000_0123456789ab_broken.sql",
+                                      "-- revision: NOT-AN-ID\n\n-- upgrade\nSELECT 1;\n");
+        std::string url = create_database();
+        for (const std::string& target :
+             {url, std::string("postgresql://postgres@/x?host=/nonexistent-ecluse")}) {
+            CAPTURE(target);
+            ProcessResult up = run_on(root, target, {"upgrade", "heads"});
+            CHECK(up.exit_code == 2);
+            CHECK(contains(up.errors, "migrations/pre/20990101T000000_0123456789ab_broken.sql:1"));
+        }
+        CHECK(psql(url, "SELECT to_regnamespace('ecluse') IS NULL") == "t");
+        CHECK(public_tables(url) == "");
+    }
 } // TEST_SUITE
 
 TEST_SUITE("depends_on") {
