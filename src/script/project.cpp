@@ -15,10 +15,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <exception>
+#include <functional>
+#include <future>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -307,34 +307,17 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     // loads the cache: with thousands of files, listing a folder is mostly
     // the kernel's time.
     {
-        std::vector<std::thread> listers;
-        std::exception_ptr failure;
-        std::mutex failure_lock;
+        std::vector<std::future<void>> listers; // get() rethrows a lister's error
         for (std::size_t b = cache != nullptr ? 0 : 1; b < branches.size(); ++b) {
-            listers.emplace_back([&, b] {
-                try {
-                    list(branches[b]);
-                } catch (...) {
-                    std::lock_guard<std::mutex> guard(failure_lock);
-                    failure = std::current_exception();
-                }
-            });
+            listers.push_back(std::async(std::launch::async, list, std::ref(branches[b])));
         }
-        try {
-            if (cache != nullptr) {
-                cache->begin_scan();
-            } else if (!branches.empty()) {
-                list(branches.front());
-            }
-        } catch (...) {
-            std::lock_guard<std::mutex> guard(failure_lock);
-            failure = std::current_exception();
+        if (cache != nullptr) {
+            cache->begin_scan();
+        } else if (!branches.empty()) {
+            list(branches.front());
         }
         for (auto& lister : listers) {
-            lister.join();
-        }
-        if (failure) {
-            std::rethrow_exception(failure);
+            lister.get();
         }
     }
     std::vector<Candidate> candidates;
