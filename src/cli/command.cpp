@@ -45,8 +45,8 @@ const std::vector<CommandSpec>& commands() {
          "write a baseline of both heads that fresh databases start from", run_snapshot},
         {"env",
          "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
-         "[--recreate] [--no-template] | env drop NAME | env list | env list-templates | "
-         "env drop-templates",
+         "[--recreate] [--no-template] | env drop NAME | env list | env prepare [--count N] | "
+         "env list-templates | env drop-templates",
          "a database and its own role per pull request", run_env},
         {"data", "data load FILE [--truncate] | data dump FILE",
          "load or write a data-only dump, ecluse's own tables aside", run_data},

@@ -1,4 +1,4 @@
-// env create|drop|list: a database and its own role per pull request.
+// env create|drop|list|prepare: a database and its own role per pull request.
 
 #include "cli/command.hpp"
 #include "cli/fresh.hpp"
@@ -84,6 +84,9 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         pg::Connection connection(url);
         Ledger ledger(connection, settings.schema);
         AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
+        if (copied && copied->spare) {
+            adopt_spare(connection, settings.schema, name);
+        }
         ledger.ensure_tables();
         SnapshotOutcome applied;
         revisions = upgrade_to(connection, ledger, graph, snapshots, targets,
@@ -113,6 +116,7 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
                                                   : nlohmann::json(nullptr)},
         {"template", copied ? nlohmann::json(copied->name) : nlohmann::json(nullptr)},
         {"template_built", copied && copied->built},
+        {"spare", copied && copied->spare},
         {"revisions_applied", revisions},
         {"data_statements", loaded.statements}};
     if (values.count("secret-file") != 0) {
@@ -124,6 +128,44 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         out["url"] = url;
     }
     print_json(out);
+    return 0;
+}
+
+// env prepare [--count N]: spares of the current snapshot's template, so
+// that the next creates rename one instead of copying the template.
+int env_prepare(const Settings& settings, const po::variables_map& values) {
+    std::string admin = admin_url(values, settings);
+    long long count = values["count"].as<long long>();
+    if (count < 0 || count > 1000) {
+        throw UsageError("--count wants a number from 0 to 1000, got " + std::to_string(count),
+                         "for example `ecluse env prepare --count 4`");
+    }
+    RevisionGraph graph = load_graph(settings);
+    graph.require_valid();
+    std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+    std::vector<BranchTarget> targets = {{Branch::pre, graph.head(Branch::pre)},
+                                         {Branch::post, graph.head(Branch::post)}};
+    const SnapshotFile* usable = usable_snapshot(graph, snapshots, targets);
+    if (usable == nullptr) {
+        throw CheckFailed("there is no usable snapshot, so there is no template to prepare "
+                          "spares of: `env create` replays the history",
+                          "take one with `ecluse snapshot`");
+    }
+    pg::Connection server(admin);
+    SpareOutcome outcome = prepare_spares(server, admin, static_cast<std::size_t>(count), *usable,
+                                          settings.schema, parse_duration(settings.lock_wait));
+    if (settings.format == OutputFormat::json) {
+        print_json({{"template", outcome.from.name},
+                    {"template_built", outcome.from.built},
+                    {"snapshot", usable->name},
+                    {"made", outcome.made},
+                    {"ready", outcome.ready}});
+    } else if (settings.verbosity >= 0) {
+        std::cout << "made " << outcome.made.size() << " spare"
+                  << (outcome.made.size() == 1 ? "" : "s") << " of " << outcome.from.name
+                  << (outcome.from.built ? " (built it from " : " (from ") << usable->name << "); "
+                  << outcome.ready << " ready\n";
+    }
     return 0;
 }
 
@@ -140,8 +182,8 @@ int env_templates(const Settings& settings, const po::variables_map& values, boo
             std::cout << name << '\n';
         }
     } else if (settings.verbosity >= 0) {
-        std::cout << "dropped " << names.size() << " template database"
-                  << (names.size() == 1 ? "" : "s")
+        std::cout << "dropped " << names.size() << " database" << (names.size() == 1 ? "" : "s")
+                  << " (templates and their spares)"
                   << (names.empty() ? "" : ": " + join(names, ", ")) << " (and the role "
                   << k_template_owner << ")\n";
     }
@@ -152,11 +194,11 @@ int env_templates(const Settings& settings, const po::variables_map& values, boo
 
 int run_env(const Invocation& invocation) {
     po::options_description options("env options");
-    options.add_options()(
-        "action",
-        po::value<std::string>()->value_name("create|drop|list|list-templates|drop-templates"),
-        "what to do")("name", po::value<std::string>()->value_name("NAME"),
-                      "the environment: its database's and its role's name")(
+    options.add_options()("action",
+                          po::value<std::string>()->value_name(
+                              "create|drop|list|prepare|list-templates|drop-templates"),
+                          "what to do")("name", po::value<std::string>()->value_name("NAME"),
+                                        "the environment: its database's and its role's name")(
         "admin-url", po::value<std::string>()->value_name("URL"),
         "a connection allowed to create roles and databases (default: -d)")(
         "data", po::value<std::string>()->value_name("FILE"),
@@ -166,7 +208,10 @@ int run_env(const Invocation& invocation) {
         "print it without the password")("recreate",
                                          "create: drop an existing environment of that name first")(
         "no-template", "create: apply the snapshot to the new database itself instead of copying "
-                       "the template database made from it (slower; for debugging)");
+                       "the template database made from it (slower; for debugging)")(
+        "count", po::value<long long>()->default_value(1)->value_name("N"),
+        "prepare: make spare copies of the template until N are ready; each later create "
+        "takes one instead of copying");
     po::positional_options_description positional;
     positional.add("action", 1).add("name", 1);
     auto values = parse_options(invocation, options, positional);
@@ -190,10 +235,13 @@ int run_env(const Invocation& invocation) {
     if (action == "list-templates" || action == "drop-templates") {
         return env_templates(settings, *values, action == "drop-templates");
     }
+    if (action == "prepare") {
+        return env_prepare(settings, *values);
+    }
     if (action != "create" && action != "drop") {
         throw UsageError("unknown env action " + quote_value(action),
-                         "use `env create NAME`, `env drop NAME`, `env list`, `env list-templates` "
-                         "or `env drop-templates`");
+                         "use `env create NAME`, `env drop NAME`, `env list`, `env prepare`, "
+                         "`env list-templates` or `env drop-templates`");
     }
     if (values->count("name") == 0) {
         throw UsageError("env " + action + " needs a NAME",

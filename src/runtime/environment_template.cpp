@@ -20,9 +20,16 @@ namespace {
 
 // The comment of a template while it is being built (under another name).
 constexpr const char* k_building_comment = "ecluse template build";
+// The comment of a spare's database and role while it is being made; a
+// ready spare's database has k_spare_comment and its template's name.
+constexpr const char* k_spare_making_comment = "ecluse spare being made";
+constexpr const char* k_spare_comment = "ecluse spare of ";
+constexpr const char* k_spare_prefix = "ecluse_spare_";
 // The advisory lock that serialises building templates (exclusive) against
 // copying them (shared), on the admin connection's database.
 constexpr const char* k_template_lock_key = "1701015926, 1";
+// A transaction advisory lock that serialises taking spares.
+constexpr const char* k_spare_lock_key = "1701015926, 2";
 
 // A session advisory lock on the admin connection, exclusive or shared,
 // waited for at most `wait` (lock_timeout applies to advisory locks).
@@ -104,6 +111,25 @@ void drop_template_database(pg::Connection& admin, const std::string& name) {
     admin.execute("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)");
 }
 
+// Drops a spare: its database (of the same name) and its role.
+void drop_spare(pg::Connection& admin, const std::string& name) {
+    std::string quoted = quote_identifier(name);
+    admin.execute("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)");
+    admin.execute("DROP ROLE IF EXISTS " + quoted);
+}
+
+// The ready spares of `template_database` (every template's when empty).
+std::vector<std::string> spares_of(pg::Connection& admin, const std::string& template_database) {
+    std::vector<std::string> out;
+    for (const auto& [name, comment] : databases_commented(admin, k_spare_comment)) {
+        if (template_database.empty() ||
+            comment.substr(std::string_view(k_spare_comment).size()) == template_database) {
+            out.push_back(name);
+        }
+    }
+    return out;
+}
+
 // Leftovers of builds that were interrupted (the process killed): with the
 // exclusive lock held no build is running. Best effort.
 void drop_interrupted_builds(pg::Connection& admin) {
@@ -114,6 +140,20 @@ void drop_interrupted_builds(pg::Connection& admin) {
         } catch (const pg::DatabaseError& error) {
             log::warn("could not drop " + name +
                       ", left by an interrupted template build: " + error.server().message);
+        }
+    }
+    // Spares are made under the shared lock: none is being made now.
+    for (const auto& row :
+         admin.query("SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) AND "
+                     "coalesce(shobj_description(oid, 'pg_authid'), '') = $2 ORDER BY 1",
+                     {std::string(k_spare_prefix), std::string(k_spare_making_comment)})) {
+        std::string name = row.at(0).value_or("");
+        try {
+            drop_spare(admin, name);
+            log::info("dropped " + name + ", left by an interrupted `env prepare`");
+        } catch (const pg::DatabaseError& error) {
+            log::warn("could not drop " + name +
+                      ", left by an interrupted `env prepare`: " + error.server().message);
         }
     }
 }
@@ -194,6 +234,9 @@ std::vector<std::string> drop_older_templates(pg::Connection& admin, const std::
             continue;
         }
         try {
+            for (const std::string& spare : spares_of(admin, name)) {
+                drop_spare(admin, spare);
+            }
             drop_template_database(admin, name);
             dropped.push_back(name);
         } catch (const pg::DatabaseError& error) {
@@ -218,6 +261,103 @@ Error with_context(const Error& error, const std::string& context, const std::st
                  error.hint().empty() ? hint : error.hint() + "; " + hint, error.details());
 }
 
+// Makes one spare of `template_database`: a NOLOGIN role and a copy it
+// owns, everything in it handed over as for an environment. Marked ready
+// (its database's comment) only once complete; a failure drops it.
+std::string make_spare(pg::Connection& admin, const std::string& admin_url,
+                       const std::string& template_database, const std::string& ledger_schema) {
+    std::string name = k_spare_prefix + random_hex(16);
+    std::string quoted = quote_identifier(name);
+    std::string making = quote_literal(k_spare_making_comment);
+    admin.execute("CREATE ROLE " + quoted + " NOLOGIN;\nCOMMENT ON ROLE " + quoted + " IS " +
+                  making);
+    try {
+        admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted + " TEMPLATE " +
+                      quote_identifier(template_database));
+        adopt_copy(admin_url, name, ledger_schema);
+        admin.execute("COMMENT ON ROLE " + quoted + " IS NULL;\nCOMMENT ON DATABASE " + quoted +
+                      " IS " + quote_literal(k_spare_comment + template_database));
+    } catch (...) {
+        try {
+            drop_spare(admin, name);
+        } catch (...) {
+            // The first error says what matters.
+        }
+        throw;
+    }
+    return name;
+}
+
+// Turns a ready spare of `template_database` into the environment `name`
+// (renames its role and database, gives the role LOGIN and `password`,
+// marks both as an environment's), in one transaction; false when there is
+// no spare. Taking is serialised, so two creates never take the same one.
+bool take_spare(pg::Connection& admin, const std::string& name, const std::string& password,
+                const std::string& template_database) {
+    admin.execute(std::string("BEGIN;\nSELECT pg_advisory_xact_lock(") + k_spare_lock_key + ")");
+    try {
+        auto rows = admin.query("SELECT datname FROM pg_database WHERE "
+                                "shobj_description(oid, 'pg_database') = $1 ORDER BY 1 LIMIT 1",
+                                {k_spare_comment + template_database});
+        if (rows.empty()) {
+            admin.execute("ROLLBACK");
+            return false;
+        }
+        std::string spare = quote_identifier(rows.at(0).at(0).value_or(""));
+        std::string quoted = quote_identifier(name);
+        std::string mark = quote_literal(k_environment_comment);
+        admin.execute("ALTER ROLE " + spare + " RENAME TO " + quoted + ";\nALTER ROLE " + quoted +
+                      " LOGIN PASSWORD " + quote_literal(password) + ";\nCOMMENT ON ROLE " +
+                      quoted + " IS " + mark + ";\nALTER DATABASE " + spare + " RENAME TO " +
+                      quoted + ";\nCOMMENT ON DATABASE " + quoted + " IS " + mark + ";\nCOMMIT");
+    } catch (...) {
+        try {
+            admin.execute("ROLLBACK");
+        } catch (...) {
+            // A lost connection rolls back on the server's side.
+        }
+        throw;
+    }
+    return true;
+}
+
+// Calls `use` with the template of `snapshot` ready to copy, building it
+// first when there is none, under the template lock (shared to copy,
+// exclusive to build); fills the outcome's name and what building did.
+template <typename Use>
+void with_template(pg::Connection& admin, const std::string& admin_url,
+                   const SnapshotFile& snapshot, const std::string& ledger_schema,
+                   std::chrono::milliseconds wait, TemplateOutcome& outcome, Use use) {
+    outcome.name = template_name(snapshot, ledger_schema);
+    {
+        TemplateLock copying(admin, false, wait);
+        if (template_ready(admin, outcome.name)) {
+            use();
+            return;
+        }
+    }
+    TemplateLock building(admin, true, wait);
+    if (!template_ready(admin, outcome.name)) {
+        auto start = std::chrono::steady_clock::now();
+        try {
+            outcome.built = build_template(admin, admin_url, outcome.name, snapshot, ledger_schema);
+        } catch (const Error& error) {
+            throw with_context(error,
+                               "building the template database " + outcome.name +
+                                   " from snapshot " + snapshot.name + " failed",
+                               "nothing was created; `env create --no-template` applies "
+                               "the snapshot to the environment's database instead");
+        }
+        outcome.build_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        if (outcome.built) {
+            outcome.dropped = drop_older_templates(admin, outcome.name, snapshot);
+        }
+    }
+    use();
+}
+
 } // namespace
 
 std::string template_name(const SnapshotFile& snapshot, const std::string& ledger_schema) {
@@ -232,37 +372,14 @@ create_environment_from_template(pg::Connection& admin, const std::string& admin
                                  const SnapshotFile& snapshot, const std::string& ledger_schema,
                                  std::chrono::milliseconds wait) {
     TemplateOutcome outcome;
-    outcome.name = template_name(snapshot, ledger_schema);
-    bool created = false;
-    {
-        TemplateLock copying(admin, false, wait);
-        if (template_ready(admin, outcome.name)) {
+    with_template(admin, admin_url, snapshot, ledger_schema, wait, outcome, [&] {
+        outcome.spare = take_spare(admin, name, password, outcome.name);
+        if (!outcome.spare) {
             create_environment(admin, name, password, outcome.name);
-            created = true;
         }
-    }
-    if (!created) {
-        TemplateLock building(admin, true, wait);
-        if (!template_ready(admin, outcome.name)) {
-            auto start = std::chrono::steady_clock::now();
-            try {
-                outcome.built =
-                    build_template(admin, admin_url, outcome.name, snapshot, ledger_schema);
-            } catch (const Error& error) {
-                throw with_context(error,
-                                   "building the template database " + outcome.name +
-                                       " from snapshot " + snapshot.name + " failed",
-                                   "nothing was created; `env create --no-template` applies "
-                                   "the snapshot to the environment's database instead");
-            }
-            outcome.build_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
-            if (outcome.built) {
-                outcome.dropped = drop_older_templates(admin, outcome.name, snapshot);
-            }
-        }
-        create_environment(admin, name, password, outcome.name);
+    });
+    if (outcome.spare) {
+        return outcome; // its bookkeeping rows are attributed by adopt_spare
     }
     try {
         adopt_copy(admin_url, name, ledger_schema);
@@ -273,6 +390,25 @@ create_environment_from_template(pg::Connection& admin, const std::string& admin
         }
         throw;
     }
+    return outcome;
+}
+
+void adopt_spare(pg::Connection& as_role, const std::string& ledger_schema,
+                 const std::string& role) {
+    as_role.execute(LedgerSql(ledger_schema).attribute_to_sql(role));
+}
+
+SpareOutcome prepare_spares(pg::Connection& admin, const std::string& admin_url, std::size_t count,
+                            const SnapshotFile& snapshot, const std::string& ledger_schema,
+                            std::chrono::milliseconds wait) {
+    SpareOutcome outcome;
+    with_template(admin, admin_url, snapshot, ledger_schema, wait, outcome.from, [&] {
+        std::size_t ready = spares_of(admin, outcome.from.name).size();
+        for (; ready < count; ++ready) {
+            outcome.made.push_back(make_spare(admin, admin_url, outcome.from.name, ledger_schema));
+        }
+        outcome.ready = ready;
+    });
     return outcome;
 }
 
@@ -288,6 +424,10 @@ std::vector<std::string> drop_templates(pg::Connection& admin, std::chrono::mill
     TemplateLock building(admin, true, wait);
     drop_interrupted_builds(admin);
     std::vector<std::string> dropped;
+    for (const std::string& name : spares_of(admin, "")) {
+        drop_spare(admin, name);
+        dropped.push_back(name);
+    }
     for (const std::string& name : list_templates(admin)) {
         drop_template_database(admin, name);
         dropped.push_back(name);

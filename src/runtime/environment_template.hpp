@@ -33,6 +33,7 @@ struct TemplateOutcome {
     bool built = false;               // this call built it (the first create of a snapshot)
     double build_ms = 0;              // how long building it took
     std::vector<std::string> dropped; // older templates dropped after building
+    bool spare = false;               // taken from a spare made ahead (see prepare_spares)
 };
 
 // Creates the environment `name` (its role with `password`, its database
@@ -46,17 +47,43 @@ struct TemplateOutcome {
 // name and renamed when complete, so a half-built one is never copied and a
 // failed build leaves nothing. Building one drops the templates of older
 // snapshots (by file name). On failure the environment is dropped again.
+// When a spare of the template is ready (prepare_spares), it is taken
+// instead of copying: its role and database are renamed to `name`, which
+// costs a few milliseconds instead of a copy; the caller then attributes
+// its bookkeeping rows with adopt_spare, as the new role.
 TemplateOutcome
 create_environment_from_template(pg::Connection& admin, const std::string& admin_url,
                                  const std::string& name, const std::string& password,
                                  const SnapshotFile& snapshot, const std::string& ledger_schema,
                                  std::chrono::milliseconds wait);
 
+// Attributes the bookkeeping rows of an environment taken from a spare to
+// its role (as a copy's are when copied), on a connection to its database.
+void adopt_spare(pg::Connection& as_role, const std::string& ledger_schema,
+                 const std::string& role);
+
+struct SpareOutcome {
+    TemplateOutcome from;          // the template, and whether this call built it
+    std::vector<std::string> made; // the spares made by this call
+    std::size_t ready = 0;         // the spares of that template ready now
+};
+
+// Makes spares of the template of `snapshot` (building it when there is
+// none) until `count` are ready: each a NOLOGIN role `ecluse_spare_<hex>`
+// and a copy of the template that it owns, as an environment's copy is.
+// `env create` then takes one instead of copying. Spares are marked ready
+// only once complete; an interrupted one is dropped by the next build or
+// drop_templates. Two concurrent calls may make more than `count`.
+SpareOutcome prepare_spares(pg::Connection& admin, const std::string& admin_url, std::size_t count,
+                            const SnapshotFile& snapshot, const std::string& ledger_schema,
+                            std::chrono::milliseconds wait);
+
 // The template databases ecluse made on the server, by name.
 std::vector<std::string> list_templates(pg::Connection& admin);
 
-// Drops every template (and leftovers of interrupted builds) and then the
-// template owner role; returns the dropped databases' names.
+// Drops every spare and every template (and leftovers of interrupted builds
+// and spares) and then the template owner role; returns the dropped
+// databases' names.
 std::vector<std::string> drop_templates(pg::Connection& admin, std::chrono::milliseconds wait);
 
 } // namespace ecluse

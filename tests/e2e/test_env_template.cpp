@@ -49,6 +49,17 @@ void env_drop(const fs::path& root, const std::string& name) {
     REQUIRE_MESSAGE(dropped.exit_code == 0, dropped.errors);
 }
 
+// `env create pr_one` and `env create pr_two` started at once; their JSON.
+std::pair<nlohmann::json, nlohmann::json> create_two_at_once(const fs::path& root) {
+    auto first = Spawned::ecluse(root, {"env", "create", "pr_one", "--admin-url", admin()});
+    auto second = Spawned::ecluse(root, {"env", "create", "pr_two", "--admin-url", admin()});
+    const ProcessResult& one = first->wait();
+    const ProcessResult& two = second->wait();
+    REQUIRE_MESSAGE(one.exit_code == 0, one.errors);
+    REQUIRE_MESSAGE(two.exit_code == 0, two.errors);
+    return {nlohmann::json::parse(one.output), nlohmann::json::parse(two.output)};
+}
+
 std::string templates(const fs::path& root) {
     ProcessResult listed = run_ecluse(root, {"env", "list-templates", "--admin-url", admin()});
     REQUIRE_MESSAGE(listed.exit_code == 0, listed.errors);
@@ -224,14 +235,7 @@ TEST_SUITE("env template") {
         drop_all_templates(root);
         write_history(project, 100);
         REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
-        auto first = Spawned::ecluse(root, {"env", "create", "pr_one", "--admin-url", admin()});
-        auto second = Spawned::ecluse(root, {"env", "create", "pr_two", "--admin-url", admin()});
-        const ProcessResult& one = first->wait();
-        const ProcessResult& two = second->wait();
-        REQUIRE_MESSAGE(one.exit_code == 0, one.errors);
-        REQUIRE_MESSAGE(two.exit_code == 0, two.errors);
-        auto one_json = nlohmann::json::parse(one.output);
-        auto two_json = nlohmann::json::parse(two.output);
+        auto [one_json, two_json] = create_two_at_once(root);
         CHECK(one_json["template"] == two_json["template"]);
         CHECK(one_json["template_built"] != two_json["template_built"]);
         CHECK(templates(root) == one_json["template"].get<std::string>() + "\n");
@@ -288,6 +292,96 @@ TEST_SUITE("env template") {
         CHECK(databases_like("ecluse_tmpl_").empty());
         CHECK(databases_like("pr_failed").empty());
         CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE rolname = 'pr_failed'") == "0");
+    }
+
+    TEST_CASE("env prepare makes spares that create takes instead of copying, with the same "
+              "result") {
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 30);
+        ProcessResult no_snapshot =
+            run_ecluse(root, {"env", "prepare", "--count", "2", "--admin-url", admin()});
+        CHECK(no_snapshot.exit_code == 1);
+        CHECK(contains(no_snapshot.errors, "no usable snapshot"));
+        REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+        project.add({"bbbb00000003", "pre", "add bookings",
+                     "CREATE TABLE bookings (id int PRIMARY KEY);\nINSERT INTO bookings VALUES "
+                     "(1);\n",
+                     "DROP TABLE bookings;\n"});
+
+        nlohmann::json direct = env_create(root, "pr_same", {"--no-template"});
+        CHECK(direct["spare"] == false);
+        std::string direct_url = direct["url"].get<std::string>();
+        std::string direct_schema = full_schema(direct_url);
+        std::string direct_ledger = ledger_contents(direct_url);
+        std::string direct_rows = rows_of(direct_url);
+        auto direct_states = states(root, direct_url);
+        env_drop(root, "pr_same");
+
+        // A spare left half-made by a killed `env prepare`: the build drops it.
+        psql(admin(), "CREATE ROLE ecluse_spare_killed NOLOGIN");
+        psql(admin(), "COMMENT ON ROLE ecluse_spare_killed IS 'ecluse spare being made'");
+        psql(admin(), "CREATE DATABASE ecluse_spare_killed OWNER ecluse_spare_killed");
+        ProcessResult prepared = run_ecluse(
+            root, {"--format", "json", "env", "prepare", "--count", "2", "--admin-url", admin()});
+        REQUIRE_MESSAGE(prepared.exit_code == 0, prepared.errors);
+        nlohmann::json made = nlohmann::json::parse(prepared.output);
+        CHECK(made["template_built"] == true);
+        CHECK(made["made"].size() == 2);
+        CHECK(made["ready"] == 2);
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE rolname = "
+                            "'ecluse_spare_killed'") == "0");
+        std::string spares = databases_like("ecluse_spare_");
+        CHECK(
+            spares ==
+            (made["made"][0] < made["made"][1]
+                 ? made["made"][0].get<std::string>() + "," + made["made"][1].get<std::string>()
+                 : made["made"][1].get<std::string>() + "," + made["made"][0].get<std::string>()));
+        // Spares are not environments, and cannot log in.
+        CHECK(run_ecluse(root, {"env", "list", "--admin-url", admin()}).output.empty());
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, "
+                            "'ecluse_spare_') AND NOT rolcanlogin") == "2");
+
+        nlohmann::json taken = env_create(root, "pr_same");
+        CHECK(taken["spare"] == true);
+        CHECK(taken["template"] == made["template"]);
+        CHECK(taken["template_built"] == false);
+        CHECK(taken["revisions_applied"] == 1);
+        std::string url = taken["url"].get<std::string>();
+        CHECK(full_schema(url) == direct_schema);
+        CHECK(ledger_contents(url) == direct_ledger);
+        CHECK(contains(direct_ledger, "pr_same"));
+        CHECK(rows_of(url) == direct_rows);
+        CHECK(states(root, url) == direct_states);
+        CHECK(not_owned_by(url, "pr_same").rfind("0 ", 0) == 0);
+        CHECK(databases_like("ecluse_spare_").find(',') == std::string::npos);
+
+        // Topping up makes only what is missing.
+        ProcessResult again = run_ecluse(
+            root, {"--format", "json", "env", "prepare", "--count", "2", "--admin-url", admin()});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(nlohmann::json::parse(again.output)["made"].size() == 1);
+
+        // Two creates at once take a spare each.
+        auto [one, two] = create_two_at_once(root);
+        CHECK(one["spare"] == true);
+        CHECK(two["spare"] == true);
+        CHECK(databases_like("ecluse_spare_").empty());
+        // With none left, create copies the template again.
+        nlohmann::json copied = env_create(root, "pr_three");
+        CHECK(copied["spare"] == false);
+        CHECK(states(root, copied["url"].get<std::string>()) == direct_states);
+
+        REQUIRE(run_ecluse(root, {"env", "prepare", "--admin-url", admin()}).exit_code == 0);
+        CHECK(!databases_like("ecluse_spare_").empty());
+        for (const char* env : {"pr_same", "pr_one", "pr_two", "pr_three"}) {
+            env_drop(root, env);
+        }
+        drop_all_templates(root);
+        CHECK(databases_like("ecluse_spare_").empty());
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, "
+                            "'ecluse_spare_')") == "0");
     }
 
     TEST_CASE("without a snapshot env create replays and makes no template") {
