@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <future>
 #include <iostream>
+#include <memory>
 
 namespace ecluse::cli {
 
@@ -46,10 +48,21 @@ void write_secret(const std::string& path, const std::string& secret) {
 
 int env_create(const Settings& settings, const po::variables_map& values, const std::string& name) {
     std::string admin = admin_url(values, settings);
+    // The server starts a backend for the admin connection while the
+    // project is read; a problem in the project is still the one reported.
+    // So does the password's SCRAM secret, a few milliseconds of hashing.
+    std::string password = random_hex(32);
+    std::string secret;
+    auto connecting = std::async(std::launch::async, [&admin, &password, &secret] {
+        auto connection = std::make_unique<pg::Connection>(admin);
+        secret = scram_sha256_secret(password);
+        return connection;
+    });
     RevisionGraph graph = load_graph(settings);
     graph.require_valid();
     std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
-    pg::Connection server(admin);
+    std::unique_ptr<pg::Connection> admin_connection = connecting.get();
+    pg::Connection& server = *admin_connection;
     EnvironmentState state = environment_state(server, name);
     if (state.database || state.role) {
         if (values.count("recreate") == 0) {
@@ -67,14 +80,13 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
                                          {Branch::post, graph.head(Branch::post)}};
     const SnapshotFile* usable =
         values.count("no-template") != 0 ? nullptr : usable_snapshot(graph, snapshots, targets);
-    std::string password = random_hex(32);
     std::optional<TemplateOutcome> copied;
     if (usable != nullptr) {
         copied =
-            create_environment_from_template(server, admin, name, password, *usable,
-                                             settings.schema, parse_duration(settings.lock_wait));
+            create_environment_from_template(server, admin, name, secret, *usable, settings.schema,
+                                             parse_duration(settings.lock_wait));
     } else {
-        create_environment(server, name, password);
+        create_environment(server, name, secret);
     }
     std::string url = pg::connection_url_for(admin, name, password, name);
     SnapshotOutcome snapshot{usable, 0};

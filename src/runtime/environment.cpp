@@ -35,12 +35,12 @@ EnvironmentState environment_state(pg::Connection& admin, const std::string& nam
     return {yes(rows.at(0).at(0)), yes(rows.at(0).at(1)), yes(rows.at(0).at(2))};
 }
 
-void create_environment(pg::Connection& admin, const std::string& name, const std::string& password,
-                        const std::string& template_database) {
+void create_environment(pg::Connection& admin, const std::string& name,
+                        const std::string& password_secret, const std::string& template_database) {
     std::string quoted = quote_identifier(name);
     std::string mark = quote_literal(k_environment_comment);
     // The role and its mark in one round trip (one implicit transaction).
-    admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " + quote_literal(password) +
+    admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " + quote_literal(password_secret) +
                   ";\nCOMMENT ON ROLE " + quoted + " IS " + mark);
     try {
         // PostgreSQL 15's default strategy (WAL_LOG) copies the small template1

@@ -28,10 +28,12 @@ struct EnvironmentState {
 };
 EnvironmentState environment_state(pg::Connection& admin, const std::string& name);
 
-// Creates the role (LOGIN, the password) and the database it owns, a copy
-// of `template_database` when given (else of template1); on failure
-// whatever was made is dropped again.
-void create_environment(pg::Connection& admin, const std::string& name, const std::string& password,
+// Creates the role (LOGIN, `password_secret`: the password's SCRAM secret,
+// scram_sha256_secret, so the password itself never reaches the server) and
+// the database it owns, a copy of `template_database` when given (else of
+// template1); on failure whatever was made is dropped again.
+void create_environment(pg::Connection& admin, const std::string& name,
+                        const std::string& password_secret,
                         const std::string& template_database = {});
 
 // Ends the database's connections, drops the database and the role.

@@ -36,7 +36,7 @@ struct TemplateOutcome {
     bool spare = false;               // taken from a spare made ahead (see prepare_spares)
 };
 
-// Creates the environment `name` (its role with `password`, its database
+// Creates the environment `name` (its role with `password_secret`, its database
 // owned by it, marked as environment_state() expects) as a copy of the
 // template of `snapshot`, building the template first when there is none.
 // `admin_url` is the admin connection's string: the template is built and
@@ -53,7 +53,7 @@ struct TemplateOutcome {
 // its bookkeeping rows with adopt_spare, as the new role.
 TemplateOutcome
 create_environment_from_template(pg::Connection& admin, const std::string& admin_url,
-                                 const std::string& name, const std::string& password,
+                                 const std::string& name, const std::string& password_secret,
                                  const SnapshotFile& snapshot, const std::string& ledger_schema,
                                  std::chrono::milliseconds wait);
 

@@ -9,6 +9,7 @@
 // lock key); SHA256_Init costs 14.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -137,6 +138,54 @@ std::string hex64(std::uint64_t value) {
         value >>= 4;
     }
     return out;
+}
+
+std::string scram_sha256_secret(std::string_view password, std::string_view salt) {
+    for (char c : password) {
+        if (c < 0x20 || c > 0x7e) {
+            throw Error(k_exit_failed, "a password for SCRAM-SHA-256 must be printable ASCII");
+        }
+    }
+    std::string random_salt(16, '\0');
+    if (salt.empty()) {
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(random_salt.data()), 16) != 1) {
+            throw Error(k_exit_failed, "OpenSSL could not produce random bytes");
+        }
+        salt = random_salt;
+    }
+    constexpr int k_iterations = 4096;
+    unsigned char salted[SHA256_DIGEST_LENGTH];
+    unsigned char client_key[SHA256_DIGEST_LENGTH];
+    unsigned char stored_key[SHA256_DIGEST_LENGTH];
+    unsigned char server_key[SHA256_DIGEST_LENGTH];
+    unsigned int size = 0;
+    auto hmac = [&](std::string_view text, unsigned char* out) {
+        return HMAC(EVP_sha256(), salted, sizeof salted,
+                    reinterpret_cast<const unsigned char*>(text.data()), text.size(), out,
+                    &size) != nullptr;
+    };
+    bool ok =
+        PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                          reinterpret_cast<const unsigned char*>(salt.data()),
+                          static_cast<int>(salt.size()), k_iterations, EVP_sha256(), sizeof salted,
+                          salted) == 1 &&
+        hmac("Client Key", client_key) &&
+        EVP_Digest(client_key, sizeof client_key, stored_key, &size, EVP_sha256(), nullptr) == 1 &&
+        hmac("Server Key", server_key);
+    if (!ok) {
+        throw Error(k_exit_failed, "OpenSSL could not compute a SCRAM-SHA-256 secret");
+    }
+    auto base64 = [](const void* data, std::size_t length) {
+        std::string out(4 * ((length + 2) / 3) + 1, '\0');
+        int written =
+            EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            static_cast<const unsigned char*>(data), static_cast<int>(length));
+        out.resize(static_cast<std::size_t>(written));
+        return out;
+    };
+    return "SCRAM-SHA-256$" + std::to_string(k_iterations) + ":" +
+           base64(salt.data(), salt.size()) + "$" + base64(stored_key, sizeof stored_key) + ":" +
+           base64(server_key, sizeof server_key);
 }
 
 std::string random_hex(std::size_t length) {

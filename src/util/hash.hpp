@@ -20,4 +20,12 @@ std::string hex64(std::uint64_t value);
 // `length` lowercase hex characters from a cryptographic random source.
 std::string random_hex(std::size_t length);
 
+// PostgreSQL's SCRAM-SHA-256 secret of `password` (RFC 5802 and 7677, as
+// `CREATE ROLE ... PASSWORD` stores it: 4096 iterations, a 16-byte salt,
+// random when `salt` is empty). Sent in the password's place, it keeps the
+// password itself out of the server's statement log and saves the server
+// the hashing. `password` must be printable ASCII (SASLprep leaves it as it
+// is); anything else throws.
+std::string scram_sha256_secret(std::string_view password, std::string_view salt = {});
+
 } // namespace ecluse

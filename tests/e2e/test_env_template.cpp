@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -382,6 +383,58 @@ TEST_SUITE("env template") {
         CHECK(databases_like("ecluse_spare_").empty());
         CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, "
                             "'ecluse_spare_')") == "0");
+    }
+
+    TEST_CASE("an environment's password is checked by the server, and never reaches it in "
+              "clear") {
+        // This test binary's own scratch server trusts local connections:
+        // these two roles must give their password (SCRAM), and the server
+        // logs the statements that set it.
+        fs::path hba = scratch_server().data_directory() / "pg_hba.conf";
+        std::string trusting = read(hba);
+        // In place: the server's user must still own the file.
+        auto overwrite = [&hba](const std::string& text) { std::ofstream(hba) << text; };
+        overwrite("local all pr_pass,pr_spare scram-sha-256\n" + trusting);
+        psql(admin(), "ALTER SYSTEM SET log_statement = 'ddl'");
+        psql(admin(), "SELECT pg_reload_conf()");
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 3);
+        REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+        REQUIRE(run_ecluse(root, {"env", "prepare", "--admin-url", admin()}).exit_code == 0);
+        std::string log_before = read(scratch_server().log_file());
+
+        nlohmann::json made = env_create(root, "pr_pass", {"--no-template"});
+        nlohmann::json taken = env_create(root, "pr_spare");
+        CHECK(taken["spare"] == true);
+        for (const auto& [role, document] : {std::pair{"pr_pass", made}, {"pr_spare", taken}}) {
+            std::string url = document["url"].get<std::string>();
+            CHECK(psql(url, "SELECT current_user") == role);
+            std::size_t from = url.find(':', std::string("postgresql://").size()) + 1;
+            std::string password = url.substr(from, url.find('@') - from);
+            REQUIRE(password.size() == 32);
+            std::string wrong = url;
+            wrong.replace(from, password.size(), std::string(password.size(), '0'));
+            ProcessResult refused =
+                run_process({"/usr/bin/psql", "-X", "-At", "-d", wrong, "-c", "SELECT 1"});
+            CHECK(refused.exit_code != 0);
+            CHECK_MESSAGE(contains(refused.errors, "password authentication failed"),
+                          refused.errors);
+            CHECK(psql(admin(), "SELECT rolpassword LIKE 'SCRAM-SHA-256$4096:%' FROM pg_authid "
+                                "WHERE rolname = '" +
+                                    std::string(role) + "'") == "t");
+            std::string log = read(scratch_server().log_file()).substr(log_before.size());
+            CHECK(contains(log, "PASSWORD 'SCRAM-SHA-256$4096:"));
+            CHECK_FALSE(contains(log, password));
+        }
+
+        overwrite(trusting);
+        psql(admin(), "ALTER SYSTEM RESET log_statement");
+        psql(admin(), "SELECT pg_reload_conf()");
+        env_drop(root, "pr_pass");
+        env_drop(root, "pr_spare");
+        drop_all_templates(root);
     }
 
     TEST_CASE("without a snapshot env create replays and makes no template") {

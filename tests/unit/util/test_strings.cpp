@@ -483,6 +483,21 @@ TEST_SUITE("hash") {
               "fbcea83c8a378bf1");
     }
 
+    TEST_CASE("scram_sha256_secret gives PostgreSQL's format, checked against Python's "
+              "hashlib") {
+        std::string salt;
+        for (char c = 0; c < 16; ++c) {
+            salt.push_back(c);
+        }
+        CHECK(ecluse::scram_sha256_secret("pencil", salt) ==
+              "SCRAM-SHA-256$4096:AAECAwQFBgcICQoLDA0ODw==$zHCdol2044/ZyWzPLi7oxApCkamKw9Z+E4U/"
+              "QApd/5Y=:dd5peBOitVnLNFu7VmwP+HiDaaw4OUCv396eVCWhYiE=");
+        // A random salt each time.
+        CHECK(ecluse::scram_sha256_secret("pencil") != ecluse::scram_sha256_secret("pencil"));
+        CHECK(ecluse::scram_sha256_secret("pencil").rfind("SCRAM-SHA-256$4096:", 0) == 0);
+        CHECK_THROWS_AS(ecluse::scram_sha256_secret("caf\xc3\xa9"), ecluse::Error);
+    }
+
     TEST_CASE("escaped fields round-trip and refuse unknown escapes") {
         std::string out;
         ecluse::append_escaped(out, "a\tb\nc\\d\re");
