@@ -127,11 +127,20 @@ std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const Revisio
                        const std::vector<SnapshotFile>& snapshots,
                        const std::vector<BranchTarget>& targets, const MigratorOptions& options,
                        SnapshotOutcome* snapshot_outcome) {
-    SnapshotOutcome outcome = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
+    // The ledger is read once when no snapshot is applied (a database made
+    // from a template or a spare already holds its snapshot's rows).
+    std::vector<AppliedRevision> applied = ledger.applied(true);
+    SnapshotOutcome outcome;
+    if (applied.empty() && !snapshots.empty()) {
+        outcome = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
+        if (outcome.snapshot != nullptr) {
+            applied = ledger.applied(true);
+        }
+    }
     if (snapshot_outcome != nullptr) {
         *snapshot_outcome = outcome;
     }
-    Position position = Ledger::position_of(ledger.applied(true));
+    Position position = Ledger::position_of(applied);
     auto prepared = prepare_steps(plan_upgrade(graph, position, targets));
     Migrator migrator(connection, ledger, options);
     for (const PreparedStep& step : prepared) {
