@@ -92,11 +92,30 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
     SnapshotOutcome snapshot{usable, 0};
     std::size_t revisions = 0;
     LoadOutcome loaded;
+    // A spare's role gets its password on the admin connection while its
+    // database is brought up by a connection of the admin's acting as the
+    // role (SET ROLE): checking a new password costs the server a SCRAM
+    // hashing of its own.
+    bool spare = copied && copied->spare;
+    std::future<void> setting_password;
+    if (spare) {
+        setting_password = std::async(std::launch::async, [&server, &name, &secret] {
+            set_environment_password(server, name, secret);
+        });
+    }
     try {
-        pg::Connection connection(url);
+        std::unique_ptr<pg::Connection> opened;
+        if (spare) {
+            opened =
+                std::make_unique<pg::Connection>(pg::connection_string_with_database(admin, name));
+            opened->execute("SET ROLE " + pg::quote_identifier(name));
+        } else {
+            opened = std::make_unique<pg::Connection>(url);
+        }
+        pg::Connection& connection = *opened;
         Ledger ledger(connection, settings.schema);
         AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
-        if (copied && copied->spare) {
+        if (spare) {
             adopt_spare(connection, settings.schema, name);
         }
         ledger.ensure_tables();
@@ -110,8 +129,14 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
             loaded =
                 load_data(connection, settings.schema, values["data"].as<std::string>(), false);
         }
+        if (spare) {
+            setting_password.get();
+        }
     } catch (const Error& error) {
         try {
+            if (setting_password.valid()) {
+                setting_password.wait(); // the admin connection is free again
+            }
             drop_environment(server, name);
         } catch (...) {
         }

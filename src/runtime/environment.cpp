@@ -61,6 +61,12 @@ void create_environment(pg::Connection& admin, const std::string& name,
     }
 }
 
+void set_environment_password(pg::Connection& admin, const std::string& name,
+                              const std::string& password_secret) {
+    admin.execute("ALTER ROLE " + quote_identifier(name) + " PASSWORD " +
+                  quote_literal(password_secret));
+}
+
 void drop_environment(pg::Connection& admin, const std::string& name) {
     EnvironmentState state = environment_state(admin, name);
     if (!state.ours) {

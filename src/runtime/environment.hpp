@@ -36,6 +36,10 @@ void create_environment(pg::Connection& admin, const std::string& name,
                         const std::string& password_secret,
                         const std::string& template_database = {});
 
+// Sets the role's password to `password_secret` (its SCRAM secret).
+void set_environment_password(pg::Connection& admin, const std::string& name,
+                              const std::string& password_secret);
+
 // Ends the database's connections, drops the database and the role.
 // Throws CheckFailed when either exists without ecluse's mark.
 void drop_environment(pg::Connection& admin, const std::string& name);

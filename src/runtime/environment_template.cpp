@@ -289,10 +289,10 @@ std::string make_spare(pg::Connection& admin, const std::string& admin_url,
 }
 
 // Turns a ready spare of `template_database` into the environment `name`
-// (renames its role and database, gives the role LOGIN and `password_secret`,
-// marks both as an environment's), in one transaction; false when there is
-// no spare. Taking is serialised, so two creates never take the same one.
-bool take_spare(pg::Connection& admin, const std::string& name, const std::string& password_secret,
+// (renames its role and database, gives the role LOGIN, marks both as an
+// environment's), in one transaction; false when there is no spare. Taking
+// is serialised, so two creates never take the same one.
+bool take_spare(pg::Connection& admin, const std::string& name,
                 const std::string& template_database) {
     admin.execute(std::string("BEGIN;\nSELECT pg_advisory_xact_lock(") + k_spare_lock_key + ")");
     try {
@@ -307,9 +307,9 @@ bool take_spare(pg::Connection& admin, const std::string& name, const std::strin
         std::string quoted = quote_identifier(name);
         std::string mark = quote_literal(k_environment_comment);
         admin.execute("ALTER ROLE " + spare + " RENAME TO " + quoted + ";\nALTER ROLE " + quoted +
-                      " LOGIN PASSWORD " + quote_literal(password_secret) + ";\nCOMMENT ON ROLE " +
-                      quoted + " IS " + mark + ";\nALTER DATABASE " + spare + " RENAME TO " +
-                      quoted + ";\nCOMMENT ON DATABASE " + quoted + " IS " + mark + ";\nCOMMIT");
+                      " LOGIN;\nCOMMENT ON ROLE " + quoted + " IS " + mark + ";\nALTER DATABASE " +
+                      spare + " RENAME TO " + quoted + ";\nCOMMENT ON DATABASE " + quoted + " IS " +
+                      mark + ";\nCOMMIT");
     } catch (...) {
         try {
             admin.execute("ROLLBACK");
@@ -373,13 +373,13 @@ create_environment_from_template(pg::Connection& admin, const std::string& admin
                                  std::chrono::milliseconds wait) {
     TemplateOutcome outcome;
     with_template(admin, admin_url, snapshot, ledger_schema, wait, outcome, [&] {
-        outcome.spare = take_spare(admin, name, password_secret, outcome.name);
+        outcome.spare = take_spare(admin, name, outcome.name);
         if (!outcome.spare) {
             create_environment(admin, name, password_secret, outcome.name);
         }
     });
     if (outcome.spare) {
-        return outcome; // its bookkeeping rows are attributed by adopt_spare
+        return outcome; // the caller sets its password and calls adopt_spare
     }
     try {
         adopt_copy(admin_url, name, ledger_schema);

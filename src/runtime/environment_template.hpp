@@ -33,7 +33,7 @@ struct TemplateOutcome {
     bool built = false;               // this call built it (the first create of a snapshot)
     double build_ms = 0;              // how long building it took
     std::vector<std::string> dropped; // older templates dropped after building
-    bool spare = false;               // taken from a spare made ahead (see prepare_spares)
+    bool spare = false;               // taken from a spare made ahead: no password yet
 };
 
 // Creates the environment `name` (its role with `password_secret`, its database
@@ -49,8 +49,11 @@ struct TemplateOutcome {
 // snapshots (by file name). On failure the environment is dropped again.
 // When a spare of the template is ready (prepare_spares), it is taken
 // instead of copying: its role and database are renamed to `name`, which
-// costs a few milliseconds instead of a copy; the caller then attributes
-// its bookkeeping rows with adopt_spare, as the new role.
+// costs a few milliseconds instead of a copy. The role of a spare has LOGIN
+// but no password yet: the caller sets it (set_environment_password; the
+// server's own check of a new password costs it several milliseconds, which
+// can pass while the database is brought up through a connection of the
+// admin's with SET ROLE) and attributes its bookkeeping rows (adopt_spare).
 TemplateOutcome
 create_environment_from_template(pg::Connection& admin, const std::string& admin_url,
                                  const std::string& name, const std::string& password_secret,
