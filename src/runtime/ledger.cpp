@@ -124,16 +124,15 @@ bool Ledger::exists() {
 }
 
 void Ledger::ensure_tables() {
-    bool current = false;
+    std::optional<std::string> version;
     if (exists()) {
-        auto rows = m_connection.query("SELECT max(version) FROM " + m_quoted + ".ledger_version");
-        current = rows.at(0).at(0) && std::stoi(*rows.at(0).at(0)) >= k_ledger_version;
+        version = m_connection.query("SELECT " + version_expression()).at(0).at(0);
     }
-    if (!current) {
+    if (!version || std::stoi(*version) < k_ledger_version) {
         create_or_upgrade_tables();
+        version = m_connection.query("SELECT " + version_expression()).at(0).at(0);
     }
-    auto rows = m_connection.query("SELECT " + version_expression());
-    check_version(rows.at(0).at(0));
+    check_version(version);
 }
 
 void Ledger::create_or_upgrade_tables() {
