@@ -50,11 +50,14 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
     std::string admin = admin_url(values, settings);
     // The server starts a backend for the admin connection while the
     // project is read; a problem in the project is still the one reported.
-    // So does the password's SCRAM secret, a few milliseconds of hashing.
+    // So do the environment's state (the new backend's first query, slow
+    // with its catalog caches cold) and the password's SCRAM secret.
     std::string password = random_hex(32);
     std::string secret;
-    auto connecting = std::async(std::launch::async, [&admin, &password, &secret] {
+    EnvironmentState state;
+    auto connecting = std::async(std::launch::async, [&] {
         auto connection = std::make_unique<pg::Connection>(admin);
+        state = environment_state(*connection, name);
         secret = scram_sha256_secret(password);
         return connection;
     });
@@ -63,7 +66,6 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
     std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
     std::unique_ptr<pg::Connection> admin_connection = connecting.get();
     pg::Connection& server = *admin_connection;
-    EnvironmentState state = environment_state(server, name);
     if (state.database || state.role) {
         if (values.count("recreate") == 0) {
             throw CheckFailed(std::string("environment ") + name + " already exists (" +
