@@ -46,6 +46,22 @@ void write_secret(const std::string& path, const std::string& secret) {
     }
 }
 
+// What create and prepare read of the project: the graph (valid), the
+// snapshots, and both heads as the targets.
+struct EnvProject {
+    RevisionGraph graph;
+    std::vector<SnapshotFile> snapshots;
+    std::vector<BranchTarget> heads;
+};
+
+EnvProject read_env_project(const Settings& settings) {
+    RevisionGraph graph = load_graph(settings);
+    graph.require_valid();
+    std::vector<BranchTarget> heads = {{Branch::pre, graph.head(Branch::pre)},
+                                       {Branch::post, graph.head(Branch::post)}};
+    return {std::move(graph), load_snapshot_files(settings.root), std::move(heads)};
+}
+
 int env_create(const Settings& settings, const po::variables_map& values, const std::string& name) {
     std::string admin = admin_url(values, settings);
     // The server starts a backend for the admin connection while the
@@ -61,9 +77,10 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         secret = scram_sha256_secret(password);
         return connection;
     });
-    RevisionGraph graph = load_graph(settings);
-    graph.require_valid();
-    std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
+    EnvProject project = read_env_project(settings);
+    const RevisionGraph& graph = project.graph;
+    const std::vector<SnapshotFile>& snapshots = project.snapshots;
+    const std::vector<BranchTarget>& targets = project.heads;
     std::unique_ptr<pg::Connection> admin_connection = connecting.get();
     pg::Connection& server = *admin_connection;
     if (state.database || state.role) {
@@ -78,8 +95,6 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         }
         drop_environment(server, name);
     }
-    std::vector<BranchTarget> targets = {{Branch::pre, graph.head(Branch::pre)},
-                                         {Branch::post, graph.head(Branch::post)}};
     const SnapshotFile* usable =
         values.count("no-template") != 0 ? nullptr : usable_snapshot(graph, snapshots, targets);
     std::optional<TemplateOutcome> copied;
@@ -179,12 +194,8 @@ int env_prepare(const Settings& settings, const po::variables_map& values) {
         throw UsageError("--count wants a number from 0 to 1000, got " + std::to_string(count),
                          "for example `ecluse env prepare --count 4`");
     }
-    RevisionGraph graph = load_graph(settings);
-    graph.require_valid();
-    std::vector<SnapshotFile> snapshots = load_snapshot_files(settings.root);
-    std::vector<BranchTarget> targets = {{Branch::pre, graph.head(Branch::pre)},
-                                         {Branch::post, graph.head(Branch::post)}};
-    const SnapshotFile* usable = usable_snapshot(graph, snapshots, targets);
+    EnvProject project = read_env_project(settings);
+    const SnapshotFile* usable = usable_snapshot(project.graph, project.snapshots, project.heads);
     if (usable == nullptr) {
         throw CheckFailed("there is no usable snapshot, so there is no template to prepare "
                           "spares of: `env create` replays the history",

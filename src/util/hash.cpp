@@ -140,17 +140,27 @@ std::string hex64(std::uint64_t value) {
     return out;
 }
 
+namespace {
+
+// `count` bytes from OpenSSL's cryptographic random source.
+std::string random_bytes(std::size_t count) {
+    std::string bytes(count, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
+        throw Error(k_exit_failed, "OpenSSL could not produce random bytes");
+    }
+    return bytes;
+}
+
+} // namespace
+
 std::string scram_sha256_secret(std::string_view password, std::string_view salt) {
     for (char c : password) {
         if (c < 0x20 || c > 0x7e) {
             throw Error(k_exit_failed, "a password for SCRAM-SHA-256 must be printable ASCII");
         }
     }
-    std::string random_salt(16, '\0');
+    std::string random_salt = salt.empty() ? random_bytes(16) : std::string();
     if (salt.empty()) {
-        if (RAND_bytes(reinterpret_cast<unsigned char*>(random_salt.data()), 16) != 1) {
-            throw Error(k_exit_failed, "OpenSSL could not produce random bytes");
-        }
         salt = random_salt;
     }
     constexpr int k_iterations = 4096;
@@ -189,11 +199,9 @@ std::string scram_sha256_secret(std::string_view password, std::string_view salt
 }
 
 std::string random_hex(std::size_t length) {
-    std::vector<unsigned char> bytes((length + 1) / 2);
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        throw Error(k_exit_failed, "OpenSSL could not produce random bytes");
-    }
-    return to_hex(bytes.data(), bytes.size()).substr(0, length);
+    std::string bytes = random_bytes((length + 1) / 2);
+    return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())
+        .substr(0, length);
 }
 
 } // namespace ecluse
