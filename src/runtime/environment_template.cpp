@@ -405,7 +405,17 @@ SpareOutcome prepare_spares(pg::Connection& admin, const std::string& admin_url,
     with_template(admin, admin_url, snapshot, ledger_schema, wait, outcome.from, [&] {
         std::size_t ready = spares_of(admin, outcome.from.name).size();
         for (; ready < count; ++ready) {
-            outcome.made.push_back(make_spare(admin, admin_url, outcome.from.name, ledger_schema));
+            try {
+                outcome.made.push_back(
+                    make_spare(admin, admin_url, outcome.from.name, ledger_schema));
+            } catch (const Error& error) {
+                throw with_context(error,
+                                   "making a spare of the template database " + outcome.from.name +
+                                       " failed",
+                                   "nothing of that spare is left; the " + std::to_string(ready) +
+                                       " spares ready before it stay ready. Run `env prepare` "
+                                       "again once the cause is fixed");
+            }
         }
         outcome.ready = ready;
     });
