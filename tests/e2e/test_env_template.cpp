@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -305,6 +306,11 @@ TEST_SUITE("env template") {
             run_ecluse(root, {"env", "prepare", "--count", "2", "--admin-url", admin()});
         CHECK(no_snapshot.exit_code == 1);
         CHECK(contains(no_snapshot.errors, "no usable snapshot"));
+        ProcessResult negative =
+            run_ecluse(root, {"env", "prepare", "--count=-1", "--admin-url", admin()});
+        CHECK(negative.exit_code == 2);
+        CHECK_MESSAGE(contains(negative.errors, "--count wants a number from 0 to 1000"),
+                      negative.errors);
         REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
         project.add({"bbbb00000003", "pre", "add bookings",
                      "CREATE TABLE bookings (id int PRIMARY KEY);\nINSERT INTO bookings VALUES "
@@ -397,6 +403,20 @@ TEST_SUITE("env template") {
         overwrite("local all pr_pass,pr_spare scram-sha-256\n" + trusting);
         psql(admin(), "ALTER SYSTEM SET log_statement = 'ddl'");
         psql(admin(), "SELECT pg_reload_conf()");
+        // The server trusts again whatever happens below.
+        struct Restore {
+            std::function<void()> undo;
+            ~Restore() {
+                try {
+                    undo();
+                } catch (...) {
+                }
+            }
+        } restore{[&] {
+            overwrite(trusting);
+            psql(admin(), "ALTER SYSTEM RESET log_statement");
+            psql(admin(), "SELECT pg_reload_conf()");
+        }};
         Project project;
         const fs::path& root = project.root();
         drop_all_templates(root);
@@ -429,9 +449,6 @@ TEST_SUITE("env template") {
             CHECK_FALSE(contains(log, password));
         }
 
-        overwrite(trusting);
-        psql(admin(), "ALTER SYSTEM RESET log_statement");
-        psql(admin(), "SELECT pg_reload_conf()");
         env_drop(root, "pr_pass");
         env_drop(root, "pr_spare");
         drop_all_templates(root);
