@@ -1,13 +1,16 @@
 // Fuzzes the revision cache reader: any content is either refused or
 // loaded, never a crash; the input is also tried with a valid trailing
 // checksum so that the entries themselves are parsed. Whatever is loaded
-// and looked up renders to a cache that loads back to the same lookups.
+// and looked up renders to a cache that loads back to the same lookups and
+// the same folder listings.
 
 #include "script/revision_cache.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -41,11 +44,30 @@ void try_content(const std::string& content) {
     // render, load again: the same entries look up the same.
     cache.begin_scan(k_now);
     std::string kept;
+    std::set<std::string, std::less<>> kept_paths;
     for (const auto& [path, stamp] : cache.entries()) {
         auto hit = cache.lookup(path, ecluse::Branch::pre, stamp);
         if (hit && ecluse::is_settled(stamp, k_now)) {
             cache.keep(path);
             kept += path + " " + describe(*hit) + "\n";
+            kept_paths.insert(path);
+        }
+    }
+    // Record each loaded listing again: it is written back when it is
+    // settled at k_now and every one of its entries was kept.
+    std::string listed;
+    for (const auto& [folder, stamp] : cache.listings()) {
+        auto paths = cache.listing(folder, stamp);
+        if (!paths) {
+            std::fprintf(stderr, "a loaded listing does not look up: %s\n", folder.c_str());
+            std::abort();
+        }
+        cache.record_listing(folder, stamp, paths->size());
+        bool all_kept = std::all_of(paths->begin(), paths->end(), [&](std::string_view path) {
+            return kept_paths.contains(path);
+        });
+        if (ecluse::is_settled(stamp, k_now) && all_kept) {
+            listed += folder + ":" + std::to_string(paths->size()) + "\n";
         }
     }
     ecluse::RevisionCache again(k_no_file, k_root);
@@ -63,6 +85,16 @@ void try_content(const std::string& content) {
         }
         after += path + " " + describe(*hit) + "\n";
     }
+    std::string listed_after;
+    for (const auto& [folder, stamp] : again.listings()) {
+        auto paths = again.listing(folder, stamp);
+        listed_after += folder + ":" + std::to_string(paths ? paths->size() : 0) + "\n";
+    }
+    if (listed_after != listed) {
+        std::fprintf(stderr, "rendering changed the listings:\n%s---\n%s", listed.c_str(),
+                     listed_after.c_str());
+        std::abort();
+    }
     if (after != kept) {
         std::fprintf(stderr, "rendering changed the entries:\n%s---\n%s", kept.c_str(),
                      after.c_str());
@@ -75,13 +107,22 @@ void try_content(const std::string& content) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string content(reinterpret_cast<const char*>(data), size);
     try_content(content);
-    // The same body with a correct "end" line, so that the entries are read.
+    // The same body with a correct "end" line, so that the entries are read:
+    // the lines after the first four ("folders" the fourth) that are not
+    // folder lines.
     std::size_t lines = 0;
-    for (char c : content) {
-        lines += c == '\n' ? 1 : 0;
+    std::size_t entries = 0;
+    for (std::size_t at = 0; at < content.size();) {
+        std::size_t newline = content.find('\n', at);
+        if (newline == std::string::npos) {
+            break;
+        }
+        ++lines;
+        entries += lines > 4 && content.compare(at, 7, "folder\t") != 0 ? 1 : 0;
+        at = newline + 1;
     }
-    if (!content.empty() && content.back() == '\n' && lines >= 3) {
-        try_content(content + ecluse::RevisionCache::seal(content, lines - 3));
+    if (!content.empty() && content.back() == '\n' && lines >= 4) {
+        try_content(content + ecluse::RevisionCache::seal(content, entries));
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <future>
 #include <iterator>
@@ -38,14 +39,28 @@ namespace {
 
 using Sections = ProjectReadOptions::Sections;
 
+FileStamp stamp_of(const struct stat& info) {
+    return {static_cast<std::uint64_t>(info.st_size),
+            static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
+            static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1'000'000'000 + info.st_ctim.tv_nsec,
+            static_cast<std::uint64_t>(info.st_ino), static_cast<std::uint64_t>(info.st_dev)};
+}
+
 // An open directory; its descriptor is what files are opened relative to.
+// Its stamp is taken when it is opened, before any entry is read.
 class Directory {
 public:
     explicit Directory(const fs::path& path) : m_dir(::opendir(path.c_str())) {
-        if (m_dir == nullptr) {
+        struct stat info {};
+        if (m_dir == nullptr || ::fstat(::dirfd(m_dir), &info) != 0) {
+            int error = errno;
+            if (m_dir != nullptr) {
+                ::closedir(m_dir);
+            }
             throw InputError(SourceLocation{path.string()},
-                             std::string("cannot read the folder: ") + std::strerror(errno));
+                             std::string("cannot read the folder: ") + std::strerror(error));
         }
+        m_stamp = stamp_of(info);
     }
     ~Directory() { ::closedir(m_dir); }
     Directory(const Directory&) = delete;
@@ -62,25 +77,31 @@ public:
         return nullptr;
     }
     int fd() const { return ::dirfd(m_dir); }
+    const FileStamp& stamp() const { return m_stamp; }
 
 private:
     DIR* m_dir;
+    FileStamp m_stamp;
 };
 
 struct Candidate {
-    std::string shown_path; // relative to the root: "migrations/pre/<name>"
-    std::size_t name_at;    // where the file name starts in shown_path
+    // Relative to the root: "migrations/pre/<name>"; into the listing's
+    // storage, or into the cache when the listing came from it.
+    std::string_view shown_path;
+    std::size_t name_at; // where the file name starts in shown_path
     int folder_fd;
     Branch branch;
+    bool listed_by_cache = false;
 };
 
 // What reading one candidate from disk gave, besides its revision; a
 // candidate found in the cache has none (most of them, on a warm cache).
 struct Outcome {
-    std::optional<Diagnostic> problem; // then the revision is not valid
-    bool read = false;                 // false: it failed before its file was opened
-    FileStamp stamp;                   // when read, for the cache
-    std::string content_hash;          // idem
+    std::optional<Diagnostic> problem;     // then the revision is not valid
+    bool read = false;                     // false: it failed before its file was opened
+    FileStamp stamp;                       // when read, for the cache
+    std::string content_hash;              // idem
+    bool gone_from_cached_listing = false; // missing, though the cache listed it
 };
 using Outcomes = std::vector<std::unique_ptr<Outcome>>;
 
@@ -113,13 +134,6 @@ void find_misplaced(const fs::path& folder, const fs::path& root,
     }
 }
 
-FileStamp stamp_of(const struct stat& info) {
-    return {static_cast<std::uint64_t>(info.st_size),
-            static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
-            static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1'000'000'000 + info.st_ctim.tv_nsec,
-            static_cast<std::uint64_t>(info.st_ino), static_cast<std::uint64_t>(info.st_dev)};
-}
-
 // Whether a branch folder's entry is a directory (following symbolic links).
 bool is_directory_entry(const dirent& entry, int folder_fd) {
     if (entry.d_type == DT_DIR) {
@@ -135,8 +149,12 @@ bool is_directory_entry(const dirent& entry, int folder_fd) {
 // A branch folder's candidates, sorted by name (so by path: they share
 // the folder), and the problems found while listing it.
 struct BranchListing {
+    std::deque<std::string> paths; // the candidates' paths, when listed from disk
     std::vector<Candidate> candidates;
     std::vector<Diagnostic> problems;
+    // No subfolder and no symbolic link: the revision cache may record it.
+    bool plain = true;
+    bool from_cache = false; // the cache's listing, not the folder's
 };
 
 void sort_by_name(std::vector<Candidate>& candidates) {
@@ -156,14 +174,15 @@ void list_branch(Directory& folder, const fs::path& path, const std::string& pre
                  const fs::path& root, BranchListing& listing) {
     while (const dirent* entry = folder.next()) {
         std::string_view name = entry->d_name;
+        listing.plain = listing.plain && entry->d_type != DT_DIR && entry->d_type != DT_LNK &&
+                        entry->d_type != DT_UNKNOWN;
         if (is_directory_entry(*entry, folder.fd())) {
             find_misplaced(path / entry->d_name, root, listing.problems);
         } else if (is_sql_name(name)) {
-            std::string shown_path;
+            std::string& shown_path = listing.paths.emplace_back();
             shown_path.reserve(prefix.size() + name.size());
             shown_path.append(prefix).append(name);
-            listing.candidates.push_back(
-                {std::move(shown_path), prefix.size(), folder.fd(), branch});
+            listing.candidates.push_back({shown_path, prefix.size(), folder.fd(), branch});
         }
     }
     sort_by_name(listing.candidates);
@@ -193,14 +212,14 @@ std::optional<std::size_t> read_into(int fd, std::vector<char>& buffer, std::siz
 }
 
 Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) {
-    return {SourceLocation{candidate.shown_path},
+    return {SourceLocation{std::string(candidate.shown_path)},
             std::string("cannot ") + doing + ": " + std::strerror(error), "", true};
 }
 
 // Reads candidates [begin, end): from the cache when their stamp matches,
 // otherwise from disk, with one buffer for every file. A revision found in
 // the cache gets its path last, from its candidate.
-void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
+void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
                      const ProjectReadOptions& options, Outcomes& outcomes,
                      std::vector<RevisionFile>& revisions) {
     const RevisionCache* cache =
@@ -208,22 +227,26 @@ void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std:
             ? options.cache
             : nullptr;
     std::vector<char> buffer;
+    std::string name;       // the file name, NUL-terminated for the system calls
     std::size_t cursor = 0; // the candidates are in path order, as the cache's entries
     for (std::size_t i = begin; i < end; ++i) {
-        Candidate& candidate = candidates[i];
-        const char* name = candidate.shown_path.c_str() + candidate.name_at;
+        const Candidate& candidate = candidates[i];
+        name.assign(candidate.shown_path.substr(candidate.name_at));
         struct stat info {};
         if (cache != nullptr) {
-            if (::fstatat(candidate.folder_fd, name, &info, 0) != 0) {
+            if (::fstatat(candidate.folder_fd, name.c_str(), &info, 0) != 0) {
+                int error = errno;
                 outcomes[i] = std::make_unique<Outcome>();
-                outcomes[i]->problem = io_problem(candidate, "open the file", errno);
+                outcomes[i]->problem = io_problem(candidate, "open the file", error);
+                outcomes[i]->gone_from_cached_listing =
+                    candidate.listed_by_cache && error == ENOENT;
                 continue;
             }
             bool sql_checked = false;
             if (cache->lookup_into(candidate.shown_path, candidate.branch, stamp_of(info),
                                    revisions[i], sql_checked, &cursor)) {
                 if (sql_checked || options.sections == Sections::none) {
-                    revisions[i].path = std::move(candidate.shown_path);
+                    revisions[i].path.assign(candidate.shown_path);
                     continue;
                 }
                 revisions[i] = RevisionFile();
@@ -235,9 +258,11 @@ void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std:
         if (buffer.empty()) {
             buffer.resize(64 * 1024);
         }
-        int fd = ::openat(candidate.folder_fd, name, O_RDONLY | O_CLOEXEC);
+        int fd = ::openat(candidate.folder_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            outcome.problem = io_problem(candidate, "open the file", errno);
+            int error = errno;
+            outcome.problem = io_problem(candidate, "open the file", error);
+            outcome.gone_from_cached_listing = candidate.listed_by_cache && error == ENOENT;
             continue;
         }
         bool stamped = cache == nullptr || ::fstat(fd, &info) == 0;
@@ -250,9 +275,10 @@ void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std:
             continue;
         }
         std::string_view content(buffer.data(), *size);
+        std::string path(candidate.shown_path);
         try {
             revisions[i] = parse_revision_file(
-                content, candidate.shown_path, candidate.branch,
+                content, path, candidate.branch,
                 options.sections == Sections::none ? SectionText::skip : SectionText::load);
             if (cache != nullptr) {
                 outcome.stamp = stamp_of(info);
@@ -260,28 +286,37 @@ void read_candidates(std::vector<Candidate>& candidates, std::size_t begin, std:
             }
         } catch (const InputError& error) {
             SourceLocation where = error.location();
-            where.file = candidate.shown_path;
+            where.file = std::move(path);
             outcome.problem = Diagnostic{where, error.bare_message(), error.hint(), true};
         }
     }
 }
 
-} // namespace
-
-ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& options) {
+// read_project_files, which may take a branch folder's listing from the
+// cache when `cached_listings`.
+ProjectFiles read_files(const fs::path& root, const ProjectReadOptions& options,
+                        bool cached_listings) {
     fs::path migrations = root / k_migrations_folder;
     std::error_code error;
     if (!fs::is_directory(migrations, error)) {
         throw InputError(SourceLocation{migrations.string()}, "no migrations folder",
                          "run `ecluse init` to create the layout, or point -C at the project root");
     }
-    RevisionCache* cache = options.sections != Sections::all ? options.cache : nullptr;
+    RevisionCache* cache =
+        options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
+            ? options.cache
+            : nullptr;
     struct BranchFolder {
         std::string name;
         Branch branch;
         std::unique_ptr<Directory> directory; // open until every file is read
         BranchListing listing;
     };
+    if (cache != nullptr) {
+        // Before any stamp is taken, so that a folder or file that changes
+        // after its stamp was taken has a later time than the one recorded.
+        cache->begin_scan();
+    }
     std::vector<BranchFolder> branches;
     std::vector<Diagnostic> problems;
     for (const auto& entry : fs::directory_iterator(migrations)) {
@@ -298,23 +333,42 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     // In path order: the branch folders by name, then each one's files.
     std::sort(branches.begin(), branches.end(),
               [](const BranchFolder& a, const BranchFolder& b) { return a.name < b.name; });
-    auto list = [&](BranchFolder& folder) {
-        list_branch(*folder.directory, migrations / folder.name,
-                    std::string(k_migrations_folder) + "/" + folder.name + "/", folder.branch, root,
-                    folder.listing);
+    auto relative = [](const BranchFolder& folder) {
+        return std::string(k_migrations_folder) + "/" + folder.name;
     };
-    // The branches are listed and sorted side by side, while this thread
-    // loads the cache: with thousands of files, listing a folder is mostly
-    // the kernel's time.
+
+    // A folder whose stamp is the one the cache recorded with its listing
+    // holds the same files: the cache's entries are its listing. The others are listed and sorted
+    // side by side: with thousands of files, that is mostly the kernel's time.
+    std::vector<BranchFolder*> to_list;
+    for (BranchFolder& folder : branches) {
+        std::optional<std::vector<std::string_view>> paths;
+        if (cache != nullptr && cached_listings) {
+            paths = cache->listing(relative(folder), folder.directory->stamp());
+        }
+        if (!paths) {
+            to_list.push_back(&folder);
+            continue;
+        }
+        folder.listing.from_cache = true;
+        folder.listing.candidates.reserve(paths->size());
+        std::size_t name_at = relative(folder).size() + 1;
+        for (std::string_view path : *paths) {
+            folder.listing.candidates.push_back(
+                {path, name_at, folder.directory->fd(), folder.branch, true});
+        }
+    }
+    auto list = [&](BranchFolder* folder) {
+        list_branch(*folder->directory, migrations / folder->name, relative(*folder) + "/",
+                    folder->branch, root, folder->listing);
+    };
     {
         std::vector<std::future<void>> listers; // get() rethrows a lister's error
-        for (std::size_t b = cache != nullptr ? 0 : 1; b < branches.size(); ++b) {
-            listers.push_back(std::async(std::launch::async, list, std::ref(branches[b])));
+        for (std::size_t b = 1; b < to_list.size(); ++b) {
+            listers.push_back(std::async(std::launch::async, list, to_list[b]));
         }
-        if (cache != nullptr) {
-            cache->begin_scan();
-        } else if (!branches.empty()) {
-            list(branches.front());
+        if (!to_list.empty()) {
+            list(to_list.front());
         }
         for (auto& lister : listers) {
             lister.get();
@@ -326,11 +380,17 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
         total += folder.listing.candidates.size();
     }
     candidates.reserve(total);
+    ProjectFiles files;
     for (BranchFolder& folder : branches) {
         std::move(folder.listing.candidates.begin(), folder.listing.candidates.end(),
                   std::back_inserter(candidates));
         std::move(folder.listing.problems.begin(), folder.listing.problems.end(),
                   std::back_inserter(problems));
+        files.folders_listed += folder.listing.from_cache ? 0 : 1;
+        if (cache != nullptr && folder.listing.plain) {
+            cache->record_listing(relative(folder), folder.directory->stamp(),
+                                  folder.listing.candidates.size());
+        }
     }
 
     // Thousands of small files cost mostly system calls, each a few
@@ -344,7 +404,7 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     for (std::size_t t = 1; t < threads; ++t) {
         std::size_t begin = std::min(t * share, candidates.size());
         std::size_t end = std::min(begin + share, candidates.size());
-        workers.emplace_back(read_candidates, std::ref(candidates), begin, end, std::cref(options),
+        workers.emplace_back(read_candidates, std::cref(candidates), begin, end, std::cref(options),
                              std::ref(outcomes), std::ref(revisions));
     }
     read_candidates(candidates, 0, std::min(share, candidates.size()), options, outcomes,
@@ -352,10 +412,17 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     for (auto& worker : workers) {
         worker.join();
     }
+    // A file of a cached listing that is gone: the folder changed without
+    // its stamp saying so (a file system that does not keep folder times as
+    // Linux does). Everything is listed again.
+    if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& outcome) {
+            return outcome != nullptr && outcome->gone_from_cached_listing;
+        })) {
+        return read_files(root, options, false);
+    }
 
     // The revisions stay where they were read; only a problem moves the
     // ones after it down.
-    ProjectFiles files;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         Outcome* outcome = outcomes[i].get();
@@ -381,6 +448,12 @@ ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& 
     files.revisions = std::move(revisions);
     files.problems = std::move(problems);
     return files;
+}
+
+} // namespace
+
+ProjectFiles read_project_files(const fs::path& root, const ProjectReadOptions& options) {
+    return read_files(root, options, true);
 }
 
 std::vector<RevisionFile> load_revision_files(const fs::path& root,

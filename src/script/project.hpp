@@ -23,6 +23,9 @@ struct ProjectFiles {
     std::vector<RevisionFile> revisions;
     std::vector<Diagnostic> problems;
     std::size_t files_read = 0; // the others came from the cache
+    // Branch folders listed from disk; the others' listings came from the
+    // cache (RevisionCache::record_listing).
+    std::size_t folders_listed = 0;
 };
 
 // How much of each revision to read, and with which cache.

@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 // holds or how parse_revision_file reads a header changes.
 // 2: the integrity check is XXH64 and the length, not SHA-256; entries are
 // sorted by path; each has a lint field.
-constexpr std::string_view k_magic = "ecluse-revision-cache\t2";
+// 3: the folders' listings, between the "written" line and the entries.
+constexpr std::string_view k_magic = "ecluse-revision-cache\t3";
 
 constexpr std::int64_t k_second_ns = 1'000'000'000;
 // Linux stamps files from a clock that ticks at most every 10 ms; 100 ms
@@ -96,6 +97,27 @@ void append_number(std::string& out, Number value) {
     std::array<char, 24> buffer{};
     auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
     out.append(buffer.data(), end);
+}
+
+// A stamp's 5 numbers, each after a tab.
+void append_stamp(std::string& out, const FileStamp& stamp) {
+    out += '\t';
+    append_number(out, stamp.size);
+    out += '\t';
+    append_number(out, stamp.mtime_ns);
+    out += '\t';
+    append_number(out, stamp.ctime_ns);
+    out += '\t';
+    append_number(out, stamp.inode);
+    out += '\t';
+    append_number(out, stamp.device);
+}
+
+// The 5 fields from `fields[0]` on, as append_stamp wrote them.
+bool parse_stamp(const std::string_view* fields, FileStamp& stamp) {
+    return parse_number(fields[0], stamp.size) && parse_number(fields[1], stamp.mtime_ns) &&
+           parse_number(fields[2], stamp.ctime_ns) && parse_number(fields[3], stamp.inode) &&
+           parse_number(fields[4], stamp.device);
 }
 
 std::int64_t max_time(const FileStamp& stamp) {
@@ -266,6 +288,7 @@ bool RevisionCache::load_text(std::string_view text) {
     m_entries.clear();
     m_added.clear();
     m_owned.clear();
+    m_loaded_listings.clear();
 
     // The last line: "end\t<entries>\t<length of the body>\t<XXH64 of the body>".
     if (text.empty() || text.back() != '\n') {
@@ -304,6 +327,27 @@ bool RevisionCache::load_text(std::string_view text) {
         return false;
     }
 
+    // "folders\t<n>", then n lines "folder\t<path>\t<stamp's 5>\t<files>".
+    std::array<std::string_view, 2> folders_line;
+    std::size_t folders = 0;
+    if (!next_line(line) || !split_fields(line, folders_line) || folders_line[0] != "folders" ||
+        !parse_number(folders_line[1], folders)) {
+        return false;
+    }
+    std::map<std::string, Listing, std::less<>> listings;
+    for (std::size_t f = 0; f < folders; ++f) {
+        std::array<std::string_view, 8> field;
+        Listing listing;
+        std::optional<std::string> folder;
+        if (!next_line(line) || !split_fields(line, field) || field[0] != "folder" ||
+            !(folder = unescape(field[1])) || folder->empty() ||
+            !parse_stamp(&field[2], listing.stamp) || !parse_number(field[7], listing.files) ||
+            !settled_before(listing.stamp, written_ns) ||
+            !listings.emplace(std::move(*folder), listing).second) {
+            return false;
+        }
+    }
+
     std::vector<Entry> entries;
     entries.reserve(count);
     std::deque<std::string> owned;
@@ -328,13 +372,9 @@ bool RevisionCache::load_text(std::string_view text) {
             }
             entry.path = owned.emplace_back(std::move(*path));
         }
-        bool ok = !entry.path.empty() && parse_number(file[1], entry.stamp.size) &&
+        bool ok = !entry.path.empty() && parse_stamp(&file[1], entry.stamp) &&
                   entry.stamp.size != 0 && // a revision file is never empty
-                  parse_number(file[2], entry.stamp.mtime_ns) &&
-                  parse_number(file[3], entry.stamp.ctime_ns) &&
-                  parse_number(file[4], entry.stamp.inode) &&
-                  parse_number(file[5], entry.stamp.device) && file[6].size() == 64 &&
-                  (file[7] == "0" || file[7] == "1") &&
+                  file[6].size() == 64 && (file[7] == "0" || file[7] == "1") &&
                   (entries.empty() || entries.back().path < entry.path) && entries.size() < count;
         if (!ok) {
             return false; // malformed, or out of order (which a duplicate is)
@@ -349,9 +389,62 @@ bool RevisionCache::load_text(std::string_view text) {
     if (entries.size() != count) {
         return false;
     }
+    // A listing is its folder's entries: as many as it says.
+    for (const auto& [folder, listing] : listings) {
+        if (folder_entries(entries, folder).size() != listing.files) {
+            return false;
+        }
+    }
     m_entries = std::move(entries);
     m_owned = std::move(owned);
+    m_loaded_listings = std::move(listings);
     return true;
+}
+
+std::span<const RevisionCache::Entry>
+RevisionCache::folder_entries(const std::vector<Entry>& entries, std::string_view folder) {
+    std::string prefix = std::string(folder) + '/';
+    auto by_path = [](const Entry& entry, std::string_view p) { return entry.path < p; };
+    auto first = std::lower_bound(entries.begin(), entries.end(), prefix, by_path);
+    auto last = first;
+    while (last != entries.end() && last->path.starts_with(prefix)) {
+        ++last;
+    }
+    return {first, last};
+}
+
+void RevisionCache::record_listing(std::string_view folder, const FileStamp& stamp,
+                                   std::size_t files) {
+    if (!enabled()) {
+        return;
+    }
+    Listing listing{stamp, files};
+    m_listings.insert_or_assign(std::string(folder), listing);
+    auto loaded = m_loaded_listings.find(folder);
+    m_changed = m_changed || loaded == m_loaded_listings.end() || loaded->second != listing;
+}
+
+std::optional<std::vector<std::string_view>> RevisionCache::listing(std::string_view folder,
+                                                                    const FileStamp& stamp) const {
+    auto loaded = m_loaded_listings.find(folder);
+    if (loaded == m_loaded_listings.end() || loaded->second.stamp != stamp) {
+        return std::nullopt;
+    }
+    std::vector<std::string_view> paths;
+    std::span<const Entry> entries = folder_entries(m_entries, folder);
+    paths.reserve(entries.size());
+    for (const Entry& entry : entries) {
+        paths.push_back(entry.path);
+    }
+    return paths;
+}
+
+std::vector<std::pair<std::string, FileStamp>> RevisionCache::listings() const {
+    std::vector<std::pair<std::string, FileStamp>> list;
+    for (const auto& [folder, listing] : m_loaded_listings) {
+        list.emplace_back(folder, listing.stamp);
+    }
+    return list;
 }
 
 const RevisionCache::Entry* RevisionCache::find(std::string_view path, std::size_t* cursor) const {
@@ -517,18 +610,32 @@ std::string RevisionCache::render() const {
     out += "\nwritten\t";
     append_number(out, m_scan_start_ns);
     out += '\n';
+    // A listing is written when its entries are the files it counted.
+    std::string folders;
+    std::size_t folder_count = 0;
+    for (const auto& [folder, listing] : m_listings) {
+        std::string prefix = folder + '/';
+        auto files = std::count_if(kept.begin(), kept.end(),
+                                   [&](const Entry* e) { return e->path.starts_with(prefix); });
+        if (!is_settled(listing.stamp, m_scan_start_ns) ||
+            static_cast<std::size_t>(files) != listing.files) {
+            continue;
+        }
+        ++folder_count;
+        folders += "folder\t";
+        append_escaped(folders, folder);
+        append_stamp(folders, listing.stamp);
+        folders += '\t';
+        append_number(folders, listing.files);
+        folders += '\n';
+    }
+    out += "folders\t";
+    append_number(out, folder_count);
+    out += '\n';
+    out += folders;
     for (const Entry* entry : kept) {
         append_escaped(out, entry->path);
-        out += '\t';
-        append_number(out, entry->stamp.size);
-        out += '\t';
-        append_number(out, entry->stamp.mtime_ns);
-        out += '\t';
-        append_number(out, entry->stamp.ctime_ns);
-        out += '\t';
-        append_number(out, entry->stamp.inode);
-        out += '\t';
-        append_number(out, entry->stamp.device);
+        append_stamp(out, entry->stamp);
         out += '\t';
         out += entry->content_hash;
         out += entry->sql_checked ? "\t1\t" : "\t0\t";
@@ -547,7 +654,10 @@ void RevisionCache::save() {
     }
     bool all_kept = std::all_of(m_entries.begin(), m_entries.end(),
                                 [](const Entry& entry) { return entry.in_this_run; });
-    if (!m_changed && all_kept) {
+    bool listings_kept =
+        std::all_of(m_loaded_listings.begin(), m_loaded_listings.end(),
+                    [&](const auto& loaded) { return m_listings.contains(loaded.first); });
+    if (!m_changed && all_kept && listings_kept) {
         return;
     }
     try {

@@ -10,7 +10,8 @@
 // whether `check` found both sections' SQL valid for that content, and
 // src/lint's findings and facts for that content (lint_facts).
 // Only files that parsed without error are stored, so every error is
-// always found by reading the file again.
+// always found by reading the file again. A branch folder whose listing was
+// recorded with the same stamp need not be listed (record_listing).
 //
 // The cache is never trusted blindly: a file with another format version,
 // another project root, a bad integrity check (its length and XXH64: it
@@ -29,6 +30,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,6 +100,25 @@ public:
     // stored, and that save() records. Until then the cache is empty.
     void begin_scan(std::int64_t now_ns = wall_clock_ns());
 
+    // A branch folder's listing, so that a later run can skip listing it:
+    // `folder` ("migrations/pre") had this stamp, taken before it was
+    // listed, and `files` revision files. Linux changes a folder's times
+    // whenever an entry is created, removed or renamed in it, so a folder
+    // with the same stamp holds the same names. save() writes the record
+    // only when the stamp is settled (is_settled) and this run kept or
+    // stored an entry for each of those files, so that the entries are the
+    // listing; the caller records only folders without subfolders or
+    // symbolic links (whose targets can change without the folder).
+    void record_listing(std::string_view folder, const FileStamp& stamp, std::size_t files);
+
+    // The paths of the revision files in `folder`, in path order, when the
+    // loaded cache recorded its listing with this stamp; nullopt otherwise.
+    // They point into the cache, which must outlive them.
+    std::optional<std::vector<std::string_view>> listing(std::string_view folder,
+                                                         const FileStamp& stamp) const;
+    // Each recorded folder and its stamp, for tests and the fuzz target.
+    std::vector<std::pair<std::string, FileStamp>> listings() const;
+
     // The revision stored for `path` when its entry has this stamp, is
     // well formed and was settled when written; nullopt otherwise.
     // Safe to call from several threads at once.
@@ -153,6 +174,17 @@ private:
         bool in_this_run = false; // kept or stored by this run
     };
 
+    struct Listing {
+        FileStamp stamp;
+        std::size_t files = 0;
+        bool operator==(const Listing&) const = default;
+    };
+
+    // The entries of the files in `folder` (a range of `entries`, which is
+    // sorted by path).
+    static std::span<const Entry> folder_entries(const std::vector<Entry>& entries,
+                                                 std::string_view folder);
+
     // Without a cursor: m_cursor, for the calls made in path order by one
     // thread (keep, lint_facts...); lookups from several threads pass theirs.
     const Entry* find(std::string_view path, std::size_t* cursor) const;
@@ -170,6 +202,10 @@ private:
     std::deque<std::string> m_owned; // texts made by this run (stable addresses)
     std::vector<Entry> m_entries;    // loaded, sorted by path
     std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
+    // Folder listings: loaded (their stamps settled when written), and
+    // recorded by this run.
+    std::map<std::string, Listing, std::less<>> m_loaded_listings;
+    std::map<std::string, Listing, std::less<>> m_listings;
     std::int64_t m_scan_start_ns = 0;
     bool m_load_pending = false; // the file is read by begin_scan()
     bool m_changed = false;

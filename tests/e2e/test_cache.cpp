@@ -164,6 +164,28 @@ TEST_SUITE("cache") {
         CHECK(history.output.find("aaaaaaaaaaa3") == std::string::npos);
     }
 
+    TEST_CASE("a revision added to a folder the cache listed is seen, mtime put back or not") {
+        Project p;
+        p.expect_same_as_without_cache(); // the cache now lists both folders
+        REQUIRE(p.cache_files().size() == 1);
+        CHECK(ecluse::read_file(p.cache_files()[0]).find("folder\tmigrations/pre\t") !=
+              std::string::npos);
+        fs::path folder = p.dir.path() / "migrations" / "pre";
+        timespec before = mtime_of(folder);
+        p.add("pre", "4_a.sql", revision("aaaaaaaaaaa4", "aaaaaaaaaaa3"));
+        set_mtime(folder, before);
+        auto heads = p.run({"heads"}, true);
+        CHECK(heads.exit_code == 0);
+        CHECK(heads.output.find("aaaaaaaaaaa4 (pre) (head)") != std::string::npos);
+        p.expect_same_as_without_cache();
+        Project::settle();
+        p.expect_same_as_without_cache();
+        p.add("post", "2_b.sql", revision("bbbbbbbbbbb2", "bbbbbbbbbbb1"));
+        CHECK(p.run({"heads"}, true).output.find("bbbbbbbbbbb2 (post) (head)") !=
+              std::string::npos);
+        p.expect_same_as_without_cache();
+    }
+
     TEST_CASE("a corrupted cache file is ignored and rewritten") {
         Project p;
         p.expect_same_as_without_cache();

@@ -114,6 +114,13 @@ void set_mtime(const fs::path& path, timespec mtime) {
     REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
 }
 
+// Writes a cache file's `text`, edited, with its last line made to match
+// (as a buggy writer would).
+void write_resealed(const TempProject& p, const std::string& text, std::size_t entries) {
+    std::string body = text.substr(0, text.rfind("end\t"));
+    write_file_atomically(p.cache_file(), body + RevisionCache::seal(body, entries));
+}
+
 // A project of three pre and two post revisions, settled and cached.
 void populate(const TempProject& p) {
     p.write("migrations/pre/1_a.sql", revision_text("aaaaaaaaaaa1", "none", "first"));
@@ -198,7 +205,7 @@ TEST_SUITE("revision_cache") {
         std::string flipped = good;
         flipped[flipped.find("first")] = 'F'; // a message changed, checksum not
         std::string bad_version = good;
-        bad_version.replace(bad_version.find("\t2\n"), 3, "\t9\n");
+        bad_version.replace(0, bad_version.find('\n'), "ecluse-revision-cache\t9");
         std::vector<std::string> variants = {
             flipped,
             good.substr(0, good.size() / 2),
@@ -239,10 +246,7 @@ TEST_SUITE("revision_cache") {
         std::size_t at = text.find("aaaaaaaaaaa1\t\t");
         REQUIRE(at != std::string::npos);
         text.replace(at, 12, "AAAAAAAAAAA1");
-        std::size_t end = text.rfind("end\t");
-        std::string body = text.substr(0, end);
-        std::string rewritten = body + RevisionCache::seal(body, 5);
-        write_file_atomically(p.cache_file(), rewritten);
+        write_resealed(p, text, 5);
         ProjectFiles files = read_cached(p);
         CHECK(files.files_read == 1);
         CHECK(describe(files) == describe(read_uncached(p)));
@@ -307,6 +311,139 @@ TEST_SUITE("revision_cache") {
                 revision_text("aaaaaaaaaaa1", "none", "first", "SELECT 3;\n"));
         let_settle();
         CHECK(read_cached(p, Sections::unchecked).files_read == 5);
+    }
+
+    TEST_CASE("an unchanged folder's listing comes from the cache") {
+        TempProject p;
+        populate(p);
+        ProjectFiles first = read_cached(p);
+        CHECK(first.folders_listed == 2);
+        ProjectFiles second = read_cached(p);
+        CHECK(second.folders_listed == 0);
+        CHECK(second.files_read == 0);
+        CHECK(describe(second) == describe(read_uncached(p)));
+        RevisionCache cache(p.cache_file(), p.root().string());
+        cache.begin_scan();
+        auto listings = cache.listings();
+        REQUIRE(listings.size() == 2);
+        CHECK(listings[0].first == "migrations/post");
+        CHECK(listings[1].first == "migrations/pre");
+    }
+
+    TEST_CASE("a file added to a listed folder is seen, even with the folder's mtime put back") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        fs::path folder = p.file("migrations/pre");
+        timespec before = mtime_of(folder);
+        p.write("migrations/pre/4_a.sql", revision_text("aaaaaaaaaaa4", "aaaaaaaaaaa3", "new"));
+        set_mtime(folder, before); // the change time still tells
+        ProjectFiles after = read_cached(p);
+        CHECK(after.folders_listed == 1);
+        CHECK(after.files_read == 1);
+        CHECK(after.revisions.size() == 6);
+        CHECK(describe(after) == describe(read_uncached(p)));
+    }
+
+    TEST_CASE("a folder that changed just before the run is listed until it settles") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        p.write("migrations/post/3_b.sql", revision_text("bbbbbbbbbbb3", "bbbbbbbbbbb2", "new"));
+        CHECK(read_cached(p).folders_listed == 1);
+        // Its stamp was too fresh to be recorded: listed again.
+        CHECK(read_cached(p).folders_listed == 1);
+        let_settle();
+        CHECK(read_cached(p).folders_listed == 1);
+        ProjectFiles settled = read_cached(p);
+        CHECK(settled.folders_listed == 0);
+        CHECK(describe(settled) == describe(read_uncached(p)));
+
+        // The same when a file goes: the files left are settled, the
+        // folder is not (a file made in the same clock tick could keep its
+        // stamp).
+        fs::remove(p.file("migrations/post/3_b.sql"));
+        CHECK(read_cached(p).folders_listed == 1);
+        CHECK(read_cached(p).folders_listed == 1);
+        let_settle();
+        CHECK(read_cached(p).folders_listed == 1);
+        CHECK(read_cached(p).folders_listed == 0);
+    }
+
+    TEST_CASE("a folder with a subfolder or a broken file is listed every time") {
+        TempProject p;
+        populate(p);
+        fs::create_directories(p.file("migrations/pre/old"));
+        p.write("migrations/post/9_broken.sql", "-- revision: nothex\n");
+        let_settle();
+        for (int run = 0; run < 3; ++run) {
+            ProjectFiles files = read_cached(p);
+            CHECK(files.folders_listed == 2);
+            CHECK(files.problems.size() == 1);
+        }
+        CHECK(read_cached(p).problems.size() == 1); // the broken file is still reported
+        fs::remove(p.file("migrations/post/9_broken.sql"));
+        fs::remove(p.file("migrations/pre/old"));
+        let_settle();
+        read_cached(p);
+        CHECK(read_cached(p).folders_listed == 0);
+    }
+
+    TEST_CASE("a file gone from a listing whose folder kept its stamp is not an error") {
+        // As on a file system that does not change a folder's times when a
+        // file goes: the cache's listing names a file that is not there.
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        std::string text = read_file(p.cache_file());
+        fs::remove(p.file("migrations/pre/3_a.sql"));
+        struct stat info {};
+        REQUIRE(::stat(p.file("migrations/pre").c_str(), &info) == 0);
+        // The pre folder's line, given the folder's new stamp; the entry of
+        // the file that is gone stays.
+        std::size_t at = text.find("folder\tmigrations/pre\t");
+        REQUIRE(at != std::string::npos);
+        std::size_t line_end = text.find('\n', at);
+        auto ns = [](const timespec& t) {
+            return std::to_string(std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec);
+        };
+        std::string line = "folder\tmigrations/pre\t" + std::to_string(info.st_size) + "\t" +
+                           ns(info.st_mtim) + "\t" + ns(info.st_ctim) + "\t" +
+                           std::to_string(info.st_ino) + "\t" + std::to_string(info.st_dev) + "\t3";
+        text.replace(at, line_end - at, line);
+        // Recorded as settled: the run that wrote it started later.
+        std::size_t written = text.find("written\t");
+        text.replace(written, text.find('\n', written) - written,
+                     "written\t" +
+                         std::to_string(std::int64_t(info.st_ctim.tv_sec + 10) * 1'000'000'000));
+        write_resealed(p, text, 5);
+        {
+            RevisionCache forged(p.cache_file(), p.root().string());
+            forged.begin_scan();
+            REQUIRE(forged.listings().size() == 2); // the forgery loads
+        }
+        ProjectFiles files = read_cached(p);
+        CHECK(files.problems.empty());
+        CHECK(files.folders_listed == 2); // listed again, every folder
+        CHECK(files.revisions.size() == 4);
+        CHECK(describe(files) == describe(read_uncached(p)));
+    }
+
+    TEST_CASE("a listing that does not match its entries is not trusted") {
+        TempProject p;
+        populate(p);
+        read_cached(p);
+        std::string text = read_file(p.cache_file());
+        std::size_t at = text.find("folder\tmigrations/pre\t");
+        REQUIRE(at != std::string::npos);
+        std::size_t count_at = text.rfind('\t', text.find('\n', at)) + 1;
+        REQUIRE(text.substr(count_at, 2) == "3\n");
+        text.replace(count_at, 1, "4");
+        write_resealed(p, text, 5);
+        ProjectFiles files = read_cached(p);
+        CHECK(files.files_read == 5);
+        CHECK(files.folders_listed == 2);
+        CHECK(describe(files) == describe(read_uncached(p)));
     }
 
     TEST_CASE("the cache file lives under XDG_CACHE_HOME, else ~/.cache, and can be off") {
