@@ -10,6 +10,8 @@
 #include <array>
 #include <charconv>
 #include <ctime>
+#include <functional>
+#include <future>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -288,6 +290,7 @@ bool RevisionCache::load_text(std::string_view text) {
     m_entries.clear();
     m_added.clear();
     m_owned.clear();
+    m_unescaped = {};
     m_loaded_listings.clear();
 
     // The last line: "end\t<entries>\t<length of the body>\t<XXH64 of the body>".
@@ -348,10 +351,52 @@ bool RevisionCache::load_text(std::string_view text) {
         }
     }
 
+    // With thousands of entries, two threads parse a half each.
+    std::string_view lines = text.substr(start, body_size - start);
+    std::size_t middle =
+        count >= 4096 ? lines.find('\n', lines.size() / 2) : std::string_view::npos;
     std::vector<Entry> entries;
-    entries.reserve(count);
-    std::deque<std::string> owned;
-    while (next_line(line)) {
+    std::vector<Entry> second;
+    std::array<std::deque<std::string>, 2> unescaped;
+    bool second_ok = true;
+    std::future<bool> second_half;
+    if (middle != std::string_view::npos) {
+        second_half = std::async(std::launch::async, parse_entries, lines.substr(middle + 1),
+                                 written_ns, std::ref(second), std::ref(unescaped[1]));
+        lines = lines.substr(0, middle + 1);
+    }
+    bool first_ok = parse_entries(lines, written_ns, entries, unescaped[0]);
+    if (second_half.valid()) {
+        second_ok = second_half.get();
+    }
+    if (!first_ok || !second_ok ||
+        (!entries.empty() && !second.empty() && !(entries.back().path < second.front().path))) {
+        return false;
+    }
+    entries.insert(entries.end(), second.begin(), second.end());
+    if (entries.size() != count) {
+        return false;
+    }
+    // A listing is its folder's entries: as many as it says.
+    for (const auto& [folder, listing] : listings) {
+        if (folder_entries(entries, folder).size() != listing.files) {
+            return false;
+        }
+    }
+    m_entries = std::move(entries);
+    m_unescaped = std::move(unescaped); // moving a deque keeps its elements in place
+    m_loaded_listings = std::move(listings);
+    return true;
+}
+
+bool RevisionCache::parse_entries(std::string_view lines, std::int64_t written_ns,
+                                  std::vector<Entry>& entries, std::deque<std::string>& unescaped) {
+    // About 300 bytes a line: no more than that many entries.
+    entries.reserve(lines.size() / 64);
+    for (std::size_t start = 0; start < lines.size();) {
+        std::size_t newline = lines.find('\n', start);
+        std::string_view line = lines.substr(start, newline - start);
+        start = newline == std::string_view::npos ? lines.size() : newline + 1;
         // Cut the file's fields; the rest is the header, parsed on lookup.
         std::array<std::string_view, k_file_fields> file;
         std::size_t at = 0;
@@ -370,12 +415,12 @@ bool RevisionCache::load_text(std::string_view text) {
             if (!path) {
                 return false;
             }
-            entry.path = owned.emplace_back(std::move(*path));
+            entry.path = unescaped.emplace_back(std::move(*path));
         }
         bool ok = !entry.path.empty() && parse_stamp(&file[1], entry.stamp) &&
                   entry.stamp.size != 0 && // a revision file is never empty
                   file[6].size() == 64 && (file[7] == "0" || file[7] == "1") &&
-                  (entries.empty() || entries.back().path < entry.path) && entries.size() < count;
+                  (entries.empty() || entries.back().path < entry.path);
         if (!ok) {
             return false; // malformed, or out of order (which a duplicate is)
         }
@@ -386,18 +431,6 @@ bool RevisionCache::load_text(std::string_view text) {
         entry.header = line.substr(at);
         entries.push_back(entry);
     }
-    if (entries.size() != count) {
-        return false;
-    }
-    // A listing is its folder's entries: as many as it says.
-    for (const auto& [folder, listing] : listings) {
-        if (folder_entries(entries, folder).size() != listing.files) {
-            return false;
-        }
-    }
-    m_entries = std::move(entries);
-    m_owned = std::move(owned);
-    m_loaded_listings = std::move(listings);
     return true;
 }
 

@@ -25,6 +25,7 @@
 #include "script/revision_file.hpp"
 #include "util/file.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -180,6 +181,12 @@ private:
         bool operator==(const Listing&) const = default;
     };
 
+    // Parses entry lines (each ending in a newline) into `entries`, in path
+    // order, with the paths that had to be unescaped kept in `unescaped`;
+    // false when one is malformed or out of order.
+    static bool parse_entries(std::string_view lines, std::int64_t written_ns,
+                              std::vector<Entry>& entries, std::deque<std::string>& unescaped);
+
     // The entries of the files in `folder` (a range of `entries`, which is
     // sorted by path).
     static std::span<const Entry> folder_entries(const std::vector<Entry>& entries,
@@ -200,7 +207,10 @@ private:
     std::string m_content;           // loaded from a string (tests, the fuzz target)
     MappedFile m_mapped;             // or mapped from the cache file
     std::deque<std::string> m_owned; // texts made by this run (stable addresses)
-    std::vector<Entry> m_entries;    // loaded, sorted by path
+    // Loaded paths that had escapes, unescaped (by the two halves of the
+    // file, parsed side by side).
+    std::array<std::deque<std::string>, 2> m_unescaped;
+    std::vector<Entry> m_entries;                      // loaded, sorted by path
     std::map<std::string, Entry, std::less<>> m_added; // stored by this run, not loaded
     // Folder listings: loaded (their stamps settled when written), and
     // recorded by this run.

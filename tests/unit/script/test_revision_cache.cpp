@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -444,6 +445,47 @@ TEST_SUITE("revision_cache") {
         CHECK(files.files_read == 5);
         CHECK(files.folders_listed == 2);
         CHECK(describe(files) == describe(read_uncached(p)));
+    }
+
+    TEST_CASE("a large cache is parsed in two halves, and checked across them") {
+        // 5,000 entries: enough for two threads. Each line's path sorts by i.
+        std::vector<std::string> lines;
+        for (int i = 0; i < 5000; ++i) {
+            char name[32];
+            std::snprintf(name, sizeof name, "migrations/pre/%05d.sql", i);
+            lines.push_back(std::string(name) + "\t120\t1700000000000000000\t" +
+                            "1700000000000000000\t" + std::to_string(i + 1) + "\t2049\t" +
+                            std::string(64, 'a') + "\t1\t\taaaaaaaaaaa2\taaaaaaaaaaa1\t\tm\t" +
+                            "2026-11-22T14:30:00Z\tnone\t\t\t1\t2\t0\t9\t12\n");
+        }
+        auto content = [&](const std::vector<std::string>& entries) {
+            std::string body = "ecluse-revision-cache\t3\nroot\t/r\nwritten\t"
+                               "1800000000000000000\nfolders\t0\n";
+            for (const std::string& line : entries) {
+                body += line;
+            }
+            return body + RevisionCache::seal(body, entries.size());
+        };
+        RevisionCache cache("/nonexistent/cache", "/r");
+        REQUIRE(cache.load(content(lines)));
+        auto entries = cache.entries();
+        REQUIRE(entries.size() == 5000);
+        for (int i : {0, 2499, 2500, 2501, 4999}) {
+            CAPTURE(i);
+            FileStamp stamp{120, 1'700'000'000'000'000'000, 1'700'000'000'000'000'000,
+                            std::uint64_t(i + 1), 2049};
+            CHECK(entries[std::size_t(i)].second == stamp);
+            auto hit = cache.lookup(entries[std::size_t(i)].first, Branch::pre, stamp);
+            REQUIRE(hit);
+            CHECK(hit->revision.revision == "aaaaaaaaaaa2");
+        }
+        // Two neighbours swapped are out of order, wherever the file is cut.
+        for (std::size_t i = 2450; i < 2550; ++i) {
+            CAPTURE(i);
+            std::vector<std::string> swapped = lines;
+            std::swap(swapped[i], swapped[i + 1]);
+            CHECK_FALSE(cache.load(content(swapped)));
+        }
     }
 
     TEST_CASE("the cache file lives under XDG_CACHE_HOME, else ~/.cache, and can be off") {
