@@ -387,10 +387,6 @@ ProjectFiles read_files(const fs::path& root, const ProjectReadOptions& options,
         std::move(folder.listing.problems.begin(), folder.listing.problems.end(),
                   std::back_inserter(problems));
         files.folders_listed += folder.listing.from_cache ? 0 : 1;
-        if (cache != nullptr && folder.listing.plain) {
-            cache->record_listing(relative(folder), folder.directory->stamp(),
-                                  folder.listing.candidates.size());
-        }
     }
 
     // Thousands of small files cost mostly system calls, each a few
@@ -419,6 +415,15 @@ ProjectFiles read_files(const fs::path& root, const ProjectReadOptions& options,
             return outcome != nullptr && outcome->gone_from_cached_listing;
         })) {
         return read_files(root, options, false);
+    }
+    if (cache != nullptr) {
+        for (const BranchFolder& folder : branches) {
+            if (folder.listing.plain) {
+                // The candidates were moved out, not erased: still counted.
+                cache->record_listing(relative(folder), folder.directory->stamp(),
+                                      folder.listing.candidates.size());
+            }
+        }
     }
 
     // The revisions stay where they were read; only a problem moves the

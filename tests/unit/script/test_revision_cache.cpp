@@ -398,6 +398,11 @@ TEST_SUITE("revision_cache") {
         read_cached(p);
         std::string text = read_file(p.cache_file());
         fs::remove(p.file("migrations/pre/3_a.sql"));
+        // And a subfolder, and another file in its place: listed again, the
+        // folder is not plain any more (though it has as many files).
+        fs::create_directories(p.file("migrations/pre/old"));
+        p.write("migrations/pre/4_a.sql", revision_text("aaaaaaaaaaa4", "aaaaaaaaaaa2", "new"));
+        let_settle();
         struct stat info {};
         REQUIRE(::stat(p.file("migrations/pre").c_str(), &info) == 0);
         // The pre folder's line, given the folder's new stamp; the entry of
@@ -426,8 +431,14 @@ TEST_SUITE("revision_cache") {
         ProjectFiles files = read_cached(p);
         CHECK(files.problems.empty());
         CHECK(files.folders_listed == 2); // listed again, every folder
-        CHECK(files.revisions.size() == 4);
+        CHECK(files.revisions.size() == 5);
         CHECK(describe(files) == describe(read_uncached(p)));
+        // The listing that misled is not recorded again.
+        RevisionCache saved(p.cache_file(), p.root().string());
+        saved.begin_scan();
+        auto listings = saved.listings();
+        REQUIRE(listings.size() == 1);
+        CHECK(listings[0].first == "migrations/post");
     }
 
     TEST_CASE("a listing that does not match its entries is not trusted") {
