@@ -47,13 +47,12 @@ const Library& library() {
 }
 
 void* symbol(const char* name) {
-    const Library& lib = library();
-    void* address = lib.handle != nullptr ? ::dlsym(lib.handle, name) : nullptr;
+    load_libpq(); // whichever libpq function is called first says when it cannot be
+    void* address = ::dlsym(library().handle, name);
     if (address == nullptr) {
-        // Only reachable when load_libpq() was not called first, or with a
-        // libpq older than the one ecluse was built with.
-        std::fprintf(stderr, "ecluse: internal error: %s has no %s (%s)\n", k_libpq, name,
-                     lib.handle != nullptr ? "older than ecluse's" : lib.error.c_str());
+        // A libpq older than the one ecluse was built with.
+        std::fprintf(stderr, "ecluse: internal error: %s has no %s (older than ecluse's)\n",
+                     k_libpq, name);
         std::abort();
     }
     return address;

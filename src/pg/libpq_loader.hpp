@@ -5,8 +5,9 @@
 
 namespace ecluse::pg {
 
-// Makes sure libpq is there; call before any libpq or libpqxx function.
-// Throws Error (exit 1) when it cannot be loaded.
+// Makes sure libpq is there: Connection calls it before libpqxx does
+// anything, and the first libpq function called does too. Throws Error
+// (exit 1) when it cannot be loaded.
 void load_libpq();
 
 } // namespace ecluse::pg

@@ -211,6 +211,14 @@ std::optional<std::size_t> read_into(int fd, std::vector<char>& buffer, std::siz
     }
 }
 
+// The cache the read consults and updates: none when every section is
+// read, or when caching is off.
+RevisionCache* cache_in_use(const ProjectReadOptions& options) {
+    return options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
+               ? options.cache
+               : nullptr;
+}
+
 Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) {
     return {SourceLocation{std::string(candidate.shown_path)},
             std::string("cannot ") + doing + ": " + std::strerror(error), "", true};
@@ -222,10 +230,7 @@ Diagnostic io_problem(const Candidate& candidate, const char* doing, int error) 
 void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin, std::size_t end,
                      const ProjectReadOptions& options, Outcomes& outcomes,
                      std::vector<RevisionFile>& revisions) {
-    const RevisionCache* cache =
-        options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
-            ? options.cache
-            : nullptr;
+    const RevisionCache* cache = cache_in_use(options);
     std::vector<char> buffer;
     std::string name;       // the file name, NUL-terminated for the system calls
     std::size_t cursor = 0; // the candidates are in path order, as the cache's entries
@@ -302,10 +307,7 @@ ProjectFiles read_files(const fs::path& root, const ProjectReadOptions& options,
         throw InputError(SourceLocation{migrations.string()}, "no migrations folder",
                          "run `ecluse init` to create the layout, or point -C at the project root");
     }
-    RevisionCache* cache =
-        options.sections != Sections::all && options.cache != nullptr && options.cache->enabled()
-            ? options.cache
-            : nullptr;
+    RevisionCache* cache = cache_in_use(options);
     struct BranchFolder {
         std::string name;
         Branch branch;

@@ -391,7 +391,8 @@ bool RevisionCache::load_text(std::string_view text) {
 
 bool RevisionCache::parse_entries(std::string_view lines, std::int64_t written_ns,
                                   std::vector<Entry>& entries, std::deque<std::string>& unescaped) {
-    // About 300 bytes a line: no more than that many entries.
+    // Every line is longer than 64 bytes (the hash alone is 64): no more
+    // entries than that, whatever count the file claims.
     entries.reserve(lines.size() / 64);
     for (std::size_t start = 0; start < lines.size();) {
         std::size_t newline = lines.find('\n', start);
