@@ -5,7 +5,6 @@
 #include "lint/lint.hpp"
 #include "runtime/database_state.hpp"
 #include "script/project.hpp"
-#include "util/lifetime.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -77,8 +76,7 @@ int run_check(const Invocation& invocation) {
         return 0;
     }
     RevisionCache cache = open_revision_cache(invocation.settings);
-    // Its graph lives until the process exits, never freed (util/lifetime.hpp).
-    CheckReport& report = keep_until_exit(check_project(invocation.settings.root, &cache));
+    CheckReport report = check_project(invocation.settings.root, &cache);
     check_lint(invocation.settings, report, cache);
     cache.save();
     if (invocation.settings.database_url) {

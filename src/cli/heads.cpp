@@ -1,7 +1,6 @@
 #include "cli/command.hpp"
 #include "script/conflict_file.hpp"
 #include "util/error.hpp"
-#include "util/lifetime.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,9 +15,7 @@ int run_heads(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    // What is left to do is printing: the graph is not freed (util/lifetime.hpp).
-    const RevisionGraph& graph =
-        keep_until_exit(load_graph(invocation.settings, SectionText::skip));
+    const RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json heads = nlohmann::json::array();
         for (Branch branch : k_branches) {

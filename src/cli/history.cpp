@@ -1,6 +1,5 @@
 #include "cli/command.hpp"
 #include "graph/specifier.hpp"
-#include "util/lifetime.hpp"
 #include "util/strings.hpp"
 
 #include <nlohmann/json.hpp>
@@ -57,9 +56,7 @@ int run_history(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    // What is left to do is printing: the graph is not freed (util/lifetime.hpp).
-    const RevisionGraph& graph =
-        keep_until_exit(load_graph(invocation.settings, SectionText::skip));
+    const RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
     graph.require_valid();
     Range range;
     if (values->count("rev-range") != 0) {

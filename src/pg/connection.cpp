@@ -1,6 +1,5 @@
 #include "pg/connection.hpp"
 
-#include "pg/libpq_loader.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -192,7 +191,6 @@ struct Connection::Impl {
 };
 
 Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
-    load_libpq();
     std::string redacted = redact_connection_string(url);
     std::string conninfo = with_application_name(url);
     auto start = std::chrono::steady_clock::now();

@@ -20,36 +20,6 @@ TEST_SUITE("cli") {
         CHECK(result.output.rfind("ecluse ", 0) == 0);
     }
 
-    TEST_CASE("libpq is loaded only by a command that connects, which says when it cannot be") {
-        // A libpq.so.5 that is not a library, found first.
-        TempDir dir;
-        TempDir libs;
-        write(libs.path() / "libpq.so.5", "not a library\n");
-        auto run = [&](const std::vector<std::string>& args) {
-            std::vector<std::string> argv = {std::getenv("ECLUSE_BIN")};
-            argv.insert(argv.end(), args.begin(), args.end());
-            ecluse::ProcessOptions options;
-            options.working_directory = dir.path();
-            options.extra_environment["LD_LIBRARY_PATH"] = libs.path().string();
-            return ecluse::run_process(argv, options);
-        };
-        if (run({"--version"}).exit_code != 0) {
-            // Built with libpq linked (-Dstatic_link=false, the sanitizer
-            // build): the system's loader refuses to start ecluse at all.
-            MESSAGE("ecluse links libpq in this build: nothing to check");
-            return;
-        }
-        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
-        CHECK(run({"heads"}).exit_code == 0);
-        CHECK(run({"check"}).exit_code == 0);
-        auto current = run({"-d", "postgresql://nobody@localhost/nothing", "current"});
-        CHECK(current.exit_code == 1);
-        CHECK_MESSAGE(current.errors.find("cannot load PostgreSQL's client library") !=
-                          std::string::npos,
-                      current.errors);
-        CHECK(current.errors.find("apt-get install libpq5") != std::string::npos);
-    }
-
     TEST_CASE("no command prints the usage and exits 2") {
         TempDir dir;
         auto result = run_ecluse(dir.path(), {});
