@@ -25,8 +25,8 @@ constexpr std::int64_t k_now = 2'000'000'000'000'000'000;
 std::string describe(const ecluse::CachedRevision& hit) {
     const ecluse::RevisionFile& r = hit.revision;
     std::string out = r.revision + "|" + r.down_revision.value_or("-") + "|" + r.message + "|" +
-                      r.created + "|" + r.lock_timeout.value_or("-") + "|" +
-                      r.statement_timeout.value_or("-") + "|" +
+                      r.created + "|" + (r.lock_timeout ? r.lock_timeout->to_string() : "-") + "|" +
+                      (r.statement_timeout ? r.statement_timeout->to_string() : "-") + "|" +
                       std::to_string(r.upgrade.first_line) + "|" +
                       std::to_string(r.downgrade.first_line) + (hit.sql_checked ? "|c" : "|");
     for (const auto& id : r.depends_on) {

@@ -15,7 +15,7 @@ DatabaseSession connect_database(const Settings& settings) {
 }
 
 void take_migration_lock(const Settings& settings, DatabaseSession& session) {
-    auto wait = parse_duration(settings.lock_wait);
+    auto wait = settings.lock_wait.value();
     try {
         // The lock and the ledger's layout version in one round trip.
         session.lock = std::make_unique<AdvisoryLock>(*session.connection, settings.schema, wait,
@@ -43,8 +43,6 @@ MigratorOptions migrator_options(const Settings& settings) {
     MigratorOptions options;
     options.lock_timeout = settings.lock_timeout;
     options.statement_timeout = settings.statement_timeout;
-    parse_duration(options.lock_timeout);
-    parse_duration(options.statement_timeout);
     return options;
 }
 

@@ -88,16 +88,11 @@ std::vector<std::string> resolve_hook(const Settings& settings,
 
 // --hook-timeout when given, else ecluse.toml's [deploy] hook_timeout, else 30 min.
 std::chrono::milliseconds hook_timeout(const Settings& settings, const po::variables_map& values) {
-    const DeploySettings& file = settings.deploy;
-    if (!values["hook-timeout"].defaulted() || !file.hook_timeout) {
-        return parse_duration(values["hook-timeout"].as<std::string>());
+    if (!values["hook-timeout"].defaulted() || !settings.deploy.hook_timeout) {
+        return parse_duration_from(values["hook-timeout"].as<std::string>(), "--hook-timeout")
+            .value();
     }
-    try {
-        return parse_duration(*file.hook_timeout);
-    } catch (const Error& error) {
-        throw InputError(SourceLocation{file.file, file.hook_timeout_line},
-                         "[deploy] hook_timeout: " + std::string(error.what()), error.hint());
-    }
+    return settings.deploy.hook_timeout->value();
 }
 
 std::string milliseconds(double ms) {

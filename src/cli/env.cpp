@@ -99,9 +99,8 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         values.count("no-template") != 0 ? nullptr : usable_snapshot(graph, snapshots, targets);
     std::optional<TemplateOutcome> copied;
     if (usable != nullptr) {
-        copied =
-            create_environment_from_template(server, admin, name, secret, *usable, settings.schema,
-                                             parse_duration(settings.lock_wait));
+        copied = create_environment_from_template(server, admin, name, secret, *usable,
+                                                  settings.schema, settings.lock_wait.value());
     } else {
         create_environment(server, name, secret);
     }
@@ -131,7 +130,7 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         }
         pg::Connection& connection = *opened;
         Ledger ledger(connection, settings.schema);
-        AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
+        AdvisoryLock lock(connection, settings.schema, settings.lock_wait.value());
         if (spare) {
             adopt_spare(connection, settings.schema, name);
         }
@@ -203,7 +202,7 @@ int env_prepare(const Settings& settings, const po::variables_map& values) {
     }
     pg::Connection server(admin);
     SpareOutcome outcome = prepare_spares(server, admin, static_cast<std::size_t>(count), *usable,
-                                          settings.schema, parse_duration(settings.lock_wait));
+                                          settings.schema, settings.lock_wait.value());
     if (settings.format == OutputFormat::json) {
         print_json({{"template", outcome.from.name},
                     {"template_built", outcome.from.built},
@@ -224,7 +223,7 @@ int env_prepare(const Settings& settings, const po::variables_map& values) {
 int env_templates(const Settings& settings, const po::variables_map& values, bool drop) {
     pg::Connection server(admin_url(values, settings));
     std::vector<std::string> names =
-        drop ? drop_templates(server, parse_duration(settings.lock_wait)) : list_templates(server);
+        drop ? drop_templates(server, settings.lock_wait.value()) : list_templates(server);
     if (settings.format == OutputFormat::json) {
         print_json({{drop ? "dropped" : "templates", names}});
     } else if (!drop) {

@@ -64,7 +64,7 @@ std::string dump_after_upgrade(const Settings& settings, const std::string& url,
     {
         pg::Connection connection(url);
         Ledger ledger(connection, settings.schema);
-        AdvisoryLock lock(connection, settings.schema, parse_duration(settings.lock_wait));
+        AdvisoryLock lock(connection, settings.schema, settings.lock_wait.value());
         ledger.ensure_tables();
         upgrade_to(connection, ledger, graph, snapshots, targets, migrator_options(settings));
     }

@@ -6,6 +6,7 @@
 
 #include <toml.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <sstream>
@@ -95,94 +96,19 @@ OutputFormat parse_output_format(const std::string& text) {
     throw UsageError("unknown output format " + quote_value(text), k_output_format_hint);
 }
 
-SettingValues parse_settings_file(const std::string& content, const std::string& path) {
-    // TOML is UTF-8, and toml11 3.7 reads past its buffer on malformed
-    // UTF-8: refuse it first.
-    if (auto invalid = find_invalid_utf8(content)) {
-        throw InputError(SourceLocation{path, line_column_at(content, *invalid).line},
-                         "not valid TOML: bytes that are not UTF-8", "save the file as UTF-8");
-    }
-    toml::value document;
-    try {
-        std::istringstream stream(content);
-        document = toml::parse(stream, path);
-    } catch (const toml::exception& error) {
-        throw InputError(SourceLocation{path, static_cast<int>(error.location().line())},
-                         "not valid TOML: " + toml_message(error.what()),
-                         "strings go in double quotes, one `key = value` per line");
-    } catch (const std::exception& error) {
-        throw InputError(SourceLocation{path}, std::string("not valid TOML: ") + error.what());
-    }
-    SettingValues values;
-    if (!document.is_table()) {
-        return values;
-    }
-    for (const auto& [key, value] : document.as_table()) {
-        SourceLocation where{path, static_cast<int>(value.location().line())};
-        bool known = false;
-        for (const auto& source : k_sources) {
-            known = known || key == source.name;
-        }
-        if (!known) {
-            bool table = false;
-            for (const char* name : k_known_tables) {
-                table = table || key == name;
-            }
-            if (table && value.is_table()) {
-                continue;
-            }
-            if (table) {
-                throw InputError(where, "`" + key + "` must be a table",
-                                 "write its settings under a line `[" + key + "]`");
-            }
-            std::string suggestion = closest_setting(key);
-            throw InputError(where, "unknown setting `" + key + "`",
-                             suggestion.empty() ? k_settings_list
-                                                : "did you mean `" + suggestion + "`?");
-        }
-        if (value.is_string()) {
-            if (key == "format" && !is_output_format(value.as_string().str)) {
-                throw InputError(where,
-                                 "unknown output format " + quote_value(value.as_string().str),
-                                 k_output_format_hint);
-            }
-            values[key] = value.as_string().str;
-        } else if (value.is_integer() && key != "database_url" && key != "format" &&
-                   key != "schema") {
-            values[key] = std::to_string(value.as_integer());
-        } else {
-            throw InputError(where, "setting `" + key + "` must be a string",
-                             "write it in double quotes, for example " + key + " = \"...\"");
-        }
-    }
-    return values;
-}
-
 namespace {
 
-// The table `name` of ecluse.toml's content; empty when there is none.
-// parse_settings_file has reported malformed TOML and a non-table value.
-toml::table settings_table(const std::string& content, const std::string& path,
-                           const std::string& name) {
-    std::istringstream stream(content);
-    toml::value document = toml::parse(stream, path);
-    if (!document.is_table() || document.count(name) == 0 || !document.at(name).is_table()) {
-        return {};
-    }
-    return document.at(name).as_table();
-}
+const char* k_lint_keys_hint = "[lint] takes `enable` and `disable`, lists of rule ids such as "
+                               "[\"locking-lock-table\"] (`ecluse lint --rules` lists them)";
 
-} // namespace
-
-LintSettings parse_lint_settings(const std::string& content, const std::string& path) {
+LintSettings read_lint_table(const toml::table& table, const std::string& path) {
     LintSettings lint;
     lint.file = path;
-    for (const auto& [key, value] : settings_table(content, path, "lint")) {
+    for (const auto& [key, value] : table) {
         int line = static_cast<int>(value.location().line());
         if (key != "enable" && key != "disable") {
             throw InputError(SourceLocation{path, line}, "unknown [lint] setting `" + key + "`",
-                             "[lint] takes `enable` and `disable`, lists of rule ids such as "
-                             "[\"locking-lock-table\"] (`ecluse lint --rules` lists them)");
+                             k_lint_keys_hint);
         }
         std::vector<std::string> ids;
         bool strings = value.is_array();
@@ -203,60 +129,161 @@ LintSettings parse_lint_settings(const std::string& content, const std::string& 
     return lint;
 }
 
-DeploySettings parse_deploy_settings(const std::string& content, const std::string& path) {
+DeploySettings read_deploy_table(const toml::table& table, const std::string& path) {
     DeploySettings deploy;
     deploy.file = path;
-    for (const auto& [key, value] : settings_table(content, path, "deploy")) {
-        int line = static_cast<int>(value.location().line());
+    for (const auto& [key, value] : table) {
+        SourceLocation where{path, static_cast<int>(value.location().line())};
         if (key != "hook" && key != "hook_timeout") {
-            throw InputError(SourceLocation{path, line}, "unknown [deploy] setting `" + key + "`",
+            throw InputError(where, "unknown [deploy] setting `" + key + "`",
                              "[deploy] takes `hook` (the command that deploys the code, as "
                              "--hook takes it) and `hook_timeout` (a duration such as \"30min\")");
         }
         if (!value.is_string()) {
-            throw InputError(SourceLocation{path, line}, "[deploy] `" + key + "` must be a string",
+            throw InputError(where, "[deploy] `" + key + "` must be a string",
                              key == "hook" ? "for example hook = \"./deploy/rollout.sh --wait\""
                                            : "for example hook_timeout = \"15min\"");
         }
-        (key == "hook" ? deploy.hook : deploy.hook_timeout) = value.as_string().str;
-        (key == "hook" ? deploy.hook_line : deploy.hook_timeout_line) = line;
+        const std::string& text = value.as_string().str;
+        if (key == "hook") {
+            deploy.hook = text;
+            deploy.hook_line = where.line;
+        } else if (auto duration = Duration::parse(text)) {
+            deploy.hook_timeout = *duration;
+        } else {
+            throw InputError(where, "[deploy] hook_timeout: invalid duration " + quote_value(text),
+                             std::string(k_duration_hint));
+        }
     }
     return deploy;
 }
 
+bool is_duration_setting(const std::string& name) {
+    return name == "lock_timeout" || name == "statement_timeout" || name == "lock_wait";
+}
+
+} // namespace
+
+Duration parse_duration_from(const std::string& text, const std::string& source) {
+    if (auto parsed = Duration::parse(text)) {
+        return *parsed;
+    }
+    throw UsageError("invalid duration " + quote_value(text) + " (from " + source + ")",
+                     std::string(k_duration_hint));
+}
+
+SettingsFile parse_settings_file(const std::string& content, const std::string& path) {
+    // TOML is UTF-8, and toml11 3.7 reads past its buffer on malformed
+    // UTF-8: refuse it first.
+    if (auto invalid = find_invalid_utf8(content)) {
+        throw InputError(SourceLocation{path, line_column_at(content, *invalid).line},
+                         "not valid TOML: bytes that are not UTF-8", "save the file as UTF-8");
+    }
+    toml::value document;
+    try {
+        std::istringstream stream(content);
+        document = toml::parse(stream, path);
+    } catch (const toml::exception& error) {
+        throw InputError(SourceLocation{path, static_cast<int>(error.location().line())},
+                         "not valid TOML: " + toml_message(error.what()),
+                         "strings go in double quotes, one `key = value` per line");
+    } catch (const std::exception& error) {
+        throw InputError(SourceLocation{path}, std::string("not valid TOML: ") + error.what());
+    }
+    SettingsFile file;
+    file.lint.file = path;
+    file.deploy.file = path;
+    if (!document.is_table()) {
+        return file;
+    }
+    for (const auto& [key, value] : document.as_table()) {
+        SourceLocation where{path, static_cast<int>(value.location().line())};
+        bool known = false;
+        for (const auto& source : k_sources) {
+            known = known || key == source.name;
+        }
+        if (!known) {
+            bool table = false;
+            for (const char* name : k_known_tables) {
+                table = table || key == name;
+            }
+            if (table && !value.is_table()) {
+                throw InputError(where, "`" + key + "` must be a table",
+                                 "write its settings under a line `[" + key + "]`");
+            }
+            if (key == "lint") {
+                file.lint = read_lint_table(value.as_table(), path);
+                continue;
+            }
+            if (key == "deploy") {
+                file.deploy = read_deploy_table(value.as_table(), path);
+                continue;
+            }
+            std::string suggestion = closest_setting(key);
+            throw InputError(where, "unknown setting `" + key + "`",
+                             suggestion.empty() ? k_settings_list
+                                                : "did you mean `" + suggestion + "`?");
+        }
+        if (!value.is_string()) {
+            std::string example = is_duration_setting(key) ? "\"5s\"" : "\"...\"";
+            throw InputError(where, "setting `" + key + "` must be a string",
+                             "write it in double quotes, for example " + key + " = " + example);
+        }
+        const std::string& text = value.as_string().str;
+        if (key == "format" && !is_output_format(text)) {
+            throw InputError(where, "unknown output format " + quote_value(text),
+                             k_output_format_hint);
+        }
+        if (is_duration_setting(key) && !Duration::parse(text)) {
+            throw InputError(where, key + ": invalid duration " + quote_value(text),
+                             std::string(k_duration_hint));
+        }
+        file.values[key] = {text, where.line};
+    }
+    return file;
+}
+
 Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
                        const EnvironmentLookup& environment) {
-    SettingValues file_values;
-    LintSettings lint;
-    DeploySettings deploy;
-    std::filesystem::path file = root / k_settings_file_name;
-    if (auto content = read_file_if_exists(file)) {
-        file_values = parse_settings_file(*content, file.string());
-        lint = parse_lint_settings(*content, file.string());
-        deploy = parse_deploy_settings(*content, file.string());
+    SettingsFile file;
+    std::filesystem::path path = root / k_settings_file_name;
+    if (auto content = read_file_if_exists(path)) {
+        file = parse_settings_file(*content, path.string());
     }
-    auto pick = [&](const SettingSource& source) -> std::optional<std::string> {
-        if (auto it = flags.find(source.name); it != flags.end()) {
-            return it->second;
+    // The value of a setting and where it came from, for errors; the
+    // file's values were checked when it was read.
+    struct Picked {
+        std::string text;
+        std::string source; // "--lock-timeout", "ECLUSE_LOCK_TIMEOUT"; empty for the file
+    };
+    auto pick = [&](const SettingSource& source) -> std::optional<Picked> {
+        std::string name = source.name;
+        if (auto it = flags.find(name); it != flags.end()) {
+            std::string flag = "--" + name;
+            std::replace(flag.begin(), flag.end(), '_', '-');
+            return Picked{it->second, flag};
         }
         if (auto value = environment(source.environment)) {
-            return value;
+            return Picked{*value, source.environment};
         }
-        if (std::string(source.name) == "database_url") {
+        if (name == "database_url") {
             if (auto value = environment("DATABASE_URL")) {
-                return value;
+                return Picked{*value, "DATABASE_URL"};
             }
         }
-        if (auto it = file_values.find(source.name); it != file_values.end()) {
-            return it->second;
+        if (auto it = file.values.find(name); it != file.values.end()) {
+            return Picked{it->second.text, {}};
         }
         return std::nullopt;
+    };
+    auto duration = [](const Picked& value) {
+        return parse_duration_from(value.text, value.source);
     };
     Settings settings;
     settings.root = root;
     settings.verbosity = verbosity;
-    settings.lint = std::move(lint);
-    settings.deploy = std::move(deploy);
+    settings.lint = std::move(file.lint);
+    settings.deploy = std::move(file.deploy);
     if (auto no_cache = environment("ECLUSE_NO_CACHE");
         no_cache && !no_cache->empty() && *no_cache != "0") {
         settings.cache = false;
@@ -268,23 +295,22 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
         }
         std::string name = source.name;
         if (name == "database_url") {
-            settings.database_url = *value;
+            settings.database_url = value->text;
         } else if (name == "format") {
-            if (!flags.count(name) && !is_output_format(*value)) {
-                // Only the environment can hold it: the file's value was checked.
-                throw UsageError("unknown output format " + quote_value(*value) + " (from " +
-                                     source.environment + ")",
+            if (!is_output_format(value->text)) {
+                throw UsageError("unknown output format " + quote_value(value->text) + " (from " +
+                                     value->source + ")",
                                  k_output_format_hint);
             }
-            settings.format = parse_output_format(*value);
+            settings.format = parse_output_format(value->text);
         } else if (name == "lock_timeout") {
-            settings.lock_timeout = *value;
+            settings.lock_timeout = duration(*value);
         } else if (name == "statement_timeout") {
-            settings.statement_timeout = *value;
+            settings.statement_timeout = duration(*value);
         } else if (name == "lock_wait") {
-            settings.lock_wait = *value;
+            settings.lock_wait = duration(*value);
         } else if (name == "schema") {
-            settings.schema = *value;
+            settings.schema = value->text;
         }
     }
     return settings;

@@ -3,6 +3,8 @@
 // Settings and their precedence: flags, then ECLUSE_* environment
 // variables, then the project's ecluse.toml, then defaults.
 
+#include "util/time.hpp"
+
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -27,24 +29,23 @@ struct LintSettings {
 // ecluse.toml's [deploy] table: what `deploy` uses when --hook and
 // --hook-timeout are not given.
 struct DeploySettings {
-    std::optional<std::string> hook;         // a command line, split as --hook is
-    std::optional<std::string> hook_timeout; // a duration, as --hook-timeout takes
-    std::string file;                        // the settings file, for errors
-    int hook_line = 0;                       // 0 when absent
-    int hook_timeout_line = 0;
+    std::optional<std::string> hook;      // a command line, split as --hook is
+    std::optional<Duration> hook_timeout; // as --hook-timeout takes it
+    std::string file;                     // the settings file, for errors
+    int hook_line = 0;                    // 0 when absent
 };
 
 struct Settings {
     std::filesystem::path root = ".";        // the project root (-C)
     std::optional<std::string> database_url; // nullopt: libpq's own PG* defaults
     OutputFormat format = OutputFormat::text;
-    int verbosity = 0;                     // -1 quiet, 0 normal, 1+ verbose
-    std::string lock_timeout = "5s";       // per migration
-    std::string statement_timeout = "60s"; // per migration
-    std::string lock_wait = "60s";         // waiting for another ecluse
-    std::string schema = "ecluse";         // ecluse's bookkeeping tables
-    LintSettings lint;                     // from ecluse.toml only
-    DeploySettings deploy;                 // from ecluse.toml only
+    int verbosity = 0;                                    // -1 quiet, 0 normal, 1+ verbose
+    Duration lock_timeout{std::chrono::seconds(5)};       // per migration
+    Duration statement_timeout{std::chrono::seconds(60)}; // per migration
+    Duration lock_wait{std::chrono::seconds(60)};         // waiting for another ecluse
+    std::string schema = "ecluse";                        // ecluse's bookkeeping tables
+    LintSettings lint;                                    // from ecluse.toml only
+    DeploySettings deploy;                                // from ecluse.toml only
     bool cache = true; // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
 };
 
@@ -59,27 +60,35 @@ using EnvironmentLookup = std::function<std::optional<std::string>(const std::st
 std::optional<std::string> process_environment(const std::string& name);
 
 // Merges the sources. Throws UsageError for a bad value in a flag or an
-// ECLUSE_* variable (naming the variable) and InputError (naming
-// ecluse.toml and its line) for a malformed settings file.
+// ECLUSE_* variable (naming the flag or the variable) and InputError
+// (naming ecluse.toml and its line) for a malformed settings file.
 Settings load_settings(const std::filesystem::path& root, int verbosity, const SettingValues& flags,
                        const EnvironmentLookup& environment = process_environment);
 
-// Parses ecluse.toml's content into setting values; throws InputError at
-// file:line for bad TOML, an unknown key, a value of the wrong type or an
-// unknown output format. The [lint] and [deploy] tables are accepted and
-// left to their readers.
-SettingValues parse_settings_file(const std::string& content, const std::string& path);
+// A top-level value of ecluse.toml, as text, with its line.
+struct SettingsFileValue {
+    std::string text;
+    int line = 0;
+};
 
-// Reads the [lint] table of ecluse.toml's content: `enable` and `disable`,
-// arrays of strings. Throws InputError at file:line for another key or a
-// value of the wrong type.
-LintSettings parse_lint_settings(const std::string& content, const std::string& path);
+// What ecluse.toml holds, read once.
+struct SettingsFile {
+    std::map<std::string, SettingsFileValue> values; // by setting name
+    LintSettings lint;                               // its [lint] table
+    DeploySettings deploy;                           // its [deploy] table
+};
 
-// Reads the [deploy] table of ecluse.toml's content: `hook` and
-// `hook_timeout`, strings. Throws InputError at file:line for another key
-// or a value of the wrong type.
-DeploySettings parse_deploy_settings(const std::string& content, const std::string& path);
+// Parses ecluse.toml's content; throws InputError at file:line for bad
+// TOML, an unknown key or table, a value of the wrong type, an unknown
+// output format or a malformed duration. [lint] takes `enable` and
+// `disable`, arrays of strings (the lint library checks the ids); [deploy]
+// takes `hook` and `hook_timeout`, strings.
+SettingsFile parse_settings_file(const std::string& content, const std::string& path);
 
 OutputFormat parse_output_format(const std::string& text);
+
+// `text` as a Duration; throws UsageError naming `source` (a flag or an
+// environment variable, "--hook-timeout") when it is not one.
+Duration parse_duration_from(const std::string& text, const std::string& source);
 
 } // namespace ecluse

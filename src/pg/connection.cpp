@@ -2,6 +2,7 @@
 
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <libpq-fe.h>
 
@@ -96,11 +97,6 @@ ServerError server_error(const PGresult* result, PGconn* connection) {
         }
     }
     return error;
-}
-
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
-        .count();
 }
 
 // `sql` with the string literal after every PASSWORD keyword (CREATE ROLE,

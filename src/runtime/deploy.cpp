@@ -15,11 +15,6 @@ namespace ecluse {
 
 namespace {
 
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
-        .count();
-}
-
 std::string at_or_base(const std::optional<std::string>& revision) {
     return revision.value_or("base");
 }

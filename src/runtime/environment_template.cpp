@@ -7,6 +7,7 @@
 #include "runtime/ledger.hpp"
 #include "util/hash.hpp"
 #include "util/log.hpp"
+#include "util/time.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -348,9 +349,7 @@ void with_template(pg::Connection& admin, const std::string& admin_url,
                                "nothing was created; `env create --no-template` applies "
                                "the snapshot to the environment's database instead");
         }
-        outcome.build_ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count();
+        outcome.build_ms = elapsed_ms(start);
         if (outcome.built) {
             outcome.dropped = drop_older_templates(admin, outcome.name, snapshot);
         }

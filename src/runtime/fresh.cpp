@@ -3,6 +3,7 @@
 #include "script/sql_splitter.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <chrono>
 
@@ -95,9 +96,7 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
             // The replaced revisions and the log entry: one round trip.
             std::string records =
                 ledger.sql().record_replaced_sql(snapshot.replaces, snapshot.name);
-            duration_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+            duration_ms = elapsed_ms(start);
             connection.execute((records.empty() ? "" : records + ";\n") +
                                ledger.sql().log_sql("snapshot", std::nullopt, "applied",
                                                     snapshot.name, duration_ms));

@@ -20,34 +20,6 @@ std::string lock_key(const std::string& schema) {
 
 } // namespace
 
-std::chrono::milliseconds parse_duration(const std::string& text) {
-    std::string value(trim(text));
-    std::size_t digits = 0;
-    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
-        ++digits;
-    }
-    std::string unit(trim(std::string_view(value).substr(digits)));
-    if (digits == 0 || digits > 9) {
-        throw UsageError("invalid duration " + quote_value(text),
-                         "write it like 5s, 500ms, 2min or 1h");
-    }
-    long long amount = std::stoll(value.substr(0, digits));
-    if (unit.empty() || unit == "ms") {
-        return std::chrono::milliseconds(amount);
-    }
-    if (unit == "s") {
-        return std::chrono::seconds(amount);
-    }
-    if (unit == "min") {
-        return std::chrono::minutes(amount);
-    }
-    if (unit == "h") {
-        return std::chrono::hours(amount);
-    }
-    throw UsageError("invalid duration " + quote_value(text),
-                     "write it like 5s, 500ms, 2min or 1h");
-}
-
 AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema,
                            std::chrono::milliseconds wait, const std::string& also)
     : m_connection(connection), m_key(lock_key(schema)) {

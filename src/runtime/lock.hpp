@@ -37,7 +37,4 @@ private:
     std::optional<std::string> m_also;
 };
 
-// "5s", "500ms", "2min", "1h", a bare number of milliseconds.
-std::chrono::milliseconds parse_duration(const std::string& text);
-
 } // namespace ecluse

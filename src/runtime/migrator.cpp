@@ -3,6 +3,7 @@
 #include "pg/connection.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <thread>
 
@@ -18,11 +19,6 @@ struct RolledBack {
     pg::DatabaseError error;
     const Statement* statement;
 };
-
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
-        .count();
-}
 
 const char* verb(Direction direction) {
     return direction == Direction::upgrade ? "upgrade" : "downgrade";
@@ -51,10 +47,11 @@ std::string first_line(const std::string& sql) {
 std::vector<std::string> timeout_settings(const RevisionFile& revision,
                                           const MigratorOptions& options) {
     std::string set = revision.transaction == TransactionMode::none ? "SET " : "SET LOCAL ";
-    return {set + "lock_timeout = " +
-                quote_literal(revision.lock_timeout.value_or(options.lock_timeout)),
-            set + "statement_timeout = " +
-                quote_literal(revision.statement_timeout.value_or(options.statement_timeout))};
+    return {
+        set + "lock_timeout = " +
+            quote_literal(revision.lock_timeout.value_or(options.lock_timeout).to_sql()),
+        set + "statement_timeout = " +
+            quote_literal(revision.statement_timeout.value_or(options.statement_timeout).to_sql())};
 }
 
 std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps) {

@@ -9,6 +9,7 @@
 #include "pg/connection.hpp"
 #include "runtime/ledger.hpp"
 #include "script/sql_splitter.hpp"
+#include "util/time.hpp"
 
 #include <chrono>
 #include <functional>
@@ -34,8 +35,8 @@ private:
 };
 
 struct MigratorOptions {
-    std::string lock_timeout = "5s";
-    std::string statement_timeout = "60s";
+    Duration lock_timeout{std::chrono::seconds(5)};
+    Duration statement_timeout{std::chrono::seconds(60)};
     int lock_retries = 3;                        // after the first attempt
     std::chrono::milliseconds retry_pause{1000}; // doubled at each retry
 };

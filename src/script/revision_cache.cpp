@@ -132,6 +132,12 @@ bool settled_before(const FileStamp& stamp, std::int64_t time_ns) {
     return max_time(stamp) < time_ns - margin;
 }
 
+void append_duration(std::string& out, const std::optional<Duration>& duration) {
+    if (duration) {
+        out += duration->to_string();
+    }
+}
+
 // The revision's header fields (after the file's), escaped, tab separated.
 std::string render_header(const RevisionFile& revision) {
     std::string out;
@@ -147,9 +153,9 @@ std::string render_header(const RevisionFile& revision) {
     out += '\t';
     out += transaction_mode_name(revision.transaction);
     out += '\t';
-    append_escaped(out, revision.lock_timeout.value_or(""));
+    append_duration(out, revision.lock_timeout);
     out += '\t';
-    append_escaped(out, revision.statement_timeout.value_or(""));
+    append_duration(out, revision.statement_timeout);
     for (int number : {revision.revision_line, revision.down_revision_line,
                        revision.depends_on_line, revision.upgrade.first_line,
                        revision.downgrade.present ? revision.downgrade.first_line : 0}) {
@@ -173,11 +179,12 @@ bool unappend_escaped(std::string_view text, std::string& out) {
     return unescaped.has_value();
 }
 
-bool optional_text(std::string_view field, std::optional<std::string>& out) {
+bool optional_duration(std::string_view field, std::optional<Duration>& out) {
     if (field.empty()) {
         return true;
     }
-    return unappend_escaped(field, out.emplace());
+    out = Duration::parse(field);
+    return out.has_value();
 }
 
 // The header stored by render_header, checked field by field as
@@ -215,8 +222,8 @@ bool parse_header(std::string_view text, RevisionFile& revision) {
     } else if (field[5] != "per-migration") {
         return false;
     }
-    if (!optional_text(field[6], revision.lock_timeout) ||
-        !optional_text(field[7], revision.statement_timeout)) {
+    if (!optional_duration(field[6], revision.lock_timeout) ||
+        !optional_duration(field[7], revision.statement_timeout)) {
         return false;
     }
     int upgrade_line = 0;

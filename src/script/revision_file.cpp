@@ -96,23 +96,6 @@ std::string closest_key(std::string_view key) {
     return best;
 }
 
-bool is_timeout_value(std::string_view value) {
-    std::size_t digits = 0;
-    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
-        ++digits;
-    }
-    if (digits == 0) {
-        return false;
-    }
-    std::string_view unit = trim(value.substr(digits));
-    for (auto allowed : {"", "us", "ms", "s", "min", "h", "d"}) {
-        if (unit == allowed) {
-            return true;
-        }
-    }
-    return false;
-}
-
 class HeaderReader {
 public:
     HeaderReader(RevisionFile& revision, const std::string& path)
@@ -211,12 +194,15 @@ private:
                                quote_value(value));
             }
         } else {
-            if (!is_timeout_value(value)) {
-                fail(line, "`" + key + "` must be a duration like 5s, 500ms or 2min, found " +
-                               quote_value(value));
+            auto duration = Duration::parse(value);
+            if (!duration) {
+                fail(line,
+                     "`" + key + "` must be a duration like 5s, 500ms or 2min, found " +
+                         quote_value(value),
+                     std::string(k_duration_hint));
             }
             (key == "lock_timeout" ? m_revision.lock_timeout : m_revision.statement_timeout) =
-                std::string(value);
+                *duration;
         }
     }
 
@@ -408,10 +394,10 @@ std::string render_revision_file(const RevisionFile& revision) {
     }
     line("transaction", transaction_mode_name(revision.transaction));
     if (revision.lock_timeout) {
-        line("lock_timeout", *revision.lock_timeout);
+        line("lock_timeout", revision.lock_timeout->to_string());
     }
     if (revision.statement_timeout) {
-        line("statement_timeout", *revision.statement_timeout);
+        line("statement_timeout", revision.statement_timeout->to_string());
     }
     out += "\n-- ";
     out += k_upgrade_marker;

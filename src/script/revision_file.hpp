@@ -4,6 +4,7 @@
 // section and an optional downgrade section (DESIGN.md, "Revision files").
 
 #include "script/branch.hpp"
+#include "util/time.hpp"
 
 #include <optional>
 #include <string>
@@ -36,8 +37,8 @@ struct RevisionFile {
     std::string message;
     std::string created;
     TransactionMode transaction = TransactionMode::per_migration;
-    std::optional<std::string> lock_timeout;      // PostgreSQL interval, e.g. "10s"
-    std::optional<std::string> statement_timeout; // idem
+    std::optional<Duration> lock_timeout;      // this revision's own, else the run's
+    std::optional<Duration> statement_timeout; // idem
 
     Section upgrade;
     Section downgrade;

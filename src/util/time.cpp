@@ -1,5 +1,6 @@
 #include "util/time.hpp"
 
+#include <cmath>
 #include <ctime>
 
 namespace ecluse {
@@ -76,6 +77,81 @@ bool is_iso8601_utc(std::string_view text) {
         rest = rest.substr(i);
     }
     return rest == "Z" || rest == "+00:00" || rest == "+00";
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
+        .count();
+}
+
+namespace {
+
+struct DurationUnit {
+    std::string_view name;
+    double milliseconds;
+};
+
+// PostgreSQL's time units for settings.
+constexpr DurationUnit k_duration_units[] = {
+    {"us", 0.001}, {"ms", 1}, {"min", 60'000}, {"s", 1'000}, {"h", 3'600'000}, {"d", 86'400'000},
+};
+
+// INT_MAX milliseconds (24.8 days): PostgreSQL's limit for lock_timeout
+// and statement_timeout.
+constexpr double k_max_duration_ms = 2147483647;
+
+} // namespace
+
+std::optional<Duration> Duration::parse(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    std::size_t end = 0;
+    bool digits = false;
+    bool point = false;
+    while (end < text.size() &&
+           ((text[end] >= '0' && text[end] <= '9') || (text[end] == '.' && !point))) {
+        digits = digits || text[end] != '.';
+        point = point || text[end] == '.';
+        ++end;
+    }
+    if (!digits || end > 20) {
+        return std::nullopt;
+    }
+    double amount = std::stod(std::string(text.substr(0, end)));
+    std::string_view unit = text.substr(end);
+    while (!unit.empty() && unit.front() == ' ') {
+        unit.remove_prefix(1);
+    }
+    if (unit.empty()) {
+        // A bare number: only 0 reads the same in every unit.
+        return amount == 0 ? std::optional<Duration>(Duration()) : std::nullopt;
+    }
+    for (const auto& candidate : k_duration_units) {
+        if (unit == candidate.name) {
+            double ms = std::round(amount * candidate.milliseconds);
+            if (ms > k_max_duration_ms) {
+                return std::nullopt;
+            }
+            return Duration(std::chrono::milliseconds(static_cast<long long>(ms)));
+        }
+    }
+    return std::nullopt;
+}
+
+std::string Duration::to_sql() const {
+    return to_string();
+}
+
+std::string Duration::to_string() const {
+    long long ms = m_value.count();
+    if (ms == 0) {
+        return "0";
+    }
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
 }
 
 } // namespace ecluse

@@ -70,9 +70,9 @@ TEST_SUITE("settings") {
         CHECK(settings.verbosity == 1);
         CHECK_FALSE(settings.database_url.has_value());
         CHECK(settings.format == OutputFormat::text);
-        CHECK(settings.lock_timeout == "5s");
-        CHECK(settings.statement_timeout == "60s");
-        CHECK(settings.lock_wait == "60s");
+        CHECK(settings.lock_timeout == Duration::parse("5s"));
+        CHECK(settings.statement_timeout == Duration::parse("60s"));
+        CHECK(settings.lock_wait == Duration::parse("60s"));
         CHECK(settings.schema == "ecluse");
     }
 
@@ -82,9 +82,9 @@ TEST_SUITE("settings") {
         Settings settings = load_settings(project.root(), 0, {}, environment({}));
         CHECK(settings.database_url == "postgresql://file/db");
         CHECK(settings.format == OutputFormat::json);
-        CHECK(settings.lock_timeout == "7s");
-        CHECK(settings.statement_timeout == "70s");
-        CHECK(settings.lock_wait == "2min");
+        CHECK(settings.lock_timeout == Duration::parse("7s"));
+        CHECK(settings.statement_timeout == Duration::parse("70s"));
+        CHECK(settings.lock_wait == Duration::parse("2min"));
         CHECK(settings.schema == "from_file");
     }
 
@@ -102,9 +102,9 @@ TEST_SUITE("settings") {
                                           }));
         CHECK(settings.database_url == "postgresql://env/db");
         CHECK(settings.format == OutputFormat::github);
-        CHECK(settings.lock_timeout == "8s");
-        CHECK(settings.statement_timeout == "80s");
-        CHECK(settings.lock_wait == "3min");
+        CHECK(settings.lock_timeout == Duration::parse("8s"));
+        CHECK(settings.statement_timeout == Duration::parse("80s"));
+        CHECK(settings.lock_wait == Duration::parse("3min"));
         CHECK(settings.schema == "from_env");
     }
 
@@ -130,9 +130,9 @@ TEST_SUITE("settings") {
                                           }));
         CHECK(settings.database_url == "postgresql://flag/db");
         CHECK(settings.format == OutputFormat::text);
-        CHECK(settings.lock_timeout == "9s");
-        CHECK(settings.statement_timeout == "90s");
-        CHECK(settings.lock_wait == "4min");
+        CHECK(settings.lock_timeout == Duration::parse("9s"));
+        CHECK(settings.statement_timeout == Duration::parse("90s"));
+        CHECK(settings.lock_wait == Duration::parse("4min"));
         CHECK(settings.schema == "from_flag");
     }
 
@@ -141,10 +141,10 @@ TEST_SUITE("settings") {
         project.write_settings("lock_timeout = \"7s\"\nschema = \"from_file\"\n");
         Settings settings = load_settings(project.root(), 0, {{"lock_timeout", "9s"}},
                                           environment({{"ECLUSE_LOCK_WAIT", "3min"}}));
-        CHECK(settings.lock_timeout == "9s");
-        CHECK(settings.lock_wait == "3min");
+        CHECK(settings.lock_timeout == Duration::parse("9s"));
+        CHECK(settings.lock_wait == Duration::parse("3min"));
         CHECK(settings.schema == "from_file");
-        CHECK(settings.statement_timeout == "60s");
+        CHECK(settings.statement_timeout == Duration::parse("60s"));
     }
 
     TEST_CASE("DATABASE_URL is used after ECLUSE_DATABASE_URL and before ecluse.toml") {
@@ -187,8 +187,31 @@ TEST_SUITE("settings") {
             load_settings(project.root(), 0, {{"format", "yaml"}}, environment({}));
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
-            CHECK(std::string(error.what()) == "unknown output format \"yaml\"");
+            CHECK(std::string(error.what()) == "unknown output format \"yaml\" (from --format)");
         }
+    }
+
+    TEST_CASE("a bad duration from a flag or a variable is a usage error naming its source") {
+        TemporaryProject project;
+        try {
+            load_settings(project.root(), 0, {{"lock_timeout", "5"}}, environment({}));
+            FAIL("load_settings did not throw");
+        } catch (const UsageError& error) {
+            CHECK(std::string(error.what()) == "invalid duration \"5\" (from --lock-timeout)");
+            CHECK(error.hint() == k_duration_hint);
+        }
+        try {
+            load_settings(project.root(), 0, {},
+                          environment({{"ECLUSE_STATEMENT_TIMEOUT", "1 day"}}));
+            FAIL("load_settings did not throw");
+        } catch (const UsageError& error) {
+            CHECK(std::string(error.what()) ==
+                  "invalid duration \"1 day\" (from ECLUSE_STATEMENT_TIMEOUT)");
+        }
+        Settings settings = load_settings(project.root(), 0, {{"lock_wait", "1d"}},
+                                          environment({{"ECLUSE_LOCK_TIMEOUT", "1.5s"}}));
+        CHECK(settings.lock_wait.value() == std::chrono::hours(24));
+        CHECK(settings.lock_timeout.value() == std::chrono::milliseconds(1500));
     }
 
     TEST_CASE("a bad format in ecluse.toml names the file and line") {
@@ -238,35 +261,50 @@ TEST_SUITE("settings") {
 
 TEST_SUITE("settings file") {
 
-    TEST_CASE("parse_settings_file returns every known setting as text") {
-        SettingValues values = parse_settings_file(k_full_file, "ecluse.toml");
-        CHECK(values == SettingValues{
-                            {"database_url", "postgresql://file/db"},
-                            {"format", "json"},
-                            {"lock_timeout", "7s"},
-                            {"statement_timeout", "70s"},
-                            {"lock_wait", "2min"},
-                            {"schema", "from_file"},
-                        });
+    // The file's top-level values as name=text@line, in name order.
+    std::string values_of(const SettingsFile& file) {
+        std::string out;
+        for (const auto& [name, value] : file.values) {
+            out += name + "=" + value.text + "@" + std::to_string(value.line) + ";";
+        }
+        return out;
+    }
+
+    TEST_CASE("parse_settings_file returns every known setting as text with its line") {
+        CHECK(
+            values_of(parse_settings_file(k_full_file, "ecluse.toml")) ==
+            "database_url=postgresql://file/db@1;format=json@2;lock_timeout=7s@3;lock_wait=2min@5;"
+            "schema=from_file@6;statement_timeout=70s@4;");
     }
 
     TEST_CASE("an empty file or one with only comments sets nothing") {
-        CHECK(parse_settings_file("", "ecluse.toml").empty());
-        CHECK(parse_settings_file("# settings\n\n", "ecluse.toml").empty());
+        CHECK(parse_settings_file("", "ecluse.toml").values.empty());
+        CHECK(parse_settings_file("# settings\n\n", "ecluse.toml").values.empty());
     }
 
-    TEST_CASE("timeouts may be integers, which PostgreSQL reads as milliseconds") {
-        SettingValues values =
-            parse_settings_file("lock_timeout = 500\nlock_wait = 0\n", "ecluse.toml");
-        CHECK(values.at("lock_timeout") == "500");
-        CHECK(values.at("lock_wait") == "0");
+    TEST_CASE("a timeout is a string with a unit: a bare number is refused at its line") {
+        InputError integer = settings_file_error("\nlock_timeout = 500\n");
+        CHECK(integer.location().line == 2);
+        CHECK(integer.bare_message() == "setting `lock_timeout` must be a string");
+        CHECK(integer.hint() == "write it in double quotes, for example lock_timeout = \"5s\"");
+
+        InputError bare = settings_file_error("schema = \"s\"\nstatement_timeout = \"500\"\n");
+        CHECK(bare.location().line == 2);
+        CHECK(bare.bare_message() == "statement_timeout: invalid duration \"500\"");
+        CHECK(bare.hint() == k_duration_hint);
+
+        CHECK(values_of(parse_settings_file("lock_wait = \"0\"\n", "ecluse.toml")) ==
+              "lock_wait=0@1;");
     }
 
-    TEST_CASE("the lint and deploy tables are accepted and left to their readers") {
-        SettingValues values = parse_settings_file(
-            "schema = \"s\"\n[lint]\nconventions = true\n[deploy]\nhook = \"./deploy/hook\"\n",
-            "ecluse.toml");
-        CHECK(values == SettingValues{{"schema", "s"}});
+    TEST_CASE("the lint and deploy tables are read in the same pass") {
+        SettingsFile file =
+            parse_settings_file("schema = \"s\"\n[lint]\nenable = [\"conventions\"]\n"
+                                "[deploy]\nhook = \"./deploy/hook\"\n",
+                                "ecluse.toml");
+        CHECK(values_of(file) == "schema=s@1;");
+        CHECK(file.lint.enable == std::vector<std::string>{"conventions"});
+        CHECK(file.deploy.hook == std::optional<std::string>("./deploy/hook"));
     }
 
     TEST_CASE("an unknown key is refused at its line with the closest setting") {
@@ -349,9 +387,11 @@ TEST_SUITE("settings file") {
 
 TEST_SUITE("settings file: [lint]") {
     TEST_CASE("enable and disable are read with their lines") {
-        LintSettings lint = parse_lint_settings(
-            "schema = \"s\"\n[lint]\nenable = [\"conventions\"]\n\ndisable = [\"a\", \"b\"]\n",
-            "ecluse.toml");
+        LintSettings lint =
+            parse_settings_file(
+                "schema = \"s\"\n[lint]\nenable = [\"conventions\"]\n\ndisable = [\"a\", \"b\"]\n",
+                "ecluse.toml")
+                .lint;
         CHECK(lint.file == "ecluse.toml");
         CHECK(lint.enable == std::vector<std::string>{"conventions"});
         CHECK(lint.enable_line == 3);
@@ -360,20 +400,20 @@ TEST_SUITE("settings file: [lint]") {
     }
 
     TEST_CASE("no [lint] table: nothing enabled or disabled") {
-        LintSettings lint = parse_lint_settings("schema = \"s\"\n", "ecluse.toml");
+        LintSettings lint = parse_settings_file("schema = \"s\"\n", "ecluse.toml").lint;
         CHECK(lint.enable.empty());
         CHECK(lint.disable.empty());
     }
 
     TEST_CASE("another key, or a value that is not a list of strings, is refused at its line") {
         try {
-            parse_lint_settings("[lint]\nenabled = [\"x\"]\n", "ecluse.toml");
+            parse_settings_file("[lint]\nenabled = [\"x\"]\n", "ecluse.toml");
             FAIL("no error");
         } catch (const InputError& error) {
             CHECK(std::string(error.what()) == "ecluse.toml:2: unknown [lint] setting `enabled`");
         }
         try {
-            parse_lint_settings("[lint]\ndisable = \"locking-lock-table\"\n", "ecluse.toml");
+            parse_settings_file("[lint]\ndisable = \"locking-lock-table\"\n", "ecluse.toml");
             FAIL("no error");
         } catch (const InputError& error) {
             CHECK(std::string(error.what()) ==
@@ -384,33 +424,42 @@ TEST_SUITE("settings file: [lint]") {
 
 TEST_SUITE("settings file: [deploy]") {
     TEST_CASE("hook and hook_timeout are read with their lines; load_settings keeps them") {
-        DeploySettings deploy = parse_deploy_settings(
-            "[deploy]\nhook = \"./rollout.sh --wait\"\n\nhook_timeout = \"15min\"\n",
-            "ecluse.toml");
+        DeploySettings deploy =
+            parse_settings_file(
+                "[deploy]\nhook = \"./rollout.sh --wait\"\n\nhook_timeout = \"15min\"\n",
+                "ecluse.toml")
+                .deploy;
         CHECK(deploy.file == "ecluse.toml");
         CHECK(deploy.hook == std::optional<std::string>("./rollout.sh --wait"));
         CHECK(deploy.hook_line == 2);
-        CHECK(deploy.hook_timeout == std::optional<std::string>("15min"));
-        CHECK(deploy.hook_timeout_line == 4);
+        CHECK(deploy.hook_timeout == Duration(std::chrono::minutes(15)));
 
-        DeploySettings none = parse_deploy_settings("schema = \"s\"\n", "ecluse.toml");
+        DeploySettings none = parse_settings_file("schema = \"s\"\n", "ecluse.toml").deploy;
         CHECK_FALSE(none.hook);
         CHECK_FALSE(none.hook_timeout);
     }
 
     TEST_CASE("another key, or a value that is not a string, is refused at its line") {
         try {
-            parse_deploy_settings("[deploy]\nhooks = \"x\"\n", "ecluse.toml");
+            parse_settings_file("[deploy]\nhooks = \"x\"\n", "ecluse.toml");
             FAIL("no error");
         } catch (const InputError& error) {
             CHECK(std::string(error.what()) == "ecluse.toml:2: unknown [deploy] setting `hooks`");
         }
         try {
-            parse_deploy_settings("[deploy]\nhook_timeout = 30\n", "ecluse.toml");
+            parse_settings_file("[deploy]\nhook_timeout = 30\n", "ecluse.toml");
             FAIL("no error");
         } catch (const InputError& error) {
             CHECK(std::string(error.what()) ==
                   "ecluse.toml:2: [deploy] `hook_timeout` must be a string");
+        }
+        try {
+            parse_settings_file("[deploy]\n\nhook_timeout = \"30\"\n", "ecluse.toml");
+            FAIL("no error");
+        } catch (const InputError& error) {
+            CHECK(std::string(error.what()) ==
+                  "ecluse.toml:3: [deploy] hook_timeout: invalid duration \"30\"");
+            CHECK(error.hint() == k_duration_hint);
         }
     }
 }

@@ -63,7 +63,8 @@ std::string describe(const RevisionFile& r) {
     std::string out = r.path + "|" + std::string(branch_name(r.branch)) + "|" + r.revision + "|" +
                       r.down_revision.value_or("<none>") + "|" + r.message + "|" + r.created + "|" +
                       std::string(transaction_mode_name(r.transaction)) + "|" +
-                      r.lock_timeout.value_or("-") + "|" + r.statement_timeout.value_or("-");
+                      (r.lock_timeout ? r.lock_timeout->to_string() : "-") + "|" +
+                      (r.statement_timeout ? r.statement_timeout->to_string() : "-");
     for (const auto& id : r.depends_on) {
         out += "|d:" + id;
     }
