@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
   meson ninja-build pkg-config g++ git
-  libpqxx-dev libboost-program-options-dev nlohmann-json3-dev libspdlog-dev
+  libpq-dev libboost-program-options-dev nlohmann-json3-dev libspdlog-dev
   doctest-dev libpg-query-dev libssl-dev libtoml11-dev
   postgresql-15 postgresql-client-15
 )

@@ -1,5 +1,6 @@
 #include "pg/connection.hpp"
 
+#include "pg/conninfo.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -8,60 +9,17 @@
 
 #include <chrono>
 #include <cstdio>
-#include <pqxx/pqxx>
 
 namespace ecluse::pg {
 
 namespace {
 
-// libpqxx 6.4 offers no way to read a failed statement's position, detail
-// and hint, which errors must show; libpq does. So libpqxx opens and owns
-// the connection and libpq runs the statements. The libpq handle comes from
-// the connection policy, which libpqxx hands it to while connecting: no
-// transaction (and no round trip) is needed to reach it.
-class CapturingPolicy : public pqxx::connect_direct {
-public:
-    explicit CapturingPolicy(const std::string& options) : pqxx::connect_direct(options) {}
-    handle do_startconnect(handle original) override {
-        m_handle = pqxx::connect_direct::do_startconnect(original);
-        return m_handle;
+// libpq's notices (NOTICE, WARNING of a statement) under -v only: the
+// statements' own output is not ecluse's to print.
+void log_notice(void*, const char* message) {
+    if (log::verbose()) {
+        log::debug("server: " + log::one_line(message, 400));
     }
-    handle do_dropconnect(handle original) noexcept override {
-        m_handle = nullptr;
-        return pqxx::connect_direct::do_dropconnect(original);
-    }
-    PGconn* raw() const { return m_handle; }
-
-private:
-    PGconn* m_handle = nullptr;
-};
-
-// pqxx::connection with the policy reachable (basic_connection_base keeps
-// its policy private).
-class OpenedConnection : public pqxx::connection_base {
-public:
-    explicit OpenedConnection(const std::string& options)
-        : pqxx::connection_base(m_policy), m_policy(options) {
-        init();
-    }
-    ~OpenedConnection() { close(); }
-    OpenedConnection(const OpenedConnection&) = delete;
-    OpenedConnection& operator=(const OpenedConnection&) = delete;
-    PGconn* raw() const { return m_policy.raw(); }
-
-private:
-    CapturingPolicy m_policy;
-};
-
-// `url` with application_name=ecluse added, in its own syntax (URI query
-// parameter or keyword/value pair); libpq keeps the last value of a
-// repeated parameter, so ours wins as DESIGN.md asks.
-std::string with_application_name(const std::string& url) {
-    bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-    if (uri) {
-        return url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=ecluse";
-    }
-    return url + (url.empty() ? "" : " ") + "application_name=ecluse";
 }
 
 std::string field(const PGresult* result, int code) {
@@ -148,8 +106,16 @@ DatabaseError::DatabaseError(const std::string& message, ServerError server, std
     : Error(k_exit_failed, message, std::move(hint)), m_server(std::move(server)) {}
 
 struct Connection::Impl {
-    std::unique_ptr<OpenedConnection> connection;
     PGconn* raw = nullptr;
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() {
+        if (raw != nullptr) {
+            PQfinish(raw);
+        }
+    }
 
     [[noreturn]] void fail(const PGresult* result) const {
         ServerError error = server_error(result, raw);
@@ -187,22 +153,34 @@ struct Connection::Impl {
 };
 
 Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
+    std::string why;
+    if (!parse_connection_string(url, &why)) {
+        throw Error(k_exit_failed,
+                    "cannot connect: libpq cannot read the connection string (" + why + ")",
+                    "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL): "
+                    "postgresql://user@host:5432/database, with %-escapes in the password");
+    }
     std::string redacted = redact_connection_string(url);
-    std::string conninfo = with_application_name(url);
     auto start = std::chrono::steady_clock::now();
     log::debug("connecting to " +
                (redacted.empty() ? std::string("libpq's defaults (PG* variables)") : redacted));
-    try {
-        m_impl->connection = std::make_unique<OpenedConnection>(conninfo);
-    } catch (const std::exception& error) {
+    // The URL expanded as libpq's dbname, then application_name, which wins
+    // over the URL's own (the last value of a keyword is the one used).
+    const char* keywords[] = {"dbname", "application_name", nullptr};
+    const char* values[] = {url.c_str(), "ecluse", nullptr};
+    m_impl->raw = PQconnectdbParams(keywords, values, 1);
+    if (m_impl->raw == nullptr || PQstatus(m_impl->raw) != CONNECTION_OK) {
+        std::string reason = m_impl->raw == nullptr
+                                 ? "out of memory"
+                                 : std::string(trim(PQerrorMessage(m_impl->raw)));
         throw Error(
             k_exit_failed,
             "cannot connect to " +
                 (redacted.empty() ? std::string("the default database") : redacted) + ": " +
-                std::string(trim(error.what())),
+                without_password(reason, url),
             "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL) or libpq's PG* variables");
     }
-    m_impl->raw = m_impl->connection->raw();
+    PQsetNoticeProcessor(m_impl->raw, log_notice, nullptr);
     // The server reports standard_conforming_strings at connection start
     // (on by default since PostgreSQL 9.1); a SET only when it is off.
     const char* conforming = PQparameterStatus(m_impl->raw, "standard_conforming_strings");
@@ -291,55 +269,6 @@ int Connection::backend_pid() const {
 
 int Connection::server_version() const {
     return PQserverVersion(m_impl->raw);
-}
-
-std::string redact_connection_string(const std::string& text) {
-    std::string out = text;
-    // URL form: scheme://user:password@host
-    auto scheme = out.find("://");
-    if (scheme != std::string::npos) {
-        auto at = out.find('@', scheme + 3);
-        auto slash = out.find('/', scheme + 3);
-        if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-            auto colon = out.find(':', scheme + 3);
-            if (colon != std::string::npos && colon < at) {
-                out.replace(colon + 1, at - colon - 1, "***");
-            }
-        }
-        // password=... in the query string
-        for (auto pos = out.find("password="); pos != std::string::npos;
-             pos = out.find("password=", pos + 1)) {
-            auto end = out.find('&', pos);
-            out.replace(pos + 9, (end == std::string::npos ? out.size() : end) - pos - 9, "***");
-        }
-        return out;
-    }
-    // keyword/value form: password=secret or password='se cret'
-    for (auto pos = out.find("password"); pos != std::string::npos;
-         pos = out.find("password", pos + 1)) {
-        auto equals = out.find_first_not_of(' ', pos + 8);
-        if (equals == std::string::npos || out[equals] != '=') {
-            continue;
-        }
-        auto start = out.find_first_not_of(' ', equals + 1);
-        if (start == std::string::npos) {
-            break;
-        }
-        std::size_t end = start;
-        if (out[start] == '\'') {
-            for (end = start + 1; end < out.size() && out[end] != '\''; ++end) {
-                if (out[end] == '\\') {
-                    ++end;
-                }
-            }
-            end = std::min(end + 1, out.size());
-        } else {
-            end = out.find(' ', start);
-            end = end == std::string::npos ? out.size() : end;
-        }
-        out.replace(start, end - start, "***");
-    }
-    return out;
 }
 
 std::string quote_identifier(const std::string& name) {

@@ -1,7 +1,7 @@
 #pragma once
 
-// A connection to PostgreSQL: the only part of ecluse that includes
-// libpqxx and libpq. Errors become ecluse's own types here, carrying
+// A connection to PostgreSQL through libpq: src/pg is the only part of
+// ecluse that includes it. Errors become ecluse's own types here, carrying
 // everything the server said (SQLSTATE, message, detail, hint, position).
 
 #include "util/error.hpp"
@@ -70,10 +70,6 @@ private:
     std::unique_ptr<Impl> m_impl;
     std::string m_description;
 };
-
-// A URL or keyword/value connection string with any password replaced by
-// "***"; anything else returned as it was.
-std::string redact_connection_string(const std::string& text);
 
 // Quotes an identifier for SQL ("my schema" -> "\"my schema\"").
 std::string quote_identifier(const std::string& name);

@@ -1,11 +1,9 @@
 #include "pg/conninfo.hpp"
 
-#include "pg/connection.hpp"
 #include "util/error.hpp"
 
 #include <libpq-fe.h>
 
-#include <map>
 #include <memory>
 
 namespace ecluse::pg {
@@ -28,67 +26,58 @@ std::string percent_encode(const std::string& text) {
     return out;
 }
 
-using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+// `text` with every "quoted" part replaced by "***".
+std::string without_quoted_parts(const std::string& text) {
+    std::string out;
+    bool quoted = false;
+    for (char c : text) {
+        if (c == '"') {
+            out += quoted ? "***\"" : "\"";
+            quoted = !quoted;
+        } else if (!quoted) {
+            out += c;
+        }
+    }
+    return quoted ? out + "***" : out;
+}
 
-ConninfoOptions parse_conninfo(const std::string& base) {
-    char* error = nullptr;
-    PQconninfoOption* parsed = PQconninfoParse(base.c_str(), &error);
-    if (parsed == nullptr) {
-        std::string why = error != nullptr ? error : "out of memory";
-        PQfreemem(error);
-        throw UsageError("cannot read the connection string " + redact_connection_string(base) +
-                             ": " + why,
+ConnectionSettings parse_or_throw(const std::string& base) {
+    std::string why;
+    auto settings = parse_connection_string(base, &why);
+    if (!settings) {
+        throw UsageError("cannot read the connection string: " + why,
                          "give a URL such as postgresql://admin@host:5432/postgres");
     }
-    return ConninfoOptions(parsed, PQconninfoFree);
+    return *settings;
 }
 
-// A value for a keyword/value connection string: quoted, \ and ' escaped.
-std::string conninfo_value(const std::string& value) {
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\\' || c == '\'') {
-            out += '\\';
+// A URL from `settings`, with `password` in place of theirs when given.
+std::string render_url(ConnectionSettings settings, const std::optional<std::string>& password) {
+    auto take = [&](const char* key) {
+        auto it = settings.find(key);
+        if (it == settings.end()) {
+            return std::string();
         }
-        out += c;
-    }
-    return out + "'";
-}
-
-} // namespace
-
-std::string connection_string_with_database(const std::string& base, const std::string& database) {
-    ConninfoOptions options = parse_conninfo(base);
-    std::string out = "dbname=" + conninfo_value(database);
-    for (PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
-        if (option->val != nullptr && *option->val != '\0' &&
-            std::string(option->keyword) != "dbname") {
-            out += std::string(" ") + option->keyword + "=" + conninfo_value(option->val);
+        std::string value = it->second;
+        settings.erase(it);
+        return value;
+    };
+    std::string user = take("user");
+    std::string secret = take("password");
+    std::string host = take("host");
+    std::string port = take("port");
+    std::string database = take("dbname");
+    bool socket = !host.empty() && (host.front() == '/' || host.front() == '@');
+    std::string url = "postgresql://";
+    if (!user.empty() || password) {
+        url += percent_encode(user);
+        if (password) {
+            url += ":" + percent_encode(*password);
+        } else if (!secret.empty()) {
+            url += ":***";
         }
+        url += "@";
     }
-    return out;
-}
-
-std::string connection_url_for(const std::string& base, const std::string& user,
-                               const std::string& password, const std::string& database) {
-    ConninfoOptions options = parse_conninfo(base);
-    std::map<std::string, std::string> values;
-    for (PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
-        if (option->val != nullptr && *option->val != '\0') {
-            values[option->keyword] = option->val;
-        }
-    }
-    std::string host = values.count("host") != 0 ? values["host"] : "";
-    std::string port = values.count("port") != 0 ? values["port"] : "";
-    bool socket = !host.empty() && host.front() == '/';
-    std::string url = "postgresql://" + percent_encode(user) + ":" + percent_encode(password) + "@";
-    if (!socket) {
-        url += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-        if (!port.empty()) {
-            url += ":" + port;
-        }
-    }
-    url += "/" + percent_encode(database);
     std::string query;
     auto add = [&](const std::string& key, const std::string& value) {
         query += (query.empty() ? "?" : "&") + key + "=" + percent_encode(value);
@@ -98,14 +87,105 @@ std::string connection_url_for(const std::string& base, const std::string& user,
         if (!port.empty()) {
             add("port", port);
         }
-    }
-    for (const char* key : {"hostaddr", "sslmode", "sslrootcert", "connect_timeout",
-                            "target_session_attrs", "gssencmode"}) {
-        if (values.count(key) != 0) {
-            add(key, values[key]);
+    } else {
+        url += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+        if (!port.empty()) {
+            url += ":" + port;
         }
     }
+    url += "/" + percent_encode(database);
+    for (const auto& [key, value] : settings) {
+        add(key, value);
+    }
     return url + query;
+}
+
+} // namespace
+
+std::optional<ConnectionSettings> parse_connection_string(const std::string& text,
+                                                          std::string* why) {
+    char* error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &error);
+    if (parsed == nullptr) {
+        if (why != nullptr) {
+            std::string reason = error != nullptr ? error : "out of memory";
+            while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
+                reason.pop_back();
+            }
+            *why = without_quoted_parts(reason);
+        }
+        PQfreemem(error);
+        return std::nullopt;
+    }
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> guard(parsed, PQconninfoFree);
+    ConnectionSettings settings;
+    for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
+        if (option->val != nullptr && *option->val != '\0') {
+            settings[option->keyword] = option->val;
+        }
+    }
+    return settings;
+}
+
+std::string redact_connection_string(const std::string& text) {
+    if (text.empty()) {
+        return text;
+    }
+    auto settings = parse_connection_string(text);
+    if (!settings) {
+        return "(a connection string libpq cannot read)";
+    }
+    return render_url(*settings, std::nullopt);
+}
+
+std::string without_password(const std::string& message, const std::string& connection_string) {
+    auto settings = parse_connection_string(connection_string);
+    if (!settings || settings->count("password") == 0) {
+        return message;
+    }
+    std::string out = message;
+    const std::string& password = settings->at("password");
+    for (const std::string& form : {password, percent_encode(password)}) {
+        for (auto at = out.find(form); at != std::string::npos; at = out.find(form, at + 3)) {
+            out.replace(at, form.size(), "***");
+        }
+    }
+    return out;
+}
+
+std::string connection_string_with_database(const std::string& base, const std::string& database) {
+    ConnectionSettings settings = parse_or_throw(base);
+    settings["dbname"] = database;
+    std::string out;
+    for (const auto& [key, value] : settings) {
+        // A keyword/value string: quoted, \ and ' escaped.
+        out += (out.empty() ? "" : " ") + key + "='";
+        for (char c : value) {
+            if (c == '\\' || c == '\'') {
+                out += '\\';
+            }
+            out += c;
+        }
+        out += "'";
+    }
+    return out;
+}
+
+std::string connection_url_for(const std::string& base, const std::string& user,
+                               const std::string& password, const std::string& database) {
+    ConnectionSettings server;
+    ConnectionSettings settings = parse_or_throw(base);
+    // What reaches the same server the same way; not the admin's own
+    // files (passfile, sslcert, sslkey) or session options.
+    for (const char* key : {"host", "port", "hostaddr", "sslmode", "sslrootcert", "connect_timeout",
+                            "target_session_attrs", "gssencmode"}) {
+        if (auto it = settings.find(key); it != settings.end()) {
+            server[key] = it->second;
+        }
+    }
+    server["user"] = user;
+    server["dbname"] = database;
+    return render_url(server, password);
 }
 
 } // namespace ecluse::pg

@@ -1,5 +1,6 @@
 #include "runtime/fresh.hpp"
 
+#include "pg/conninfo.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -156,7 +157,7 @@ std::string run_pg_dump(const std::filesystem::path& pg_dump, const std::string&
     if (result.exit_code != 0) {
         throw Error(k_exit_failed,
                     "pg_dump failed on " + pg::redact_connection_string(url) + ": " +
-                        std::string(trim(pg::redact_connection_string(result.errors))),
+                        std::string(trim(pg::without_password(result.errors, url))),
                     "pg_dump must be of the server's major version or newer (" + pg_dump.string() +
                         " was used)");
     }
