@@ -72,15 +72,34 @@ std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps) {
     return prepared;
 }
 
-Migrator::Migrator(pg::Connection& connection, Ledger& ledger, MigratorOptions options)
-    : m_connection(connection), m_ledger(ledger), m_options(std::move(options)) {}
+void ConnectionSink::send(const std::vector<std::string>& statements) {
+    m_connection.execute(join(statements, "; "));
+}
 
-void Migrator::execute_statement(const Statement& statement) {
+void ConnectionSink::run(const Statement& statement) {
     if (statement.copy_data) {
         m_connection.copy_from_stdin(statement.sql, *statement.copy_data);
     } else {
         m_connection.execute(statement.sql);
     }
+}
+
+Migrator::Migrator(pg::Connection& connection, Ledger& ledger, MigratorOptions options)
+    : m_connection_sink(std::make_unique<ConnectionSink>(connection)), m_sink(*m_connection_sink),
+      m_ledger(&ledger), m_sql(ledger.sql()), m_options(std::move(options)) {}
+
+Migrator::Migrator(StatementSink& sink, const LedgerSql& ledger, MigratorOptions options)
+    : m_sink(sink), m_ledger(nullptr), m_sql(ledger), m_options(std::move(options)) {}
+
+Ledger& Migrator::ledger() const {
+    if (m_ledger == nullptr) {
+        throw std::logic_error("this Migrator writes a script: it has no database");
+    }
+    return *m_ledger;
+}
+
+double Migrator::elapsed_since(std::chrono::steady_clock::time_point start) const {
+    return m_sink.runs_now() ? elapsed_ms(start) : 0;
 }
 
 void Migrator::fail(const RevisionFile& revision, Direction direction, const Statement* statement,
@@ -103,7 +122,7 @@ void Migrator::fail(const RevisionFile& revision, Direction direction, const Sta
     }
     std::string hint = server.hint.empty() ? left_applied : server.hint + "\n  " + left_applied;
     try {
-        m_ledger.log(verb(direction), revision.revision, "failed",
+        ledger().log(verb(direction), revision.revision, "failed",
                      server.sqlstate + " " + server.message + " at " + where.to_string());
     } catch (...) {
         // The connection may be gone; the error below says what matters.
@@ -135,17 +154,23 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
         // Round trips: one to open the transaction with its timeouts, one
         // per statement (so that an error's position maps back into the
         // file), one for the bookkeeping and the commit.
-        m_connection.execute("BEGIN; " + join(timeout_settings(revision, m_options), "; "));
+        std::vector<std::string> begin = {"BEGIN"};
+        for (std::string& setting : timeout_settings(revision, m_options)) {
+            begin.push_back(std::move(setting));
+        }
+        m_sink.send(begin);
         for (const Statement& statement : statements) {
             current = &statement;
-            execute_statement(statement);
+            m_sink.run(statement);
         }
         current = nullptr;
-        duration_ms = elapsed_ms(start);
-        m_connection.execute(bookkeeping_sql(revision, direction, duration_ms) + "; COMMIT");
+        duration_ms = elapsed_since(start);
+        std::vector<std::string> end = bookkeeping_sql(revision, direction, duration_ms);
+        end.emplace_back("COMMIT");
+        m_sink.send(end);
     } catch (const pg::DatabaseError& error) {
         try {
-            m_connection.execute("ROLLBACK");
+            m_sink.send({"ROLLBACK"});
         } catch (...) {
             // A lost connection rolls back on the server's side.
         }
@@ -156,10 +181,10 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
 void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
                               const std::vector<Statement>& statements, double& duration_ms) {
     auto start = std::chrono::steady_clock::now();
-    m_connection.execute(join(timeout_settings(revision, m_options), "; "));
+    m_sink.send(timeout_settings(revision, m_options));
     for (std::size_t i = 0; i < statements.size(); ++i) {
         try {
-            execute_statement(statements[i]);
+            m_sink.run(statements[i]);
         } catch (const pg::DatabaseError& error) {
             std::string left =
                 "this revision runs without a transaction: statement " + std::to_string(i + 1) +
@@ -173,18 +198,21 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
             fail(revision, direction, &statements[i], error, left);
         }
     }
-    duration_ms = elapsed_ms(start);
-    m_connection.execute("BEGIN; " + bookkeeping_sql(revision, direction, duration_ms) +
-                         "; COMMIT; RESET lock_timeout; RESET statement_timeout");
+    duration_ms = elapsed_since(start);
+    std::vector<std::string> end = {"BEGIN"};
+    for (std::string& statement : bookkeeping_sql(revision, direction, duration_ms)) {
+        end.push_back(std::move(statement));
+    }
+    end.insert(end.end(), {"COMMIT", "RESET lock_timeout", "RESET statement_timeout"});
+    m_sink.send(end);
 }
 
-std::string Migrator::bookkeeping_sql(const RevisionFile& revision, Direction direction,
-                                      double duration_ms) const {
-    return (direction == Direction::upgrade
-                ? m_ledger.sql().record_sql(revision, duration_ms, false)
-                : m_ledger.sql().forget_sql(revision.revision)) +
-           "; " +
-           m_ledger.sql().log_sql(verb(direction), revision.revision, "applied", "", duration_ms);
+std::vector<std::string> Migrator::bookkeeping_sql(const RevisionFile& revision,
+                                                   Direction direction, double duration_ms) const {
+    return {direction == Direction::upgrade ? m_sql.record_sql(revision, duration_ms, false)
+                                            : m_sql.forget_sql(revision.revision),
+            m_sql.log_sql(verb(direction), revision.revision, "applied",
+                          m_sink.runs_now() ? "" : "--sql", duration_ms)};
 }
 
 StepOutcome Migrator::run(const PreparedStep& prepared,
@@ -199,6 +227,7 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
                    (revision.transaction == TransactionMode::none ? ", one by one"
                                                                   : " in one transaction"));
     }
+    m_sink.begin_step(revision, direction);
     if (revision.transaction == TransactionMode::none) {
         run_one_by_one(revision, direction, prepared.statements, outcome.duration_ms);
         return outcome;
@@ -216,7 +245,7 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
                     on_retry(outcome.attempts, error.server().message);
                 }
                 try {
-                    m_ledger.log(verb(direction), revision.revision, "retry",
+                    ledger().log(verb(direction), revision.revision, "retry",
                                  error.server().message);
                 } catch (...) {
                 }
@@ -242,19 +271,19 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
 
 void Migrator::stamp(const Step& step) {
     const RevisionFile& revision = *step.revision;
-    m_connection.execute("BEGIN");
-    m_connection.execute(step.direction == Direction::upgrade
-                             ? m_ledger.sql().record_sql(revision, 0, true)
-                             : m_ledger.sql().forget_sql(revision.revision));
-    m_connection.execute(m_ledger.sql().log_sql(
-        "stamp", revision.revision, step.direction == Direction::upgrade ? "recorded" : "forgotten",
-        "", 0));
-    m_connection.execute("COMMIT");
+    ledger();
+    m_sink.send(
+        {"BEGIN",
+         step.direction == Direction::upgrade ? m_sql.record_sql(revision, 0, true)
+                                              : m_sql.forget_sql(revision.revision),
+         m_sql.log_sql("stamp", revision.revision,
+                       step.direction == Direction::upgrade ? "recorded" : "forgotten", "", 0),
+         "COMMIT"});
 }
 
 StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
     std::optional<std::string> downgrade_sql =
-        orphan.has_downgrade ? m_ledger.stored_downgrade(orphan.revision) : std::nullopt;
+        orphan.has_downgrade ? ledger().stored_downgrade(orphan.revision) : std::nullopt;
     if (!downgrade_sql) {
         throw CheckFailed("orphan " + orphan.revision +
                               " was applied without a downgrade section, so it "

@@ -3,7 +3,9 @@
 // Executing a plan: one transaction per migration with its bookkeeping row
 // inside it, or statement by statement for `transaction: none` revisions;
 // lock_timeout and statement_timeout per migration; a migration that hits
-// lock_timeout is retried with backoff a bounded number of times.
+// lock_timeout is retried with backoff a bounded number of times. The same
+// statements go to a connection or into a psql script (`--sql`), through
+// a StatementSink, so that the two cannot diverge.
 
 #include "graph/plan.hpp"
 #include "pg/connection.hpp"
@@ -13,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,36 @@ struct PreparedStep {
 // a revision without a downgrade section stops the plan before it starts.
 std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps);
 
+// Where the Migrator's statements go: run on a connection, or written into
+// a script. A sink that runs them throws pg::DatabaseError when the server
+// refuses one.
+class StatementSink {
+public:
+    virtual ~StatementSink() = default;
+    // A step starts (a script names it in a comment).
+    virtual void begin_step(const RevisionFile& revision, Direction direction) = 0;
+    // Control and bookkeeping statements, in order, sent together.
+    virtual void send(const std::vector<std::string>& statements) = 0;
+    // One statement of a revision, with its COPY data.
+    virtual void run(const Statement& statement) = 0;
+    // False for a script: nothing runs now, so no duration is measured and
+    // the log says `--sql`.
+    virtual bool runs_now() const = 0;
+};
+
+// The statements run on `connection`.
+class ConnectionSink : public StatementSink {
+public:
+    explicit ConnectionSink(pg::Connection& connection) : m_connection(connection) {}
+    void begin_step(const RevisionFile&, Direction) override {}
+    void send(const std::vector<std::string>& statements) override;
+    void run(const Statement& statement) override;
+    bool runs_now() const override { return true; }
+
+private:
+    pg::Connection& m_connection;
+};
+
 struct StepOutcome {
     double duration_ms = 0;
     int attempts = 1;
@@ -64,7 +97,11 @@ struct StepOutcome {
 
 class Migrator {
 public:
+    // Runs the steps on `connection`, failures logged in `ledger`.
     Migrator(pg::Connection& connection, Ledger& ledger, MigratorOptions options);
+    // Writes the steps to `sink` (a script), nothing run: stamp() and
+    // undo_orphan() need a connection and are not for such a Migrator.
+    Migrator(StatementSink& sink, const LedgerSql& ledger, MigratorOptions options);
 
     // Runs one step; throws MigrationFailed, having rolled back a
     // transactional migration. `on_retry` is told of each lock_timeout retry.
@@ -83,10 +120,12 @@ private:
                            const std::vector<Statement>& statements, double& duration_ms);
     void run_one_by_one(const RevisionFile& revision, Direction direction,
                         const std::vector<Statement>& statements, double& duration_ms);
-    void execute_statement(const Statement& statement);
     // The ledger row (recorded or forgotten) and the log line of a step.
-    std::string bookkeeping_sql(const RevisionFile& revision, Direction direction,
-                                double duration_ms) const;
+    std::vector<std::string> bookkeeping_sql(const RevisionFile& revision, Direction direction,
+                                             double duration_ms) const;
+    double elapsed_since(std::chrono::steady_clock::time_point start) const;
+    // The online ledger; throws when this Migrator only writes a script.
+    Ledger& ledger() const;
     [[noreturn]] void fail(const RevisionFile& revision, Direction direction,
                            const Statement* statement, const pg::DatabaseError& error,
                            const std::string& left_applied);
@@ -96,8 +135,10 @@ private:
                                       const pg::DatabaseError& error,
                                       const std::string& left_applied);
 
-    pg::Connection& m_connection;
-    Ledger& m_ledger;
+    std::unique_ptr<ConnectionSink> m_connection_sink; // when running on a connection
+    StatementSink& m_sink;
+    Ledger* m_ledger; // nullptr when writing a script
+    const LedgerSql& m_sql;
     MigratorOptions m_options;
 };
 

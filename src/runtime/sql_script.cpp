@@ -2,6 +2,38 @@
 
 namespace ecluse {
 
+namespace {
+
+// The Migrator's statements as psql script lines.
+class ScriptSink : public StatementSink {
+public:
+    explicit ScriptSink(std::string& out) : m_out(out) {}
+
+    void begin_step(const RevisionFile& revision, Direction direction) override {
+        m_out += "\n-- " +
+                 std::string(direction == Direction::upgrade ? "upgrade " : "downgrade ") +
+                 std::string(branch_name(revision.branch)) + " " + revision.revision + ": " +
+                 revision.message + " (" + revision.path + ")\n";
+    }
+    void send(const std::vector<std::string>& statements) override {
+        for (const std::string& statement : statements) {
+            m_out += statement + ";\n";
+        }
+    }
+    void run(const Statement& statement) override {
+        m_out += statement.sql + ";\n";
+        if (statement.copy_data) {
+            m_out += *statement.copy_data + "\\.\n";
+        }
+    }
+    bool runs_now() const override { return false; }
+
+private:
+    std::string& m_out;
+};
+
+} // namespace
+
 std::string render_sql_script(const std::vector<PreparedStep>& steps, const LedgerSql& ledger,
                               const MigratorOptions& options, const std::string& title) {
     std::string out = "-- " + title +
@@ -9,37 +41,10 @@ std::string render_sql_script(const std::vector<PreparedStep>& steps, const Ledg
                       "SET standard_conforming_strings = on;\n\n"
                       "-- ecluse's bookkeeping tables\nBEGIN;\n" +
                       ledger.create_sql() + "COMMIT;\n";
-    for (const PreparedStep& prepared : steps) {
-        const RevisionFile& revision = *prepared.step.revision;
-        bool upgrade = prepared.step.direction == Direction::upgrade;
-        bool transactional = revision.transaction == TransactionMode::per_migration;
-        out += "\n-- " + std::string(upgrade ? "upgrade " : "downgrade ") +
-               std::string(branch_name(revision.branch)) + " " + revision.revision + ": " +
-               revision.message + " (" + revision.path + ")\n";
-        if (transactional) {
-            out += "BEGIN;\n";
-        }
-        for (const std::string& setting : timeout_settings(revision, options)) {
-            out += setting + ";\n";
-        }
-        for (const Statement& statement : prepared.statements) {
-            out += statement.sql + ";\n";
-            if (statement.copy_data) {
-                out += *statement.copy_data + "\\.\n";
-            }
-        }
-        if (!transactional) {
-            out += "BEGIN;\n";
-        }
-        out += (upgrade ? ledger.record_sql(revision, 0, false)
-                        : ledger.forget_sql(revision.revision)) +
-               ";\n";
-        out += ledger.log_sql(upgrade ? "upgrade" : "downgrade", revision.revision, "applied",
-                              "--sql", 0) +
-               ";\nCOMMIT;\n";
-        if (!transactional) {
-            out += "RESET lock_timeout;\nRESET statement_timeout;\n";
-        }
+    ScriptSink sink(out);
+    Migrator migrator(sink, ledger, options);
+    for (const PreparedStep& step : steps) {
+        migrator.run(step);
     }
     return out;
 }
