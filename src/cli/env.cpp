@@ -35,14 +35,14 @@ void write_secret(const std::string& path, const std::string& secret) {
     ::unlink(path.c_str());
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        throw Error(k_exit_failed, "cannot write the secret file " + path,
-                    "check that its folder exists and is writable");
+        throw OperationFailed("cannot write the secret file " + path,
+                              "check that its folder exists and is writable");
     }
     std::string text = secret + "\n";
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
     ok = ::close(fd) == 0 && ok;
     if (!ok) {
-        throw Error(k_exit_failed, "cannot write the secret file " + path);
+        throw OperationFailed("cannot write the secret file " + path);
     }
 }
 
@@ -148,7 +148,7 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
         if (spare) {
             setting_password.get();
         }
-    } catch (const Error& error) {
+    } catch (const Error&) {
         try {
             if (setting_password.valid()) {
                 setting_password.wait(); // the admin connection is free again
@@ -156,10 +156,9 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
             drop_environment(server, name);
         } catch (...) {
         }
-        throw Error(error.exit_code(),
-                    std::string(error.what()) + "\n(environment " + name +
-                        " was dropped again: nothing is left of it)",
-                    error.hint(), error.details());
+        std::throw_with_nested(
+            ErrorContext("creating environment " + name +
+                         " failed; it was dropped again: nothing is left of it"));
     }
     nlohmann::json out = {
         {"name", name},

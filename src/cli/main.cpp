@@ -49,14 +49,22 @@ void print_usage(const po::options_description& options) {
            "failed,\n11 the hook failed, 12 post failed (see docs/deploy.md).\n";
 }
 
-void print_error(const Error& error) {
-    std::cerr << "ecluse: error: " << error.what() << '\n';
-    for (const auto& detail : error.details()) {
-        std::cerr << "  " << detail.to_string() << '\n';
-    }
-    if (!error.hint().empty()) {
-        std::cerr << "  hint: " << error.hint() << '\n';
-    }
+// The error, then what it happened in: each error nested in an
+// ErrorContext, on lines of its own.
+void print_error(const std::exception& error) {
+    bool first = true;
+    for_each_nested(error, [&](const std::exception& each) {
+        std::cerr << (first ? "ecluse: error: " : "  because: ") << each.what() << '\n';
+        first = false;
+        if (const auto* typed = dynamic_cast<const Error*>(&each)) {
+            for (const auto& detail : typed->details()) {
+                std::cerr << "  " << detail.to_string() << '\n';
+            }
+            if (!typed->hint().empty()) {
+                std::cerr << "  hint: " << typed->hint() << '\n';
+            }
+        }
+    });
 }
 
 int run(int argc, char** argv) {
@@ -116,7 +124,7 @@ int main(int argc, char** argv) {
         return run(argc, argv);
     } catch (const Error& error) {
         print_error(error);
-        return error.exit_code();
+        return exit_code_of(error);
     } catch (const std::exception& error) {
         std::cerr << "ecluse: internal error: " << error.what() << '\n'
                   << "  hint: this is a bug in ecluse; please report it with the command you ran\n";

@@ -103,7 +103,14 @@ struct ResultGuard {
 } // namespace
 
 DatabaseError::DatabaseError(const std::string& message, ServerError server, std::string hint)
-    : Error(k_exit_failed, message, std::move(hint)), m_server(std::move(server)) {}
+    : Error(is_connection_lost(server) ? ErrorKind::connection : ErrorKind::failed, message,
+            std::move(hint)),
+      m_server(std::move(server)) {}
+
+bool DatabaseError::is_connection_lost(const ServerError& server) {
+    return server.sqlstate.empty() || server.sqlstate.rfind("08", 0) == 0 ||
+           server.sqlstate == "57P01";
+}
 
 struct Connection::Impl {
     PGconn* raw = nullptr;
@@ -155,10 +162,9 @@ struct Connection::Impl {
 Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()) {
     std::string why;
     if (!parse_connection_string(url, &why)) {
-        throw Error(k_exit_failed,
-                    "cannot connect: libpq cannot read the connection string (" + why + ")",
-                    "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL): "
-                    "postgresql://user@host:5432/database, with %-escapes in the password");
+        throw UsageError("cannot connect: libpq cannot read the connection string (" + why + ")",
+                         "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL): "
+                         "postgresql://user@host:5432/database, with %-escapes in the password");
     }
     std::string redacted = redact_connection_string(url);
     auto start = std::chrono::steady_clock::now();
@@ -173,8 +179,7 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
         std::string reason = m_impl->raw == nullptr
                                  ? "out of memory"
                                  : std::string(trim(PQerrorMessage(m_impl->raw)));
-        throw Error(
-            k_exit_failed,
+        throw ConnectionUnavailable(
             "cannot connect to " +
                 (redacted.empty() ? std::string("the default database") : redacted) + ": " +
                 without_password(reason, url),

@@ -24,16 +24,15 @@ struct ServerError {
     int position = 0; // 1-based character in the statement; 0 when unknown
 };
 
-// A statement the server refused, or a connection lost: exit 1.
+// A statement the server refused (kind failed), or a connection lost (kind
+// connection).
 class DatabaseError : public Error {
 public:
     DatabaseError(const std::string& message, ServerError server, std::string hint = {});
     const ServerError& server() const { return m_server; }
     // True when the connection is gone (the server ended it, the network failed).
-    bool connection_lost() const {
-        return m_server.sqlstate.empty() || m_server.sqlstate.rfind("08", 0) == 0 ||
-               m_server.sqlstate == "57P01";
-    }
+    bool connection_lost() const { return is_connection_lost(m_server); }
+    static bool is_connection_lost(const ServerError& server);
 
 private:
     ServerError m_server;
@@ -45,7 +44,7 @@ using Params = std::vector<std::optional<std::string>>;
 class Connection {
 public:
     // Connects with application_name=ecluse. An empty url uses libpq's own
-    // PG* variables and service files. Throws Error naming the database
+    // PG* variables and service files. Throws ConnectionUnavailable naming the database
     // with its password removed.
     explicit Connection(const std::string& url);
     ~Connection();

@@ -23,16 +23,16 @@ bool includes(std::optional<DeployPhase> only, DeployPhase phase) {
     return !only || *only == phase;
 }
 
-int exit_code_of(DeployPhase phase) {
+ErrorKind failure_kind(DeployPhase phase) {
     switch (phase) {
     case DeployPhase::pre:
-        return k_exit_pre_failed;
+        return ErrorKind::deploy_pre;
     case DeployPhase::hook:
-        return k_exit_hook_failed;
+        return ErrorKind::deploy_hook;
     case DeployPhase::post:
-        return k_exit_post_failed;
+        return ErrorKind::deploy_post;
     }
-    return k_exit_failed;
+    return ErrorKind::failed;
 }
 
 std::string signal_name(int signal) {
@@ -65,6 +65,11 @@ std::string deploy_id_in(const std::string& detail) {
 }
 
 } // namespace
+
+DeployPhaseFailed::DeployPhaseFailed(DeployPhase phase, const std::string& message,
+                                     std::string hint, std::exception_ptr cause)
+    : Error(failure_kind(phase), message, std::move(hint)), m_phase(phase),
+      m_cause(std::move(cause)) {}
 
 std::string_view phase_name(DeployPhase phase) {
     switch (phase) {
@@ -218,13 +223,15 @@ void Deployer::stop_if_interrupted(std::optional<DeployPhase> phase, double phas
     event.text = "interrupted";
     event.detail = message;
     emit(event);
-    throw Error(128 + signal, message,
-                "every migration that ran is either applied and recorded or rolled back; run "
-                "`ecluse deploy` again to resume (applied migrations are skipped)");
+    throw Interrupted(signal, message,
+                      "every migration that ran is either applied and recorded or rolled back; run "
+                      "`ecluse deploy` again to resume (applied migrations are skipped)");
 }
 
-void Deployer::fail(DeployPhase phase, int exit_code, const std::string& message,
-                    const std::string& hint, double phase_ms) {
+void Deployer::fail(DeployPhase phase, const std::string& message, const std::string& hint,
+                    double phase_ms) {
+    std::exception_ptr cause = std::current_exception();
+    int exit_code = exit_code_for(failure_kind(phase));
     std::string name(phase_name(phase));
     try {
         log("deploy " + name, "failed", message, phase_ms);
@@ -241,7 +248,7 @@ void Deployer::fail(DeployPhase phase, int exit_code, const std::string& message
     event.text = "failed";
     event.detail = message;
     emit(event);
-    throw Error(exit_code, message, hint);
+    throw DeployPhaseFailed(phase, message, hint, cause);
 }
 
 void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool from_snapshot) {
@@ -254,7 +261,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
                                              {{Branch::pre, m_graph.head(Branch::pre)},
                                               {Branch::post, m_graph.head(Branch::post)}});
         } catch (const Error& error) {
-            fail(phase, exit_code_of(phase), error.what(),
+            fail(phase, error.what(),
                  error.hint() + "\n  the pre phase failed, so the hook did not run; run `ecluse "
                                 "deploy` again once the snapshot is fixed",
                  elapsed_ms(started));
@@ -292,10 +299,9 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
             applied.attempts = outcome.attempts;
             emit(applied);
         }
+    } catch (const Interrupted&) {
+        throw; // already recorded
     } catch (const Error& error) {
-        if (error.exit_code() >= 128) {
-            throw; // interrupted, already recorded
-        }
         std::string hint = error.hint();
         hint += (hint.empty() ? "" : "\n  ") +
                 std::string(phase == DeployPhase::pre
@@ -305,7 +311,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
                                 : "the post phase failed after the hook deployed the new code, "
                                   "which runs now; fix the revision and run `ecluse deploy "
                                   "--phase post`");
-        fail(phase, exit_code_of(phase), error.what(), hint, elapsed_ms(started));
+        fail(phase, error.what(), hint, elapsed_ms(started));
     }
     stop_if_interrupted(phase, elapsed_ms(started));
     double duration = elapsed_ms(started);
@@ -354,7 +360,7 @@ void Deployer::run_hook(const DeployPlan& plan) {
                 emit(output);
             });
     } catch (const Error& error) {
-        fail(DeployPhase::hook, k_exit_hook_failed, error.what(),
+        fail(DeployPhase::hook, error.what(),
              error.hint() + "\n  pre is applied; code N still runs; post did not run",
              elapsed_ms(started));
     }
@@ -364,13 +370,13 @@ void Deployer::run_hook(const DeployPlan& plan) {
                         "run `ecluse deploy` again (applied migrations are skipped, the hook "
                         "runs again)";
     if (result.timed_out) {
-        fail(DeployPhase::hook, k_exit_hook_failed,
+        fail(DeployPhase::hook,
              "the deploy hook `" + command + "` did not finish within the hook timeout (" +
                  std::to_string(m_options.hook_timeout.count()) + " ms) and was stopped",
              "raise --hook-timeout if it needs longer\n  " + after, duration);
     }
     if (result.exit_code != 0) {
-        fail(DeployPhase::hook, k_exit_hook_failed,
+        fail(DeployPhase::hook,
              "the deploy hook `" + command + "` failed with exit code " +
                  std::to_string(result.exit_code),
              after, duration);

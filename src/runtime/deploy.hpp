@@ -13,6 +13,7 @@
 #include "util/process.hpp"
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -29,9 +30,21 @@ std::string_view phase_name(DeployPhase phase);
 // Throws UsageError for anything else.
 DeployPhase parse_phase(const std::string& text);
 
-inline constexpr int k_exit_pre_failed = 10;  // code N still runs, nothing lost
-inline constexpr int k_exit_hook_failed = 11; // pre applied, post not run
-inline constexpr int k_exit_post_failed = 12; // code N+1 runs; run --phase post again
+// A deploy phase that failed: exit 10, 11 or 12 by phase. Its message is
+// the failure's own, its hint adds what the phase leaves behind; cause()
+// is the error that failed it (a MigrationFailed with its SQLSTATE and
+// location, the hook's OperationFailed), when there was one.
+class DeployPhaseFailed : public Error {
+public:
+    DeployPhaseFailed(DeployPhase phase, const std::string& message, std::string hint,
+                      std::exception_ptr cause = nullptr);
+    DeployPhase phase() const { return m_phase; }
+    const std::exception_ptr& cause() const { return m_cause; }
+
+private:
+    DeployPhase m_phase;
+    std::exception_ptr m_cause;
+};
 
 // A check the caller adds to the preflight (lint, for one): it gets the
 // graph and the revisions the deploy is about to apply, and returns what
@@ -132,8 +145,10 @@ private:
     // snapshot for both heads, and `steps` is planned again after it.
     void run_migrations(DeployPhase phase, std::vector<Step> steps, bool from_snapshot = false);
     void run_hook(const DeployPlan& plan);
-    [[noreturn]] void fail(DeployPhase phase, int exit_code, const std::string& message,
-                           const std::string& hint, double phase_ms);
+    // Records the failure and throws DeployPhaseFailed, with the
+    // exception being handled, if any, as its cause.
+    [[noreturn]] void fail(DeployPhase phase, const std::string& message, const std::string& hint,
+                           double phase_ms);
     void stop_if_interrupted(std::optional<DeployPhase> phase, double phase_ms);
 
     pg::Connection& m_connection;

@@ -50,11 +50,10 @@ public:
             if (error.server().sqlstate != "55P03") {
                 throw;
             }
-            throw Error(k_exit_lock_busy,
-                        "another ecluse kept the environment templates locked (building one) "
-                        "for longer than --lock-wait (" +
-                            std::to_string(wait.count()) + " ms)",
-                        "try again once it is done, or pass a longer --lock-wait");
+            throw LockBusy("another ecluse kept the environment templates locked (building one) "
+                           "for longer than --lock-wait (" +
+                               std::to_string(wait.count()) + " ms)",
+                           "try again once it is done, or pass a longer --lock-wait");
         }
     }
     ~TemplateLock() {
@@ -257,11 +256,6 @@ void adopt_copy(const std::string& admin_url, const std::string& name,
                        LedgerSql(ledger_schema).attribute_to_sql(name));
 }
 
-Error with_context(const Error& error, const std::string& context, const std::string& hint) {
-    return Error(error.exit_code(), context + ": " + error.what(),
-                 error.hint().empty() ? hint : error.hint() + "; " + hint, error.details());
-}
-
 // Makes one spare of `template_database`: a NOLOGIN role and a copy it
 // owns, everything in it handed over as for an environment. Marked ready
 // (its database's comment) only once complete; a failure drops it.
@@ -342,12 +336,12 @@ void with_template(pg::Connection& admin, const std::string& admin_url,
         auto start = std::chrono::steady_clock::now();
         try {
             outcome.built = build_template(admin, admin_url, outcome.name, snapshot, ledger_schema);
-        } catch (const Error& error) {
-            throw with_context(error,
-                               "building the template database " + outcome.name +
-                                   " from snapshot " + snapshot.name + " failed",
-                               "nothing was created; `env create --no-template` applies "
-                               "the snapshot to the environment's database instead");
+        } catch (const Error&) {
+            std::throw_with_nested(ErrorContext(
+                "building the template database " + outcome.name + " from snapshot " +
+                    snapshot.name + " failed",
+                "nothing was created; `env create --no-template` applies the snapshot to the "
+                "environment's database instead"));
         }
         outcome.build_ms = elapsed_ms(start);
         if (outcome.built) {
@@ -407,13 +401,12 @@ SpareOutcome prepare_spares(pg::Connection& admin, const std::string& admin_url,
             try {
                 outcome.made.push_back(
                     make_spare(admin, admin_url, outcome.from.name, ledger_schema));
-            } catch (const Error& error) {
-                throw with_context(error,
-                                   "making a spare of the template database " + outcome.from.name +
-                                       " failed",
-                                   "nothing of that spare is left; the " + std::to_string(ready) +
-                                       " spares ready before it stay ready. Run `env prepare` "
-                                       "again once the cause is fixed");
+            } catch (const Error&) {
+                std::throw_with_nested(ErrorContext(
+                    "making a spare of the template database " + outcome.from.name + " failed",
+                    "nothing of that spare is left; the " + std::to_string(ready) +
+                        " spares ready before it stay ready. Run `env prepare` "
+                        "again once the cause is fixed"));
             }
         }
         outcome.ready = ready;

@@ -155,11 +155,10 @@ std::string run_pg_dump(const std::filesystem::path& pg_dump, const std::string&
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     ProcessResult result = run_process(argv);
     if (result.exit_code != 0) {
-        throw Error(k_exit_failed,
-                    "pg_dump failed on " + pg::redact_connection_string(url) + ": " +
-                        std::string(trim(pg::without_password(result.errors, url))),
-                    "pg_dump must be of the server's major version or newer (" + pg_dump.string() +
-                        " was used)");
+        throw OperationFailed("pg_dump failed on " + pg::redact_connection_string(url) + ": " +
+                                  std::string(trim(pg::without_password(result.errors, url))),
+                              "pg_dump must be of the server's major version or newer (" +
+                                  pg_dump.string() + " was used)");
     }
     return result.output;
 }

@@ -68,10 +68,9 @@ AdvisoryLock::AdvisoryLock(pg::Connection& connection, const std::string& schema
               quote_value(holder[0][1].value_or("")) + ", from " + holder[0][3].value_or("?") +
               ", connected since " + holder[0][2].value_or("?") + ")";
     }
-    throw Error(k_exit_lock_busy,
-                "another ecluse holds the migration lock of this database: " + who,
-                "wait for it to finish, or raise --lock-wait (it was " +
-                    std::to_string(wait.count()) + " ms)");
+    throw LockBusy("another ecluse holds the migration lock of this database: " + who,
+                   "wait for it to finish, or raise --lock-wait (it was " +
+                       std::to_string(wait.count()) + " ms)");
 }
 
 AdvisoryLock::~AdvisoryLock() {

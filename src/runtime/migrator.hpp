@@ -27,7 +27,7 @@ class MigrationFailed : public Error {
 public:
     MigrationFailed(const std::string& message, std::string hint, std::string sqlstate,
                     SourceLocation location)
-        : Error(k_exit_failed, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
+        : Error(ErrorKind::migration, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
           m_location(std::move(location)) {}
     const std::string& sqlstate() const { return m_sqlstate; }
     const SourceLocation& location() const { return m_location; }

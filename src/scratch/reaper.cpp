@@ -114,9 +114,9 @@ int keep_only(int socket) noexcept {
 Reaper::Reaper(const TeardownPaths& paths) {
     int ends[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-        throw Error(k_exit_failed, std::string("cannot start the scratch server's watchdog: "
-                                               "socketpair: ") +
-                                       std::strerror(errno));
+        throw OperationFailed(std::string("cannot start the scratch server's watchdog: "
+                                          "socketpair: ") +
+                              std::strerror(errno));
     }
     // Signals stay blocked until the watchdog has set its own dispositions,
     // so that a Ctrl-C arriving during the fork cannot end it.
@@ -132,9 +132,9 @@ Reaper::Reaper(const TeardownPaths& paths) {
         int error = errno;
         ::close(ends[0]);
         ::close(ends[1]);
-        throw Error(k_exit_failed, std::string("cannot start the scratch server's watchdog: "
-                                               "fork: ") +
-                                       std::strerror(error));
+        throw OperationFailed(std::string("cannot start the scratch server's watchdog: "
+                                          "fork: ") +
+                              std::strerror(error));
     }
     if (pid == 0) {
         watch(ends[1], paths);

@@ -88,7 +88,7 @@ std::string quoted_tail(const std::string& text) {
     if (!log.empty()) {
         message += "\n  server log:" + quoted_tail(log);
     }
-    throw Error(k_exit_failed, message, hint);
+    throw OperationFailed(message, hint);
 }
 
 std::vector<std::string> with_prefix(const std::vector<std::string>& prefix,
@@ -163,9 +163,8 @@ void ScratchServer::write_settings() const {
         << "max_connections = 100\n";
     out.flush();
     if (!out) {
-        throw Error(k_exit_failed,
-                    "cannot start the scratch server: cannot write its settings to " +
-                        config.string());
+        throw OperationFailed("cannot start the scratch server: cannot write its settings to " +
+                              config.string());
     }
 }
 

@@ -181,18 +181,18 @@ ServerUser server_user() {
     }
     ::getpwnam_r("postgres", &entry, buffer.data(), buffer.size(), &found);
     if (found == nullptr) {
-        throw Error(k_exit_failed,
-                    "running as root, and there is no `postgres` user to run the scratch server "
-                    "as (initdb refuses to run as root)",
-                    "install postgresql-15 (it creates the user), or run ecluse as an ordinary "
-                    "user");
+        throw OperationFailed(
+            "running as root, and there is no `postgres` user to run the scratch server "
+            "as (initdb refuses to run as root)",
+            "install postgresql-15 (it creates the user), or run ecluse as an ordinary "
+            "user");
     }
     auto runuser = find_program("runuser", {"/usr/sbin", "/sbin"});
     if (!runuser) {
-        throw Error(k_exit_failed,
-                    "running as root, and runuser is not found to run the scratch server as the "
-                    "`postgres` user",
-                    "install util-linux, or run ecluse as an ordinary user");
+        throw OperationFailed(
+            "running as root, and runuser is not found to run the scratch server as the "
+            "`postgres` user",
+            "install util-linux, or run ecluse as an ordinary user");
     }
     user.name = "postgres";
     user.uid = found->pw_uid;
@@ -232,25 +232,24 @@ fs::path choose_temporary_base(const ServerUser& user) {
         }
         refusals.push_back(Diagnostic{{}, candidate + ": " + reason, {}, false});
     }
-    throw Error(k_exit_failed, "no folder can hold the scratch server's files",
-                "set ECLUSE_SCRATCH_DIR to a short folder that the " + user.name +
-                    " user can reach",
-                refusals);
+    throw OperationFailed("no folder can hold the scratch server's files",
+                          "set ECLUSE_SCRATCH_DIR to a short folder that the " + user.name +
+                              " user can reach",
+                          refusals);
 }
 
 fs::path make_private_folder(const fs::path& base, const ServerUser& user) {
     std::string path = (base / k_folder_template).string();
     if (::mkdtemp(path.data()) == nullptr) {
-        throw Error(k_exit_failed,
-                    "cannot make the scratch server's folder in " + base.string() + ": " +
-                        std::strerror(errno),
-                    "set TMPDIR to a folder you can write to");
+        throw OperationFailed("cannot make the scratch server's folder in " + base.string() + ": " +
+                                  std::strerror(errno),
+                              "set TMPDIR to a folder you can write to");
     }
     if (user.uid != ::geteuid() && ::chown(path.c_str(), user.uid, user.gid) != 0) {
         int error = errno;
         ::rmdir(path.c_str());
-        throw Error(k_exit_failed, "cannot give the scratch server's folder " + path + " to the " +
-                                       user.name + " user: " + std::strerror(error));
+        throw OperationFailed("cannot give the scratch server's folder " + path + " to the " +
+                              user.name + " user: " + std::strerror(error));
     }
     return path;
 }
@@ -263,11 +262,11 @@ fs::path find_server_bindir() {
         std::error_code error;
         fs::path bindir = fs::absolute(chosen, error);
         if (error || !has_server_programs(bindir)) {
-            throw Error(k_exit_failed,
-                        std::string("ECLUSE_PG_BINDIR is ") + chosen +
-                            ", which does not hold PostgreSQL's initdb, pg_ctl and postgres",
-                        "point ECLUSE_PG_BINDIR at a PostgreSQL bin folder such as "
-                        "/usr/lib/postgresql/15/bin, or unset it");
+            throw OperationFailed(
+                std::string("ECLUSE_PG_BINDIR is ") + chosen +
+                    ", which does not hold PostgreSQL's initdb, pg_ctl and postgres",
+                "point ECLUSE_PG_BINDIR at a PostgreSQL bin folder such as "
+                "/usr/lib/postgresql/15/bin, or unset it");
         }
         return bindir;
     }
@@ -284,9 +283,9 @@ fs::path find_server_bindir() {
             return fs::absolute(initdb->parent_path());
         }
     }
-    throw Error(k_exit_failed,
-                "no PostgreSQL server programs (initdb, pg_ctl) found for the scratch server",
-                k_install_hint);
+    throw OperationFailed(
+        "no PostgreSQL server programs (initdb, pg_ctl) found for the scratch server",
+        k_install_hint);
 }
 
 } // namespace ecluse

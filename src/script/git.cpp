@@ -20,9 +20,9 @@ ProcessResult git(const fs::path& root, std::vector<std::string> arguments) {
 std::string git_output(const fs::path& root, const std::vector<std::string>& arguments) {
     ProcessResult result = git(root, arguments);
     if (result.exit_code != 0) {
-        throw Error(k_exit_failed,
-                    "git " + join(arguments, " ") + " failed: " + std::string(trim(result.errors)),
-                    "is " + root.string() + " inside a git work tree?");
+        throw OperationFailed("git " + join(arguments, " ") +
+                                  " failed: " + std::string(trim(result.errors)),
+                              "is " + root.string() + " inside a git work tree?");
     }
     return result.output;
 }

@@ -34,14 +34,14 @@ std::string sha256_hex(std::string_view data) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     if (SHA256_Init(&context) != 1 || SHA256_Update(&context, data.data(), data.size()) != 1 ||
         SHA256_Final(digest, &context) != 1) {
-        throw Error(k_exit_failed, "OpenSSL could not compute a SHA-256 digest");
+        throw OperationFailed("OpenSSL could not compute a SHA-256 digest");
     }
     return to_hex(digest, sizeof digest);
 #else
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-        throw Error(k_exit_failed, "OpenSSL could not compute a SHA-256 digest");
+        throw OperationFailed("OpenSSL could not compute a SHA-256 digest");
     }
     return to_hex(digest, size);
 #endif
@@ -146,7 +146,7 @@ namespace {
 std::string random_bytes(std::size_t count) {
     std::string bytes(count, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
-        throw Error(k_exit_failed, "OpenSSL could not produce random bytes");
+        throw OperationFailed("OpenSSL could not produce random bytes");
     }
     return bytes;
 }
@@ -156,7 +156,7 @@ std::string random_bytes(std::size_t count) {
 std::string scram_sha256_secret(std::string_view password, std::string_view salt) {
     for (char c : password) {
         if (c < 0x20 || c > 0x7e) {
-            throw Error(k_exit_failed, "a password for SCRAM-SHA-256 must be printable ASCII");
+            throw OperationFailed("a password for SCRAM-SHA-256 must be printable ASCII");
         }
     }
     std::string random_salt = salt.empty() ? random_bytes(16) : std::string();
@@ -183,7 +183,7 @@ std::string scram_sha256_secret(std::string_view password, std::string_view salt
         EVP_Digest(client_key, sizeof client_key, stored_key, &size, EVP_sha256(), nullptr) == 1 &&
         hmac("Server Key", server_key);
     if (!ok) {
-        throw Error(k_exit_failed, "OpenSSL could not compute a SCRAM-SHA-256 secret");
+        throw OperationFailed("OpenSSL could not compute a SCRAM-SHA-256 secret");
     }
     auto base64 = [](const void* data, std::size_t length) {
         std::string out(4 * ((length + 2) / 3) + 1, '\0');

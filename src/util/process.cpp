@@ -29,8 +29,7 @@ struct Pipe {
     Pipe() {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
-            throw Error(k_exit_failed,
-                        std::string("cannot create a pipe: ") + std::strerror(errno));
+            throw OperationFailed(std::string("cannot create a pipe: ") + std::strerror(errno));
         }
         read_end = fds[0];
         write_end = fds[1];
@@ -129,7 +128,7 @@ struct ChildSpec {
 pid_t spawn(const ChildSpec& spec) {
     const std::vector<std::string>& argv = spec.argv;
     if (argv.empty()) {
-        throw Error(k_exit_failed, "internal error: starting a process without a program");
+        throw OperationFailed("internal error: starting a process without a program");
     }
     Pipe exec_failure;
     std::vector<std::string> environment = child_environment(spec.extra_environment);
@@ -147,8 +146,7 @@ pid_t spawn(const ChildSpec& spec) {
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
-        throw Error(k_exit_failed,
-                    std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
+        throw OperationFailed(std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
     }
     if (pid == 0) {
         if (spec.own_process_group) {
@@ -186,9 +184,8 @@ pid_t spawn(const ChildSpec& spec) {
         }
         std::string where =
             spec.working_directory.empty() ? "" : " in " + spec.working_directory.string();
-        throw Error(k_exit_failed,
-                    "cannot run " + argv[0] + where + ": " + std::strerror(exec_error),
-                    "is it installed, executable and on PATH (or given by its path)?");
+        throw OperationFailed("cannot run " + argv[0] + where + ": " + std::strerror(exec_error),
+                              "is it installed, executable and on PATH (or given by its path)?");
     }
     return pid;
 }
