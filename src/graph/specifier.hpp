@@ -15,17 +15,7 @@ namespace ecluse {
 
 // Where a database stands in each branch: the last applied revision, or
 // nullopt at base. The database side supplies it; graph logic only reads it.
-struct Position {
-    std::optional<std::string> pre;
-    std::optional<std::string> post;
-
-    std::optional<std::string>& operator[](Branch branch) {
-        return branch == Branch::pre ? pre : post;
-    }
-    const std::optional<std::string>& operator[](Branch branch) const {
-        return branch == Branch::pre ? pre : post;
-    }
-};
+using Position = BranchRevisions;
 
 struct Specifier {
     enum class Kind {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ecluse {
@@ -15,10 +16,6 @@ constexpr std::string_view branch_name(Branch branch) {
     return branch == Branch::pre ? "pre" : "post";
 }
 
-constexpr Branch other_branch(Branch branch) {
-    return branch == Branch::pre ? Branch::post : Branch::pre;
-}
-
 inline std::optional<Branch> parse_branch(std::string_view name) {
     if (name == "pre") {
         return Branch::pre;
@@ -28,5 +25,20 @@ inline std::optional<Branch> parse_branch(std::string_view name) {
     }
     return std::nullopt;
 }
+
+// A revision id per branch, or nullopt for none: where a database stands
+// (Position), the heads the conflict file records (ConflictFileHeads).
+struct BranchRevisions {
+    std::optional<std::string> pre;
+    std::optional<std::string> post;
+
+    std::optional<std::string>& operator[](Branch branch) {
+        return branch == Branch::pre ? pre : post;
+    }
+    const std::optional<std::string>& operator[](Branch branch) const {
+        return branch == Branch::pre ? pre : post;
+    }
+    bool operator==(const BranchRevisions&) const = default;
+};
 
 } // namespace ecluse

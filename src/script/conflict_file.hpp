@@ -20,18 +20,8 @@ namespace ecluse {
 
 inline constexpr std::string_view k_conflict_file_name = "alembic_version_conflict_detection.txt";
 
-struct ConflictFileHeads {
-    std::optional<std::string> pre;
-    std::optional<std::string> post;
-
-    std::optional<std::string>& operator[](Branch branch) {
-        return branch == Branch::pre ? pre : post;
-    }
-    const std::optional<std::string>& operator[](Branch branch) const {
-        return branch == Branch::pre ? pre : post;
-    }
-    bool operator==(const ConflictFileHeads&) const = default;
-};
+// The head of each branch, as the conflict file records them.
+using ConflictFileHeads = BranchRevisions;
 
 std::string render_conflict_file(const ConflictFileHeads& heads);
 

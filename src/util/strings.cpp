@@ -147,11 +147,6 @@ static bool is_continuation(char c) {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-std::size_t utf8_length(std::string_view text) {
-    return static_cast<std::size_t>(
-        std::count_if(text.begin(), text.end(), [](char c) { return !is_continuation(c); }));
-}
-
 std::size_t utf8_offset(std::string_view text, std::size_t n) {
     std::size_t seen = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {

@@ -104,9 +104,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // malformed), or nullopt when the whole text is well-formed.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
-// Counts UTF-8 code points (continuation bytes are not counted).
-std::size_t utf8_length(std::string_view text);
-
 // The byte offset of the `n`th code point (0-based) in text, or text.size().
 std::size_t utf8_offset(std::string_view text, std::size_t n);
 

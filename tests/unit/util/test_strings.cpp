@@ -134,14 +134,6 @@ TEST_SUITE("strings") {
         CHECK(edit_distance("down_revision", "down-revision") == 1);
     }
 
-    TEST_CASE("utf8_length counts code points, not bytes") {
-        CHECK(utf8_length("") == 0);
-        CHECK(utf8_length("abc") == 3);
-        CHECK(utf8_length("héllo") == 5);
-        CHECK(utf8_length("日本") == 2);
-        CHECK(utf8_length("😀x") == 2);
-    }
-
     TEST_CASE("utf8_offset finds the byte offset of the nth code point") {
         CHECK(utf8_offset("héllo", 0) == 0);
         CHECK(utf8_offset("héllo", 1) == 1);
