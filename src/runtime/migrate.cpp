@@ -1,0 +1,226 @@
+#include "runtime/migrate.hpp"
+
+#include "runtime/sql_script.hpp"
+#include "script/project.hpp"
+#include "util/strings.hpp"
+
+#include <map>
+
+namespace ecluse {
+
+namespace {
+
+using Dependencies = std::map<std::string, std::vector<std::string>>;
+
+Dependencies applied_dependencies(const std::vector<AppliedRevision>& applied) {
+    Dependencies out;
+    for (const auto& revision : applied) {
+        out[revision.revision] = revision.depends_on;
+    }
+    return out;
+}
+
+// Reads the SQL of the steps' revisions into `graph`.
+void load_step_sections(const std::filesystem::path& root, RevisionGraph& graph,
+                        const std::vector<Step>& steps) {
+    std::vector<const RevisionFile*> revisions;
+    revisions.reserve(steps.size());
+    for (const Step& step : steps) {
+        revisions.push_back(step.revision);
+    }
+    graph.load_sections(
+        revisions, [&](const RevisionFile& revision) { return read_sections(root, revision); });
+}
+
+// stamp records only what it is asked to: a revision that depends on one
+// that is neither applied nor stamped is refused (upgrade would apply the
+// dependency first; stamping it unasked would record SQL that never ran).
+void require_dependencies_stamped(const std::vector<Step>& steps) {
+    std::vector<std::string> missing;
+    for (const Step& step : steps) {
+        if (!step.reason.empty()) {
+            missing.push_back(step.revision->revision + " (" +
+                              std::string(branch_name(step.revision->branch)) + ", " + step.reason +
+                              ")");
+        }
+    }
+    if (!missing.empty()) {
+        throw CheckFailed("cannot stamp: the target depends on revisions that are not applied: " +
+                              join(missing, "; ") + "; nothing was changed",
+                          "stamp or upgrade those first (for example `ecluse stamp " +
+                              missing.front().substr(0, missing.front().find(' ')) +
+                              "`), or include them in the target");
+    }
+}
+
+// Undoes, newest first, what is applied but neither on disk nor replaced
+// by a snapshot; returns how many.
+std::size_t undo_orphans(Migrator& migrator, const RevisionGraph& graph,
+                         const std::vector<AppliedRevision>& applied,
+                         const MigrateEvents& on_event) {
+    std::vector<const AppliedRevision*> found;
+    for (const auto& revision : applied) {
+        if (graph.find(revision.revision) == nullptr &&
+            graph.replaced(revision.revision) == nullptr) {
+            found.push_back(&revision);
+        }
+    }
+    for (auto it = found.rbegin(); it != found.rend(); ++it) {
+        MigrateEvent event{MigrateEvent::Kind::step_done};
+        event.outcome = migrator.undo_orphan(**it);
+        RevisionFile shown;
+        shown.revision = (*it)->revision;
+        shown.branch = (*it)->branch;
+        shown.message = (*it)->message + " [orphan]";
+        Step step{&shown, Direction::downgrade, {}};
+        event.step = &step;
+        on_event(event);
+    }
+    return found.size();
+}
+
+// On an empty database, the newest snapshot usable for `targets`; how
+// many revisions it replaced (0 when none was applied).
+std::size_t start_from_snapshot(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
+                                const std::filesystem::path& root, bool empty,
+                                const std::vector<BranchTarget>& targets,
+                                const MigrateEvents& on_event) {
+    std::vector<SnapshotFile> snapshots = load_snapshot_files(root);
+    if (empty && !snapshots.empty()) {
+        // Whether a snapshot is usable depends on the checksums of the
+        // revisions it replaces.
+        std::vector<const RevisionFile*> all;
+        for (const RevisionFile& revision : graph.revisions()) {
+            all.push_back(&revision);
+        }
+        graph.load_sections(
+            all, [&](const RevisionFile& revision) { return read_sections(root, revision); });
+    }
+    SnapshotOutcome fresh = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
+    if (fresh.snapshot == nullptr) {
+        return 0;
+    }
+    MigrateEvent event{MigrateEvent::Kind::snapshot_applied};
+    event.snapshot = &fresh;
+    on_event(event);
+    return fresh.snapshot->replaces.size();
+}
+
+} // namespace
+
+bool is_range(const std::string& target) {
+    return target.find(':') != std::string::npos;
+}
+
+void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
+             const MigrateOptions& options, const MigrateEvents& on_event) {
+    Migrator migrator(connection, ledger, options.migrator);
+    // Orphans are undone from what the ledger recorded of them; otherwise
+    // the links between applied revisions are all that is needed.
+    auto applied = ledger.applied(!options.orphans);
+    MigrateEvent started{MigrateEvent::Kind::started};
+    started.position = Ledger::position_of(applied);
+    on_event(started);
+    std::size_t done = 0;
+    if (options.orphans) {
+        done += undo_orphans(migrator, graph, applied, on_event);
+        applied = ledger.applied(true);
+    }
+    Position position = Ledger::position_of(applied);
+    if (options.target) {
+        std::vector<BranchTarget> targets =
+            resolve(parse_specifier(*options.target), graph, position);
+        if (options.mode == MigrateMode::upgrade) {
+            std::size_t replaced = start_from_snapshot(connection, ledger, graph, options.root,
+                                                       applied.empty(), targets, on_event);
+            if (replaced != 0) {
+                position = Ledger::position_of(ledger.applied(true));
+                done += replaced;
+            }
+        }
+        std::vector<Step> steps;
+        if (options.mode == MigrateMode::stamp) {
+            // Stamping moves the record both ways: up where the target is
+            // above the position, down where it is below.
+            auto up = plan_upgrade(graph, position, targets);
+            require_dependencies_stamped(up);
+            steps = plan_downgrade(graph, position, targets, applied_dependencies(applied));
+            steps.insert(steps.end(), up.begin(), up.end());
+            load_step_sections(options.root, graph, steps);
+            for (const Step& step : steps) {
+                migrator.stamp(step);
+                MigrateEvent event{MigrateEvent::Kind::step_done};
+                event.step = &step;
+                on_event(event);
+            }
+        } else {
+            bool down = options.mode == MigrateMode::downgrade;
+            if (!down) {
+                require_upgrade_targets(graph, position, targets, *options.target);
+            }
+            steps = down ? plan_downgrade(graph, position, targets, applied_dependencies(applied))
+                         : plan_upgrade(graph, position, targets);
+            load_step_sections(options.root, graph, steps);
+            for (const PreparedStep& step : prepare_steps(steps)) {
+                MigrateEvent event{MigrateEvent::Kind::step_done};
+                event.step = &step.step;
+                event.outcome = migrator.run(step, [&](int attempt, const std::string& why) {
+                    MigrateEvent retry{MigrateEvent::Kind::retry};
+                    retry.step = &step.step;
+                    retry.attempt = attempt;
+                    retry.why = why;
+                    on_event(retry);
+                });
+                on_event(event);
+            }
+        }
+        done += steps.size();
+    }
+    MigrateEvent finished{MigrateEvent::Kind::finished};
+    finished.position = done != 0 ? Ledger::position_of(ledger.applied(true)) : position;
+    finished.done = done;
+    on_event(finished);
+}
+
+std::string migration_script(RevisionGraph& graph, const MigrateOptions& options,
+                             const std::string& schema, const std::string& title,
+                             const std::optional<std::vector<AppliedRevision>>& applied) {
+    Position position;
+    Dependencies dependencies;
+    std::string to = options.target.value_or("");
+    if (auto colon = to.find(':'); colon != std::string::npos) {
+        std::string from = to.substr(0, colon);
+        to = to.substr(colon + 1);
+        if (!from.empty()) {
+            for (const BranchTarget& start : resolve(parse_specifier(from), graph)) {
+                position[start.branch] = start.revision;
+            }
+        }
+        for (Branch branch : k_branches) {
+            if (position[branch]) {
+                for (const RevisionFile* revision : graph.chain(branch)) {
+                    dependencies[revision->revision] = revision->depends_on;
+                    if (revision->revision == position[branch]) {
+                        break;
+                    }
+                }
+            }
+        }
+    } else if (applied) {
+        position = Ledger::position_of(*applied);
+        dependencies = applied_dependencies(*applied);
+    }
+    auto targets = resolve(parse_specifier(to), graph, position);
+    bool down = options.mode == MigrateMode::downgrade;
+    if (!down) {
+        require_upgrade_targets(graph, position, targets, to);
+    }
+    auto steps = down ? plan_downgrade(graph, position, targets, dependencies)
+                      : plan_upgrade(graph, position, targets);
+    load_step_sections(options.root, graph, steps);
+    return render_sql_script(prepare_steps(steps), LedgerSql(schema), options.migrator,
+                             title + " (" + std::to_string(steps.size()) + " revision" +
+                                 (steps.size() == 1 ? "" : "s") + ")");
+}
+
+} // namespace ecluse

@@ -1,0 +1,71 @@
+#pragma once
+
+// upgrade, downgrade and stamp as operations: from the database's position
+// (or a range's start, for a script) to a target, with events as they go.
+// The commands parse options, call one of these and render the events.
+
+#include "graph/plan.hpp"
+#include "graph/revision_graph.hpp"
+#include "runtime/fresh.hpp"
+#include "runtime/ledger.hpp"
+#include "runtime/migrator.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace ecluse {
+
+enum class MigrateMode { upgrade, downgrade, stamp };
+
+struct MigrateOptions {
+    MigrateMode mode = MigrateMode::upgrade;
+    std::filesystem::path root;        // the project: revision SQL and snapshots are read from it
+    std::optional<std::string> target; // "heads", "pre@-1", ...; nullopt: only the orphans
+    bool orphans = false;              // downgrade: first undo what is applied but not on disk
+    MigratorOptions migrator;
+};
+
+// What a migration run reports, in order: started, then a snapshot_applied
+// and step_done (or retry) per revision, then finished.
+struct MigrateEvent {
+    enum class Kind {
+        started,          // position: where the database stands
+        snapshot_applied, // snapshot: an empty database started from it
+        retry,            // step, attempt, why: a lock_timeout retry
+        step_done,        // step, outcome: applied, undone, stamped or unstamped
+        finished,         // position, done: revisions applied, undone or stamped
+    };
+    explicit MigrateEvent(Kind what) : kind(what) {}
+
+    Kind kind;
+    Position position;
+    const Step* step = nullptr;
+    StepOutcome outcome;
+    const SnapshotOutcome* snapshot = nullptr;
+    int attempt = 0;
+    std::string why;
+    std::size_t done = 0;
+};
+
+using MigrateEvents = std::function<void(const MigrateEvent&)>;
+
+// Runs `options.mode` to `options.target` on the database of `ledger`
+// (connection and lock held by the caller). `graph` was read with headers
+// only; the SQL of the revisions that run is read into it here.
+void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
+             const MigrateOptions& options, const MigrateEvents& on_event);
+
+// The psql script of upgrade or downgrade to `options.target`, nothing run:
+// from `position` (the database's, given with the dependencies its ledger
+// records), or from the start of a range FROM:TO given as the target, which
+// needs no database (`position` is then ignored).
+std::string migration_script(RevisionGraph& graph, const MigrateOptions& options,
+                             const std::string& schema, const std::string& title,
+                             const std::optional<std::vector<AppliedRevision>>& applied);
+
+// Whether `target` is a range FROM:TO, which --sql alone takes.
+bool is_range(const std::string& target);
+
+} // namespace ecluse
