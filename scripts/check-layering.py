@@ -5,7 +5,7 @@ layering.
 The layering is the order of the `subdir('src/...')` calls in the top-level
 meson.build: a file in src/FOLDER (or a test in tests/unit/FOLDER) may
 include headers of FOLDER and of the folders before it, never of one after
-it. libpqxx and libpq belong to src/pg alone. Usage:
+it. libpq (and libpqxx, should it return) belong to src/pg alone. Usage:
 
     scripts/check-layering.py [ROOT]
 """

@@ -1,6 +1,6 @@
 #pragma once
 
-// Revision specifiers, Alembic's grammar (DESIGN.md, "Revision specifiers"):
+// Revision specifiers, Alembic's grammar (docs/commands.md):
 // `a1b2c3d4e5f6`, `a1b2`, `pre@head`, `heads`, `post@base`, `base`,
 // `pre@-1`, `post@+2`, `a1b2+1`, `a1b2-2`, and `FROM:TO` ranges.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The safety analysis of DESIGN.md: every statement of a revision's upgrade
+// The safety analysis (docs/lint-rules.md): every statement of a revision's upgrade
 // section is parsed with PostgreSQL's own parser (libpg_query) and checked
 // against the rules of rules.hpp, knowing the revision's branch (pre or
 // post), its transaction mode and what the revision itself creates.

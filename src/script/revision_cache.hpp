@@ -2,7 +2,7 @@
 
 // A cache of parsed revision headers, kept outside the project, so that a
 // revision file that did not change since the last run costs one fstatat
-// and no read (docs/architecture.md, "The revision cache").
+// and no read.
 //
 // An entry is keyed on the file's path (relative to the project root),
 // size, modification and change times (ns), inode and device. It holds the

@@ -1,7 +1,7 @@
 #pragma once
 
 // Revision files: plain SQL with a `-- key: value` header, an upgrade
-// section and an optional downgrade section (DESIGN.md, "Revision files").
+// section and an optional downgrade section (docs/revision-files.md).
 
 #include "script/branch.hpp"
 #include "util/time.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 
 // The error hierarchy every layer throws and `main` catches once.
-// Each type fixes the exit code of DESIGN.md; each message says what went
+// Each kind fixes the documented exit code; each message says what went
 // wrong and where, and `hint` says what to do next.
 
 #include <functional>

@@ -17,7 +17,7 @@ namespace {
 
 const std::string k_path = "migrations/pre/20261122T143000_a1b2c3d4e5f6_add_booking_amount.sql";
 
-// DESIGN.md's example, line numbers on the right.
+// The example of docs/revision-files.md, line numbers on the right.
 const std::string k_example = "-- revision: a1b2c3d4e5f6\n"                            // 1
                               "-- down_revision: 7e6d5c4b3a21\n"                       // 2
                               "-- depends_on: 93ab11f0c2de\n"                          // 3
@@ -72,7 +72,7 @@ InputError error_with_line(int line, std::string_view replacement) {
 
 TEST_SUITE("revision_file") {
 
-    TEST_CASE("the example of DESIGN.md parses into its values") {
+    TEST_CASE("the documented example parses into its values") {
         RevisionFile revision = parse_revision_file(k_example, k_path, Branch::post);
         CHECK(revision.path == k_path);
         CHECK(revision.branch == Branch::post);
@@ -478,7 +478,7 @@ TEST_SUITE("revision_file errors") {
 
 TEST_SUITE("revision_file writing") {
 
-    TEST_CASE("render_revision_file writes the example of DESIGN.md") {
+    TEST_CASE("render_revision_file writes the documented example") {
         RevisionFile revision;
         revision.revision = "a1b2c3d4e5f6";
         revision.down_revision = "7e6d5c4b3a21";
