@@ -53,17 +53,6 @@ std::string new_deploy_id() {
     return format_compact_utc(std::chrono::system_clock::now()) + "-" + random_hex(6);
 }
 
-// The deploy id in an event log detail "heads ...; deploy ID; ...".
-std::string deploy_id_in(const std::string& detail) {
-    const std::string marker = "; deploy ";
-    auto at = detail.find(marker);
-    if (at == std::string::npos) {
-        return {};
-    }
-    at += marker.size();
-    return detail.substr(at, detail.find(';', at) - at);
-}
-
 } // namespace
 
 DeployPhaseFailed::DeployPhaseFailed(DeployPhase phase, const std::string& message,
@@ -127,10 +116,11 @@ void Deployer::emit(DeployEvent event) const {
 
 void Deployer::log(const std::string& action, const std::string& outcome, const std::string& detail,
                    double duration_ms) {
+    // The detail keeps the heads and the id too, for people reading the log.
     m_ledger.log(action, std::nullopt, outcome,
                  m_heads + "; deploy " + m_options.deploy_id +
                      (detail.empty() ? "" : "; " + detail),
-                 duration_ms);
+                 duration_ms, DeployMark{m_options.deploy_id, m_heads});
 }
 
 DeployPlan Deployer::preflight() {
@@ -188,14 +178,13 @@ DeployPlan Deployer::preflight() {
 }
 
 std::optional<LoggedEvent> Deployer::resume_or_start() {
-    std::optional<LoggedEvent> last = m_ledger.last_event("deploy", "heads ");
-    bool unfinished = last && last->outcome != "succeeded" &&
-                      last->detail.rfind(m_heads + ";", 0) == 0 &&
-                      !deploy_id_in(last->detail).empty();
+    std::optional<LoggedEvent> last = m_ledger.last_deploy_event();
+    bool unfinished = last && last->outcome != "succeeded" && last->deploy &&
+                      last->deploy->heads == m_heads && !last->deploy->id.empty();
     if (m_options.deploy_id.empty()) {
-        m_options.deploy_id = unfinished ? deploy_id_in(last->detail) : new_deploy_id();
+        m_options.deploy_id = unfinished ? last->deploy->id : new_deploy_id();
     }
-    if (unfinished && deploy_id_in(last->detail) == m_options.deploy_id) {
+    if (unfinished && last->deploy->id == m_options.deploy_id) {
         return last;
     }
     return std::nullopt;

@@ -109,6 +109,19 @@ std::string LedgerSql::create_sql() const {
            "    applied_by text NOT NULL DEFAULT current_user,\n"
            "    ecluse_version text NOT NULL\n"
            ");\n"
+           // Layout 3: the deploy of an event in columns of its own, read
+           // back from the detail ("heads ...; deploy ID; ...") of the
+           // events layout 2 wrote.
+           "ALTER TABLE " +
+           m_quoted +
+           ".event_log ADD COLUMN IF NOT EXISTS deploy_id text, "
+           "ADD COLUMN IF NOT EXISTS deploy_heads text;\n"
+           "UPDATE " +
+           m_quoted +
+           ".event_log SET deploy_heads = split_part(detail, '; ', 1), "
+           "deploy_id = substr(split_part(detail, '; ', 2), 8) "
+           "WHERE deploy_id IS NULL AND action LIKE 'deploy%' AND detail LIKE 'heads %; deploy "
+           "_%';\n"
            "UPDATE " +
            m_quoted + ".ledger_version SET version = " + std::to_string(k_ledger_version) +
            " WHERE version < " + std::to_string(k_ledger_version) + ";\n";
@@ -302,37 +315,49 @@ std::string LedgerSql::attribute_to_sql(const std::string& role) const {
 std::string LedgerSql::log_sql(const std::string& action,
                                const std::optional<std::string>& revision,
                                const std::string& outcome, const std::string& detail,
-                               double duration_ms) const {
-    return "INSERT INTO " + m_quoted +
-           ".event_log (action, revision, outcome, detail, duration_ms, ecluse_version) VALUES (" +
-           quote_literal(action) + ", " + literal_or_null(revision) + ", " +
-           quote_literal(outcome) + ", " + quote_literal(detail) + ", " + number(duration_ms) +
-           ", " + quote_literal(ECLUSE_VERSION) + ")";
+                               double duration_ms, const std::optional<DeployMark>& deploy) const {
+    std::string sql = "INSERT INTO " + m_quoted +
+                      ".event_log (action, revision, outcome, detail, duration_ms, ecluse_version" +
+                      (deploy ? ", deploy_id, deploy_heads" : "") + ") VALUES (" +
+                      quote_literal(action) + ", " + literal_or_null(revision) + ", " +
+                      quote_literal(outcome) + ", " + quote_literal(detail) + ", " +
+                      number(duration_ms) + ", " + quote_literal(ECLUSE_VERSION);
+    if (deploy) {
+        sql += ", " + quote_literal(deploy->id) + ", " + quote_literal(deploy->heads);
+    }
+    return sql + ")";
 }
 
 void Ledger::log(const std::string& action, const std::optional<std::string>& revision,
-                 const std::string& outcome, const std::string& detail, double duration_ms) {
-    m_connection.execute(m_sql.log_sql(action, revision, outcome, detail, duration_ms));
+                 const std::string& outcome, const std::string& detail, double duration_ms,
+                 const std::optional<DeployMark>& deploy) {
+    m_connection.execute(m_sql.log_sql(action, revision, outcome, detail, duration_ms, deploy));
 }
 
-std::optional<LoggedEvent> Ledger::last_event(const std::string& action,
-                                              const std::string& detail_prefix) {
+std::optional<LoggedEvent> Ledger::last_deploy_event() {
     if (!exists()) {
         return std::nullopt;
     }
+    // Before check_version() (a command that takes no lock), an older
+    // layout may lack the deploy columns: read them through to_jsonb.
+    std::string columns = m_tables_exist
+                              ? "deploy_id, deploy_heads"
+                              : "to_jsonb(e)->>'deploy_id', to_jsonb(e)->>'deploy_heads'";
     auto rows = m_connection.query(
         "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), action, "
-        "revision, outcome, detail FROM " +
-            m_quoted +
-            ".event_log WHERE action = $1 AND starts_with(detail, $2) "
-            "ORDER BY event_id DESC LIMIT 1",
-        {action, detail_prefix});
+        "revision, outcome, detail, " +
+        columns + " FROM " + m_quoted +
+        ".event_log e WHERE action = 'deploy' ORDER BY event_id DESC LIMIT 1");
     if (rows.empty()) {
         return std::nullopt;
     }
     auto& row = rows.front();
-    return LoggedEvent{row[0].value_or(""), row[1].value_or(""), row[2], row[3].value_or(""),
-                       row[4].value_or("")};
+    LoggedEvent event{row[0].value_or(""), row[1].value_or(""), row[2],
+                      row[3].value_or(""), row[4].value_or(""), std::nullopt};
+    if (row[5] && row[6]) {
+        event.deploy = DeployMark{*row[5], *row[6]};
+    }
+    return event;
 }
 
 } // namespace ecluse

@@ -16,8 +16,9 @@ namespace ecluse {
 
 // The layout of the bookkeeping tables; a later ecluse migrates from older ones.
 // 2: applied_revision.snapshot (revisions recorded through a snapshot) and
-// the seed table.
-inline constexpr int k_ledger_version = 2;
+// the seed table. 3: event_log.deploy_id and deploy_heads, the deploy an
+// event belongs to (layout 2 kept them in the detail text only).
+inline constexpr int k_ledger_version = 3;
 
 struct AppliedRevision {
     std::string revision;
@@ -37,6 +38,12 @@ struct AppliedRevision {
     std::optional<std::string> snapshot; // the snapshot file it was applied through
 };
 
+// Which deploy an event of the log belongs to.
+struct DeployMark {
+    std::string id;    // "20261122T143000-3f2a1b"
+    std::string heads; // "heads pre=a1b2c3d4e5f6 post=base": the heads it deploys
+};
+
 // One row of the event log.
 struct LoggedEvent {
     std::string at; // "2026-11-22T14:30:00Z"
@@ -44,6 +51,7 @@ struct LoggedEvent {
     std::optional<std::string> revision;
     std::string outcome;
     std::string detail;
+    std::optional<DeployMark> deploy; // for the events of a deploy
 };
 struct ReplacedRevision;
 
@@ -67,10 +75,10 @@ public:
     // Every bookkeeping row (applied revisions, log) attributed to `role`,
     // now: for a database copied from a template, whose rows its builder made.
     std::string attribute_to_sql(const std::string& role) const;
-    // Appends to the log.
+    // Appends to the log; `deploy` marks an event of a deploy.
     std::string log_sql(const std::string& action, const std::optional<std::string>& revision,
-                        const std::string& outcome, const std::string& detail,
-                        double duration_ms) const;
+                        const std::string& outcome, const std::string& detail, double duration_ms,
+                        const std::optional<DeployMark>& deploy = std::nullopt) const;
     const std::string& schema() const { return m_schema; }
     const std::string& quoted_schema() const { return m_quoted; }
 
@@ -114,12 +122,12 @@ public:
     const LedgerSql& sql() const { return m_sql; }
     // Appends to the log (outside any migration transaction).
     void log(const std::string& action, const std::optional<std::string>& revision,
-             const std::string& outcome, const std::string& detail = {}, double duration_ms = 0);
+             const std::string& outcome, const std::string& detail = {}, double duration_ms = 0,
+             const std::optional<DeployMark>& deploy = std::nullopt);
 
-    // The newest event of `action` whose detail starts with `detail_prefix`,
-    // if any (none either when the tables do not exist yet).
-    std::optional<LoggedEvent> last_event(const std::string& action,
-                                          const std::string& detail_prefix = {});
+    // The newest `deploy` event (the whole deploy's start or end), if any
+    // (none either when the tables do not exist yet).
+    std::optional<LoggedEvent> last_deploy_event();
 
 private:
     // create_sql() in one transaction.

@@ -258,7 +258,7 @@ TEST_SUITE("example application") {
                  "FROM ecluse.applied_revision WHERE revision = 'ebb4d23eaaa5'") ==
             "pre|none|64|create users and venues|migrations/pre/"
             "20260901T090000_ebb4d23eaaa5_create_users_and_venues.sql|postgres|t|t|f");
-        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "2");
+        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "3");
     }
 
     TEST_CASE("a broken revision file is reported before anything touches the database") {
@@ -1009,31 +1009,33 @@ TEST_SUITE("connection and ledger") {
                      "DROP TABLE first;\n"});
         ProcessResult stamp = run_on(project.root(), url, {"stamp", "pre@base"});
         REQUIRE_MESSAGE(stamp.exit_code == 0, stamp.errors);
-        psql(url, "INSERT INTO ecluse.ledger_version VALUES (3)");
+        psql(url, "INSERT INTO ecluse.ledger_version VALUES (4)");
         ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
         CHECK(up.exit_code == 1);
-        CHECK_MESSAGE(contains(up.errors, "have layout 3, newer than this ecluse knows (2)"),
+        CHECK_MESSAGE(contains(up.errors, "have layout 4, newer than this ecluse knows (3)"),
                       up.errors);
         CHECK(public_tables(url) == "");
-        // Back to layout 2, the same command works.
-        psql(url, "DELETE FROM ecluse.ledger_version WHERE version = 3");
+        // Back to layout 3, the same command works.
+        psql(url, "DELETE FROM ecluse.ledger_version WHERE version = 4");
         ProcessResult again = run_on(project.root(), url, {"upgrade", "pre@head"});
         CHECK_MESSAGE(again.exit_code == 0, again.errors);
         CHECK(public_tables(url) == "first");
     }
 
-    TEST_CASE("a ledger of layout 1 is brought up to layout 2 by the next run") {
+    TEST_CASE("a ledger of layout 1 is brought up to layout 3 by the next run") {
         Project project;
         std::string url = create_database();
         project.add({"c1d2e3f4a5b7", "pre", "first", "CREATE TABLE first (id int);\n",
                      "DROP TABLE first;\n"});
         REQUIRE(run_on(project.root(), url, {"stamp", "pre@base"}).exit_code == 0);
-        // What ecluse's first layout had: no snapshot column, no seed table.
+        // What ecluse's first layout had: no snapshot column, no seed table,
+        // no deploy columns in the event log.
         psql(url, "ALTER TABLE ecluse.applied_revision DROP COLUMN snapshot; "
+                  "ALTER TABLE ecluse.event_log DROP COLUMN deploy_id, DROP COLUMN deploy_heads; "
                   "DROP TABLE ecluse.seed; UPDATE ecluse.ledger_version SET version = 1");
         ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
         REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
-        CHECK(psql(url, "SELECT max(version) FROM ecluse.ledger_version") == "2");
+        CHECK(psql(url, "SELECT max(version) FROM ecluse.ledger_version") == "3");
         CHECK(psql(url, "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
                         "'ecluse' AND table_name = 'applied_revision' AND column_name = "
                         "'snapshot'") == "1");

@@ -172,6 +172,36 @@ TEST_SUITE("deploy") {
         CHECK_FALSE(contains(read(deploy.file("hook-runs")).substr(id.size() + 1), id));
     }
 
+    TEST_CASE(
+        "a deploy left unfinished by a layout-2 ecluse is resumed after the ledger's upgrade") {
+        Deploy deploy;
+        write(deploy.file("hook-exit"), "3\n");
+        REQUIRE(deploy.run({"deploy"}).exit_code == 11);
+        std::string id = psql(deploy.url, "SELECT deploy_id FROM ecluse.event_log WHERE action = "
+                                          "'deploy' AND outcome = 'started'");
+        REQUIRE(!id.empty());
+        CHECK(psql(deploy.url, "SELECT DISTINCT deploy_heads FROM ecluse.event_log WHERE action "
+                               "LIKE 'deploy%'") == "heads pre=aaaa00000002 post=bbbb00000001");
+        // Layout 2 had the deploy in the detail text only.
+        psql(deploy.url, "ALTER TABLE ecluse.event_log DROP COLUMN deploy_id, "
+                         "DROP COLUMN deploy_heads; UPDATE ecluse.ledger_version SET version = 2");
+        // A command that takes no lock reads the old layout as it is.
+        ProcessResult plan = deploy.run({"deploy", "--plan"});
+        CHECK_MESSAGE(plan.exit_code == 0, plan.errors);
+
+        fs::remove(deploy.file("hook-exit"));
+        ProcessResult again = deploy.run({"deploy"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.output, "resuming deploy " + id + ": it stopped (failed) at "));
+        CHECK(psql(deploy.url, "SELECT max(version) FROM ecluse.ledger_version") == "3");
+        // Every deploy event, the old ones included, carries the deploy in its columns.
+        CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action LIKE "
+                               "'deploy%' AND (deploy_id IS DISTINCT FROM '" +
+                                   id + "' OR deploy_heads IS NULL)") == "0");
+        std::string runs = read(deploy.file("hook-runs"));
+        CHECK(runs == id + "\n" + id + "\n");
+    }
+
     TEST_CASE("the hook fails: exit 11, pre applied and post not; after the fix the rerun skips "
               "pre, runs the hook, applies post and exits 0") {
         Deploy deploy;
