@@ -3,6 +3,7 @@
 #include "cli/command.hpp"
 #include "cli/fresh.hpp"
 #include "runtime/environment.hpp"
+#include "runtime/snapshot.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
 
@@ -41,7 +42,7 @@ int run_data(const Invocation& invocation) {
         if (session.scratch) {
             url = session.scratch->url();
         }
-        std::vector<std::string> arguments = without_ledger(settings);
+        std::vector<std::string> arguments = without_ledger(settings.schema);
         arguments.push_back("--data-only");
         write_file_atomically(file, run_pg_dump(pg_dump_program(), url, arguments));
         if (settings.verbosity >= 0 && settings.format == OutputFormat::text) {

@@ -3,16 +3,13 @@
 #include "cli/command.hpp"
 #include "cli/fresh.hpp"
 #include "pg/conninfo.hpp"
-#include "runtime/environment.hpp"
-#include "runtime/environment_template.hpp"
-#include "util/hash.hpp"
+#include "runtime/environment_create.hpp"
 #include "util/strings.hpp"
 
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include <future>
 #include <iostream>
 #include <memory>
 
@@ -46,15 +43,9 @@ void write_secret(const std::string& path, const std::string& secret) {
     }
 }
 
-// What create and prepare read of the project: the graph (valid), the
-// snapshots, and both heads as the targets.
-struct EnvProject {
-    RevisionGraph graph;
-    std::vector<SnapshotFile> snapshots;
-    std::vector<BranchTarget> heads;
-};
-
-EnvProject read_env_project(const Settings& settings) {
+// What create and prepare read of the project: the graph (valid, with its
+// SQL), the snapshots, and both heads as the targets.
+EnvironmentProject read_env_project(const Settings& settings) {
     RevisionGraph graph = load_graph(settings);
     graph.require_valid();
     std::vector<BranchTarget> heads = {{Branch::pre, graph.head(Branch::pre)},
@@ -63,121 +54,37 @@ EnvProject read_env_project(const Settings& settings) {
 }
 
 int env_create(const Settings& settings, const po::variables_map& values, const std::string& name) {
-    std::string admin = admin_url(values, settings);
-    // The server starts a backend for the admin connection while the
-    // project is read; a problem in the project is still the one reported.
-    // So do the environment's state (the new backend's first query, slow
-    // with its catalog caches cold) and the password's SCRAM secret.
-    std::string password = random_hex(32);
-    std::string secret;
-    EnvironmentState state;
-    auto connecting = std::async(std::launch::async, [&] {
-        auto connection = std::make_unique<pg::Connection>(admin);
-        state = environment_state(*connection, name);
-        secret = scram_sha256_secret(password);
-        return connection;
-    });
-    EnvProject project = read_env_project(settings);
-    const RevisionGraph& graph = project.graph;
-    const std::vector<SnapshotFile>& snapshots = project.snapshots;
-    const std::vector<BranchTarget>& targets = project.heads;
-    std::unique_ptr<pg::Connection> admin_connection = connecting.get();
-    pg::Connection& server = *admin_connection;
-    if (state.database || state.role) {
-        if (values.count("recreate") == 0) {
-            throw CheckFailed(std::string("environment ") + name + " already exists (" +
-                                  (state.database ? "database" : "") +
-                                  (state.database && state.role ? " and " : "") +
-                                  (state.role ? "role" : "") + " " + name + ")",
-                              "pass --recreate to drop it and create it again, or `ecluse env "
-                              "drop " +
-                                  name + "` first");
-        }
-        drop_environment(server, name);
+    CreateEnvironmentOptions options;
+    options.admin_url = admin_url(values, settings);
+    options.name = name;
+    options.ledger_schema = settings.schema;
+    options.lock_wait = settings.lock_wait.value();
+    options.migrator = migrator_options(settings);
+    options.recreate = values.count("recreate") != 0;
+    options.use_template = values.count("no-template") == 0;
+    if (values.count("data") != 0) {
+        options.data_file = values["data"].as<std::string>();
     }
-    const SnapshotFile* usable =
-        values.count("no-template") != 0 ? nullptr : usable_snapshot(graph, snapshots, targets);
-    std::optional<TemplateOutcome> copied;
-    if (usable != nullptr) {
-        copied = create_environment_from_template(server, admin, name, secret, *usable,
-                                                  settings.schema, settings.lock_wait.value());
-    } else {
-        create_environment(server, name, secret);
-    }
-    std::string url = pg::connection_url_for(admin, name, password, name);
-    SnapshotOutcome snapshot{usable, 0};
-    std::size_t revisions = 0;
-    LoadOutcome loaded;
-    // A spare's role gets its password on the admin connection while its
-    // database is brought up by a connection of the admin's acting as the
-    // role (SET ROLE): checking a new password costs the server a SCRAM
-    // hashing of its own.
-    bool spare = copied && copied->spare;
-    std::future<void> setting_password;
-    if (spare) {
-        setting_password = std::async(std::launch::async, [&server, &name, &secret] {
-            set_environment_password(server, name, secret);
-        });
-    }
-    try {
-        std::unique_ptr<pg::Connection> opened;
-        if (spare) {
-            opened =
-                std::make_unique<pg::Connection>(pg::connection_string_with_database(admin, name));
-            opened->execute("SET ROLE " + pg::quote_identifier(name));
-        } else {
-            opened = std::make_unique<pg::Connection>(url);
-        }
-        pg::Connection& connection = *opened;
-        Ledger ledger(connection, settings.schema);
-        AdvisoryLock lock(connection, settings.schema, settings.lock_wait.value());
-        if (spare) {
-            adopt_spare(connection, settings.schema, name);
-        }
-        ledger.ensure_tables();
-        SnapshotOutcome applied;
-        revisions = upgrade_to(connection, ledger, graph, snapshots, targets,
-                               migrator_options(settings), &applied);
-        if (applied.snapshot != nullptr) {
-            snapshot = applied;
-        }
-        if (values.count("data") != 0) {
-            loaded =
-                load_data(connection, settings.schema, values["data"].as<std::string>(), false);
-        }
-        if (spare) {
-            setting_password.get();
-        }
-    } catch (const Error&) {
-        try {
-            if (setting_password.valid()) {
-                setting_password.wait(); // the admin connection is free again
-            }
-            drop_environment(server, name);
-        } catch (...) {
-        }
-        std::throw_with_nested(
-            ErrorContext("creating environment " + name +
-                         " failed; it was dropped again: nothing is left of it"));
-    }
-    nlohmann::json out = {
-        {"name", name},
-        {"database", name},
-        {"role", name},
-        {"snapshot", snapshot.snapshot != nullptr ? nlohmann::json(snapshot.snapshot->name)
-                                                  : nlohmann::json(nullptr)},
-        {"template", copied ? nlohmann::json(copied->name) : nlohmann::json(nullptr)},
-        {"template_built", copied && copied->built},
-        {"spare", copied && copied->spare},
-        {"revisions_applied", revisions},
-        {"data_statements", loaded.statements}};
+    CreatedEnvironment created =
+        create_pull_request_environment(options, [&] { return read_env_project(settings); });
+    nlohmann::json out = {{"name", name},
+                          {"database", name},
+                          {"role", name},
+                          {"snapshot", created.snapshot ? nlohmann::json(*created.snapshot)
+                                                        : nlohmann::json(nullptr)},
+                          {"template", created.copied ? nlohmann::json(created.copied->name)
+                                                      : nlohmann::json(nullptr)},
+                          {"template_built", created.copied && created.copied->built},
+                          {"spare", created.copied && created.copied->spare},
+                          {"revisions_applied", created.revisions},
+                          {"data_statements", created.loaded.statements}};
     if (values.count("secret-file") != 0) {
         std::string path = values["secret-file"].as<std::string>();
-        write_secret(path, url);
-        out["url"] = pg::redact_connection_string(url);
+        write_secret(path, created.url);
+        out["url"] = pg::redact_connection_string(created.url);
         out["secret_file"] = path;
     } else {
-        out["url"] = url;
+        out["url"] = created.url;
     }
     print_json(out);
     return 0;
@@ -192,7 +99,7 @@ int env_prepare(const Settings& settings, const po::variables_map& values) {
         throw UsageError("--count wants a number from 0 to 1000, got " + std::to_string(count),
                          "for example `ecluse env prepare --count 4`");
     }
-    EnvProject project = read_env_project(settings);
+    EnvironmentProject project = read_env_project(settings);
     const SnapshotFile* usable = usable_snapshot(project.graph, project.snapshots, project.heads);
     if (usable == nullptr) {
         throw CheckFailed("there is no usable snapshot, so there is no template to prepare "

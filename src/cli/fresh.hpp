@@ -13,12 +13,6 @@
 
 namespace ecluse::cli {
 
-// pg_dump from the server binaries the scratch server uses.
-std::filesystem::path pg_dump_program();
-
-// pg_dump's arguments that leave ecluse's bookkeeping schema out.
-std::vector<std::string> without_ledger(const Settings& settings);
-
 // `check --verify-snapshots`: for each snapshot whose revisions are all on
 // disk, replays them on a scratch server and compares the schema with the
 // snapshot's own; a difference is a problem in `report`.
