@@ -1,6 +1,7 @@
 #include "pg/conninfo.hpp"
 
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <libpq-fe.h>
 
@@ -95,7 +96,12 @@ std::string render_url(ConnectionSettings settings, const std::optional<std::str
     }
     url += "/" + percent_encode(database);
     for (const auto& [key, value] : settings) {
-        add(key, value);
+        // sslpassword decrypts the client key: a secret like the password.
+        if (key == "sslpassword") {
+            query += (query.empty() ? "?" : "&") + key + "=***";
+        } else {
+            add(key, value);
+        }
     }
     return url + query;
 }
@@ -108,11 +114,8 @@ std::optional<ConnectionSettings> parse_connection_string(const std::string& tex
     PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &error);
     if (parsed == nullptr) {
         if (why != nullptr) {
-            std::string reason = error != nullptr ? error : "out of memory";
-            while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
-                reason.pop_back();
-            }
-            *why = without_quoted_parts(reason);
+            *why =
+                without_quoted_parts(std::string(trim(error != nullptr ? error : "out of memory")));
         }
         PQfreemem(error);
         return std::nullopt;
@@ -140,14 +143,19 @@ std::string redact_connection_string(const std::string& text) {
 
 std::string without_password(const std::string& message, const std::string& connection_string) {
     auto settings = parse_connection_string(connection_string);
-    if (!settings || settings->count("password") == 0) {
-        return message;
-    }
     std::string out = message;
-    const std::string& password = settings->at("password");
-    for (const std::string& form : {password, percent_encode(password)}) {
-        for (auto at = out.find(form); at != std::string::npos; at = out.find(form, at + 3)) {
-            out.replace(at, form.size(), "***");
+    if (!settings) {
+        return out;
+    }
+    for (const char* key : {"password", "sslpassword"}) {
+        auto it = settings->find(key);
+        if (it == settings->end()) {
+            continue;
+        }
+        for (const std::string& form : {it->second, percent_encode(it->second)}) {
+            for (auto at = out.find(form); at != std::string::npos; at = out.find(form, at + 3)) {
+                out.replace(at, form.size(), "***");
+            }
         }
     }
     return out;

@@ -22,13 +22,13 @@ using ConnectionSettings = std::map<std::string, std::string>;
 std::optional<ConnectionSettings> parse_connection_string(const std::string& text,
                                                           std::string* why = nullptr);
 
-// `text` as a postgresql:// URL with its password shown as "***", for
+// `text` as a postgresql:// URL with its password (and sslpassword) shown as "***", for
 // messages and logs; never the text itself when libpq cannot read it
 // ("(a connection string libpq cannot read)"). An empty string stays
 // empty (libpq's PG* defaults).
 std::string redact_connection_string(const std::string& text);
 
-// `message` with the password of `connection_string`, as given and
+// `message` with the password and sslpassword of `connection_string`, as given and
 // percent-decoded, replaced by "***": for what libpq or pg_dump print
 // about a connection.
 std::string without_password(const std::string& message, const std::string& connection_string);

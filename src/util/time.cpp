@@ -1,5 +1,7 @@
 #include "util/time.hpp"
 
+#include "util/strings.hpp"
+
 #include <cmath>
 #include <ctime>
 
@@ -103,12 +105,7 @@ constexpr double k_max_duration_ms = 2147483647;
 } // namespace
 
 std::optional<Duration> Duration::parse(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
+    text = trim(text);
     std::size_t end = 0;
     bool digits = false;
     bool point = false;

@@ -16,6 +16,9 @@ TEST_SUITE("redact_connection_string") {
               "postgresql://app:***@/shop?host=%2Frun%2Fpg");
         CHECK(redact_connection_string("postgres://app:p%40ss@[::1]:5432/shop?sslmode=require") ==
               "postgresql://app:***@[::1]:5432/shop?sslmode=require");
+        CHECK(redact_connection_string(
+                  "postgresql://app@h/shop?sslpassword=k3y&sslmode=verify-full") ==
+              "postgresql://app@h/shop?sslmode=verify-full&sslpassword=***");
     }
 
     TEST_CASE("a keyword/value string is shown as a URL without its password") {
@@ -51,6 +54,7 @@ TEST_SUITE("without_password") {
         CHECK(without_password("FATAL: password p@ss is wrong (p%40ss)", url) ==
               "FATAL: password *** is wrong (***)");
         CHECK(without_password("no password here", "host=h") == "no password here");
+        CHECK(without_password("bad key k3y", "host=h sslpassword=k3y") == "bad key ***");
     }
 }
 
