@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     ecluse::RuleSet rules;
     rules.set("conventions", true);
-    ecluse::LintReport report = ecluse::lint_revisions(all, {&all.front()}, rules);
+    ecluse::Project project = ecluse::Project::from_revisions(all);
+    ecluse::LintReport report = ecluse::lint_revisions(project, {&all.front()}, rules);
     // Lines end in LF, CRLF or CR, as the revision file parser reads them.
     int lines = static_cast<int>(ecluse::split_lines(content).size()) + 1;
     for (const auto& finding : report.findings) {

@@ -26,31 +26,26 @@ nlohmann::json problem_json(const Diagnostic& problem) {
 
 // With a database: drift (an applied revision's upgrade section changed
 // since) and orphans (applied revisions missing from disk).
-void check_database(const Settings& settings, CheckReport& report) {
-    RevisionGraph graph = load_graph(settings);
-    if (!graph.valid()) {
-        return; // already reported; states need a valid graph
-    }
+void check_database(const Settings& settings, const Project& project, CheckReport& report) {
+    const RevisionGraph& graph = *report.graph;
     DatabaseSession session = open_database(settings, false);
-    for (Diagnostic& problem : database_problems(graph, session.ledger->applied())) {
+    for (Diagnostic& problem : database_problems(graph, project, session.ledger->applied())) {
         report.problems.push_back(std::move(problem));
     }
 }
 
 // Lint of every revision that parses: error-level findings fail the check,
 // warnings are printed. SQL syntax errors are check_project's already.
-// The revisions are those check_project read, through `cache`.
-void check_lint(const Settings& settings, CheckReport& report, RevisionCache& cache) {
+void check_lint(const Settings& settings, Project& project, CheckReport& report) {
     RuleSet rules(settings.lint);
-    const std::vector<RevisionFile>& revisions = report.graph->revisions();
+    const std::vector<RevisionFile>& revisions = project.headers();
     std::vector<const RevisionFile*> targets;
     targets.reserve(revisions.size());
     for (const auto& revision : revisions) {
         targets.push_back(&revision);
     }
     std::string warnings;
-    for (const Finding& finding :
-         lint_revisions(revisions, targets, rules, &cache, settings.root).findings) {
+    for (const Finding& finding : lint_revisions(project, targets, rules).findings) {
         if (finding.rule == "syntax-error") {
             continue;
         }
@@ -75,15 +70,18 @@ int run_check(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionCache cache = open_revision_cache(invocation.settings);
-    CheckReport report = check_project(invocation.settings.root, &cache);
-    check_lint(invocation.settings, report, cache);
-    cache.save();
-    if (invocation.settings.database_url) {
-        check_database(invocation.settings, report);
+    Project project = Project::open(invocation.settings);
+    CheckReport report = check_project(project);
+    check_lint(invocation.settings, project, report);
+    project.save_cache();
+    // Drift and snapshots need every file read and a valid graph; what is
+    // wrong with them is reported already.
+    bool readable = project.problems().empty() && report.graph->valid();
+    if (invocation.settings.database_url && readable) {
+        check_database(invocation.settings, project, report);
     }
     if (values->count("verify-snapshots") != 0 && report.problems.empty()) {
-        verify_snapshots(invocation.settings, report);
+        verify_snapshots(invocation.settings, project, *report.graph, report);
     }
     bool bad_input = std::any_of(report.problems.begin(), report.problems.end(),
                                  [](const Diagnostic& d) { return d.bad_input; });

@@ -86,39 +86,12 @@ parse_options(const Invocation& invocation, po::options_description options,
     return values;
 }
 
-RevisionGraph load_graph(const Settings& settings, SectionText sections) {
-    if (sections == SectionText::load) {
-        return RevisionGraph(load_revision_files(settings.root),
-                             replaced_revisions(load_snapshot_files(settings.root)));
-    }
-    RevisionCache cache = open_revision_cache(settings);
-    RevisionGraph graph = load_graph(settings, cache);
-    cache.save();
-    return graph;
-}
-
-void load_sections(const Settings& settings, RevisionGraph& graph,
-                   const std::vector<const RevisionFile*>& revisions) {
-    graph.load_sections(revisions, [&](const RevisionFile& revision) {
-        return read_sections(settings.root, revision);
-    });
-}
-
-void load_sections(const Settings& settings, RevisionGraph& graph, const std::vector<Step>& steps) {
-    std::vector<const RevisionFile*> revisions;
-    revisions.reserve(steps.size());
-    for (const Step& step : steps) {
-        revisions.push_back(step.revision);
-    }
-    load_sections(settings, graph, revisions);
-}
-
-RevisionGraph load_graph(const Settings& settings, RevisionCache& cache) {
-    ReplacedRevisions replaced = replaced_revisions(load_snapshot_files(settings.root));
-    ProjectReadOptions options{ProjectReadOptions::Sections::none, &cache};
-    ProjectFiles files = read_project_files(settings.root, options);
-    throw_if_any("some revision files cannot be read", files.problems);
-    return RevisionGraph(std::move(files.revisions), std::move(replaced));
+LoadedProject load_project(const Settings& settings) {
+    Project project = Project::open(settings);
+    project.throw_problems();
+    RevisionGraph graph(project.headers(), replaced_revisions(load_snapshot_files(settings.root)));
+    project.save_cache();
+    return {std::move(project), std::move(graph)};
 }
 
 bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph) {

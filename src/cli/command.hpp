@@ -6,7 +6,7 @@
 #include "config/settings.hpp"
 #include "graph/plan.hpp"
 #include "graph/revision_graph.hpp"
-#include "script/revision_cache.hpp"
+#include "script/project.hpp"
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json_fwd.hpp>
@@ -40,20 +40,15 @@ std::optional<po::variables_map>
 parse_options(const Invocation& invocation, po::options_description options,
               const po::positional_options_description& positional = {});
 
-// The project's revisions as a graph (InputError when a file is malformed).
-// With SectionText::skip the SQL is not loaded and unchanged files come
-// from the revision cache (when settings.cache is on).
-RevisionGraph load_graph(const Settings& settings, SectionText sections = SectionText::load);
-// The graph read through `cache` without the sections' text; the caller
-// saves the cache (after recording more in it, as lint does).
-RevisionGraph load_graph(const Settings& settings, RevisionCache& cache);
-
-// Reads the SQL of `revisions` (or of the steps' revisions) into a graph
-// loaded with SectionText::skip, so that a command reads only the files it
-// runs.
-void load_sections(const Settings& settings, RevisionGraph& graph,
-                   const std::vector<const RevisionFile*>& revisions);
-void load_sections(const Settings& settings, RevisionGraph& graph, const std::vector<Step>& steps);
+// The project of `settings.root`, read through its revision cache, and its
+// graph (with the revisions its snapshots replace). Throws InputError
+// (exit 2) when a revision file cannot be read. The cache is saved; a
+// command that records more in the project (check, lint) saves it again.
+struct LoadedProject {
+    Project project;
+    RevisionGraph graph;
+};
+LoadedProject load_project(const Settings& settings);
 
 // Writes the conflict-detection file from the graph's heads; true when its
 // content changed. Requires at most one head per branch.

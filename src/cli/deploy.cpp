@@ -22,17 +22,16 @@ namespace {
 // Checks that the preflight runs besides graph, conflict file, drift and
 // orphans: lint refuses pending revisions with error-level findings
 // (warnings do not stop a deploy; `ecluse lint` shows them).
-std::vector<PreflightCheck> extra_preflight_checks(const Settings& settings) {
-    PreflightCheck lint = [lint_settings =
-                               settings.lint](const RevisionGraph& graph,
-                                              const std::vector<const RevisionFile*>& pending) {
+std::vector<PreflightCheck> extra_preflight_checks(const Settings& settings, Project& project) {
+    PreflightCheck lint = [lint_settings = settings.lint,
+                           &project](const RevisionGraph&,
+                                     const std::vector<const RevisionFile*>& pending) {
         std::vector<std::string> ids;
         for (const RevisionFile* revision : pending) {
             ids.push_back(revision->revision);
         }
         std::vector<Diagnostic> problems;
-        for (const Finding& finding :
-             lint_pending(graph.revisions(), ids, lint_settings).findings) {
+        for (const Finding& finding : lint_pending(project, ids, lint_settings).findings) {
             if (finding.severity == Severity::error) {
                 problems.push_back({finding.location, finding.rule + ": " + finding.message,
                                     "fix: " + finding.fix, false});
@@ -377,12 +376,13 @@ int run_deploy(const Invocation& invocation) {
         throw UsageError("--allow-unsafe needs a reason", "say why, for the event log: "
                                                           "--allow-unsafe 'table is empty'");
     }
-    deploy.extra_checks = extra_preflight_checks(settings);
+    LoadedProject loaded = load_project(settings);
+    const RevisionGraph& graph = loaded.graph;
+    deploy.extra_checks = extra_preflight_checks(settings, loaded.project);
     if (!deploy.only || *deploy.only == DeployPhase::hook) {
         deploy.hook = resolve_hook(settings, optional("hook"));
     }
 
-    RevisionGraph graph = load_graph(settings);
     if (!deploy.only) {
         deploy.snapshots = load_snapshot_files(settings.root);
     }
@@ -391,7 +391,7 @@ int run_deploy(const Invocation& invocation) {
     bool json = settings.format == OutputFormat::json;
     TextLog text(settings, graph);
     Deployer* self = nullptr;
-    Deployer deployer(*session.connection, *session.ledger, graph, deploy,
+    Deployer deployer(*session.connection, *session.ledger, graph, loaded.project, deploy,
                       [&](const DeployEvent& event) {
                           if (json) {
                               print_json_event(event, self->deploy_id());

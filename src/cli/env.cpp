@@ -43,14 +43,15 @@ void write_secret(const std::string& path, const std::string& secret) {
     }
 }
 
-// What create and prepare read of the project: the graph (valid, with its
-// SQL), the snapshots, and both heads as the targets.
+// What create and prepare read of the project: the project and its graph
+// (valid), the snapshots, and both heads as the targets.
 EnvironmentProject read_env_project(const Settings& settings) {
-    RevisionGraph graph = load_graph(settings);
+    auto [project, graph] = load_project(settings);
     graph.require_valid();
     std::vector<BranchTarget> heads = {{Branch::pre, graph.head(Branch::pre)},
                                        {Branch::post, graph.head(Branch::post)}};
-    return {std::move(graph), load_snapshot_files(settings.root), std::move(heads)};
+    return {std::move(project), std::move(graph), load_snapshot_files(settings.root),
+            std::move(heads)};
 }
 
 int env_create(const Settings& settings, const po::variables_map& values, const std::string& name) {
@@ -100,7 +101,8 @@ int env_prepare(const Settings& settings, const po::variables_map& values) {
                          "for example `ecluse env prepare --count 4`");
     }
     EnvironmentProject project = read_env_project(settings);
-    const SnapshotFile* usable = usable_snapshot(project.graph, project.snapshots, project.heads);
+    const SnapshotFile* usable =
+        usable_snapshot(project.graph, project.project, project.snapshots, project.heads);
     if (usable == nullptr) {
         throw CheckFailed("there is no usable snapshot, so there is no template to prepare "
                           "spares of: `env create` replays the history",

@@ -15,7 +15,7 @@ int run_heads(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    const RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
+    const RevisionGraph graph = load_project(invocation.settings).graph;
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json heads = nlohmann::json::array();
         for (Branch branch : k_branches) {

@@ -56,7 +56,7 @@ int run_history(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    const RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
+    const RevisionGraph graph = load_project(invocation.settings).graph;
     graph.require_valid();
     Range range;
     if (values->count("rev-range") != 0) {

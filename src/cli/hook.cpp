@@ -53,7 +53,7 @@ int hook_run(const Invocation& invocation) {
     if (!touches_migrations) {
         return 0;
     }
-    RevisionGraph graph = load_graph(settings);
+    RevisionGraph graph = load_project(settings).graph;
     graph.require_valid();
     bool changed = sync_conflict_file(settings, graph);
     stage_paths(settings.root, {std::string(k_conflict_file_name)});

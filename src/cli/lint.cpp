@@ -69,8 +69,7 @@ int run_lint(const Invocation& invocation) {
     RuleSet rules(settings.lint);
     // Through the revision cache: only revisions whose findings it does not
     // hold are read whole and parsed (lint_revisions).
-    RevisionCache cache = open_revision_cache(settings);
-    RevisionGraph graph = cache.enabled() ? load_graph(settings, cache) : load_graph(settings);
+    auto [project, graph] = load_project(settings);
     const auto& revisions = graph.revisions();
 
     std::vector<RevisionFile> outside;
@@ -104,9 +103,8 @@ int run_lint(const Invocation& invocation) {
         selection = revisions_not_upstream(settings.root, revisions);
     }
 
-    LintReport report =
-        lint_revisions(revisions, selection.revisions, rules, &cache, settings.root);
-    cache.save();
+    LintReport report = lint_revisions(project, selection.revisions, rules);
+    project.save_cache();
     for (Finding& finding : report.findings) {
         if (std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
                 return r.path == finding.location.file;

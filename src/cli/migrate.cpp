@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <future>
 #include <iostream>
 
 namespace ecluse::cli {
@@ -96,14 +95,15 @@ void report_snapshot(const Settings& settings, const SnapshotOutcome& outcome,
 
 // `--sql`: the plan as a psql script. From a range FROM:TO no database is
 // needed; otherwise the plan starts at the database's position.
-int print_script(const Invocation& invocation, RevisionGraph& graph, const MigrateOptions& run) {
+int print_script(const Invocation& invocation, const LoadedProject& loaded,
+                 const MigrateOptions& run) {
     const Settings& settings = invocation.settings;
     std::optional<std::vector<AppliedRevision>> applied;
     if (!is_range(*run.target)) {
         DatabaseSession session = open_database(settings, false);
         applied = session.ledger->applied(true);
     }
-    std::cout << migration_script(graph, run, settings.schema,
+    std::cout << migration_script(loaded.graph, loaded.project, run, settings.schema,
                                   "ecluse " + invocation.command + " " + *run.target, applied);
     return 0;
 }
@@ -130,7 +130,6 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
     const Settings& settings = invocation.settings;
     MigrateOptions run;
     run.mode = mode;
-    run.root = settings.root;
     run.orphans = values->count("orphans") != 0;
     run.migrator = migrator_options(settings);
     if (values->count("target") != 0) {
@@ -141,55 +140,51 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                          "for example `ecluse " + invocation.command + " " +
                              (mode == MigrateMode::downgrade ? "pre@-1" : "heads") + "`");
     }
-    // The server starts a backend for the connection while the project is
-    // read; a problem in the project is still the one reported.
-    std::future<DatabaseSession> connecting;
-    if (values->count("sql") == 0) {
-        connecting =
-            std::async(std::launch::async, [&settings] { return connect_database(settings); });
-    }
     // Only the files of the revisions that run are read in full.
-    RevisionGraph graph = load_graph(settings, SectionText::skip);
+    LoadedProject loaded = load_project(settings);
+    const RevisionGraph& graph = loaded.graph;
     graph.require_valid();
     if (values->count("sql") != 0) {
         if (run.orphans || !run.target) {
             throw UsageError("--sql needs a TARGET (and does not combine with --orphans)");
         }
-        return print_script(invocation, graph, run);
+        return print_script(invocation, loaded, run);
     }
     if (run.target) {
         parse_specifier(*run.target); // a bad target is reported before the lock is taken
     }
 
-    DatabaseSession session = connecting.get();
+    DatabaseSession session = connect_database(settings);
     take_migration_lock(settings, session);
     Report report{settings, mode == MigrateMode::stamp};
     bool text = settings.format == OutputFormat::text && settings.verbosity >= 0;
-    migrate(*session.connection, *session.ledger, graph, run, [&](const MigrateEvent& event) {
-        switch (event.kind) {
-        case MigrateEvent::Kind::started:
-            if (text) {
-                std::cout << invocation.command << " on " << session.connection->description()
-                          << ": " << describe_position(graph, event.position) << '\n';
-            }
-            break;
-        case MigrateEvent::Kind::snapshot_applied:
-            report_snapshot(settings, *event.snapshot, report.steps);
-            break;
-        case MigrateEvent::Kind::retry:
-            if (text) {
-                std::cerr << "  " << event.step->revision->revision << ": " << event.why
-                          << "; retrying (attempt " << event.attempt + 1 << ")\n";
-            }
-            break;
-        case MigrateEvent::Kind::step_done:
-            report.step(*event.step, event.outcome);
-            break;
-        case MigrateEvent::Kind::finished:
-            report.finish(graph, event.position, event.done);
-            break;
-        }
-    });
+    migrate(*session.connection, *session.ledger, graph, loaded.project, run,
+            [&](const MigrateEvent& event) {
+                switch (event.kind) {
+                case MigrateEvent::Kind::started:
+                    if (text) {
+                        std::cout << invocation.command << " on "
+                                  << session.connection->description() << ": "
+                                  << describe_position(graph, event.position) << '\n';
+                    }
+                    break;
+                case MigrateEvent::Kind::snapshot_applied:
+                    report_snapshot(settings, *event.snapshot, report.steps);
+                    break;
+                case MigrateEvent::Kind::retry:
+                    if (text) {
+                        std::cerr << "  " << event.step->revision->revision << ": " << event.why
+                                  << "; retrying (attempt " << event.attempt + 1 << ")\n";
+                    }
+                    break;
+                case MigrateEvent::Kind::step_done:
+                    report.step(*event.step, event.outcome);
+                    break;
+                case MigrateEvent::Kind::finished:
+                    report.finish(graph, event.position, event.done);
+                    break;
+                }
+            });
     return 0;
 }
 

@@ -54,7 +54,9 @@ int run_rebase(const Invocation& invocation) {
         return 0;
     }
     const Settings& settings = invocation.settings;
-    std::vector<RevisionFile> revisions = load_revision_files(settings.root);
+    Project project = Project::open(settings);
+    project.throw_problems();
+    std::vector<RevisionFile> revisions = project.headers();
     std::vector<Rechain> edits;
     std::optional<GitIntegration> integration;
     if (values->count("revision") != 0 || values->count("onto") != 0) {
@@ -62,7 +64,7 @@ int run_rebase(const Invocation& invocation) {
             throw UsageError("`rebase REV --onto REV` needs both revisions");
         }
         // Specifiers resolve against the graph as it is, two heads included.
-        RevisionGraph current(revisions);
+        RevisionGraph current(project.headers());
         auto find = [&](const std::string& text) -> const RevisionFile& {
             auto spec = parse_specifier(text);
             if (spec.kind != Specifier::Kind::revision || spec.offset != 0) {

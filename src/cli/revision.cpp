@@ -61,7 +61,7 @@ int run_revision(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    RevisionGraph graph = load_project(invocation.settings).graph;
     graph.require_valid();
     Branch branch = branch_of_head((*values)["head"].as<std::string>());
 

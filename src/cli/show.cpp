@@ -38,15 +38,16 @@ int run_show(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    auto [project, graph] = load_project(invocation.settings);
     graph.require_valid();
-    const RevisionFile& revision = resolve_revision((*values)["revision"].as<std::string>(), graph);
+    const RevisionFile& header = resolve_revision((*values)["revision"].as<std::string>(), graph);
+    const RevisionFile& revision = project.sql(header);
     auto upgrade = split_section(revision, revision.upgrade);
     auto downgrade = split_section(revision, revision.downgrade);
     std::string checksum = upgrade_checksum(revision);
 
     if (invocation.settings.format == OutputFormat::json) {
-        nlohmann::json document = revision_json(revision, graph);
+        nlohmann::json document = revision_json(header, graph);
         document["checksum"] = checksum;
         document["upgrade"] = statements_json(upgrade);
         document["downgrade"] =

@@ -24,13 +24,10 @@ SnapshotRunOptions run_options(const Settings& settings) {
 
 } // namespace
 
-void verify_snapshots(const Settings& settings, CheckReport& report) {
-    RevisionGraph graph = load_graph(settings);
-    if (!graph.valid()) {
-        return; // already reported
-    }
-    for (Diagnostic& problem :
-         verify_snapshots(graph, load_snapshot_files(settings.root), run_options(settings))) {
+void verify_snapshots(const Settings& settings, const Project& project, const RevisionGraph& graph,
+                      CheckReport& report) {
+    for (Diagnostic& problem : verify_snapshots(graph, project, load_snapshot_files(settings.root),
+                                                run_options(settings))) {
         report.problems.push_back(std::move(problem));
     }
 }
@@ -45,7 +42,7 @@ int run_snapshot(const Invocation& invocation) {
         return 0;
     }
     const Settings& settings = invocation.settings;
-    RevisionGraph graph = load_graph(settings);
+    auto [project, graph] = load_project(settings);
     graph.require_valid();
     if (graph.size() == 0) {
         throw CheckFailed("there is no revision to snapshot",
@@ -65,7 +62,8 @@ int run_snapshot(const Invocation& invocation) {
         dev_url = (*values)["dev-url"].as<std::string>();
     }
     auto now = std::chrono::system_clock::now();
-    SnapshotFile snapshot = take_snapshot(graph, older, dev_url, now, run_options(settings));
+    SnapshotFile snapshot =
+        take_snapshot(graph, project, older, dev_url, now, run_options(settings));
     std::string name =
         snapshot_file_name(format_compact_utc(now), snapshot.pre_head, snapshot.post_head);
     std::filesystem::create_directories(snapshot_folder(settings.root));

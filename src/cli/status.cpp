@@ -17,7 +17,7 @@ int run_current(const Invocation& invocation) {
         return 0;
     }
     // The position and whether it is a head: no SQL to read.
-    RevisionGraph graph = load_graph(invocation.settings, SectionText::skip);
+    RevisionGraph graph = load_project(invocation.settings).graph;
     DatabaseSession session = open_database(invocation.settings, false);
     Position position = Ledger::position_of(session.ledger->applied(true));
     if (invocation.settings.format == OutputFormat::json) {
@@ -46,10 +46,10 @@ int run_status(const Invocation& invocation) {
     if (!values) {
         return 0;
     }
-    RevisionGraph graph = load_graph(invocation.settings);
+    auto [project, graph] = load_project(invocation.settings);
     graph.require_valid();
     DatabaseSession session = open_database(invocation.settings, false);
-    auto states = revision_states(graph, session.ledger->applied());
+    auto states = revision_states(graph, project, session.ledger->applied());
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& state : states) {

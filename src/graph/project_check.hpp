@@ -4,7 +4,7 @@
 
 #include "graph/revision_graph.hpp"
 #include "script/conflict_file.hpp"
-#include "script/revision_cache.hpp"
+#include "script/project.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -16,16 +16,15 @@ struct CheckReport {
     std::vector<Diagnostic> problems;
     std::size_t revisions = 0;
     ConflictFileHeads heads; // the heads on disk (one per branch when valid)
-    // The graph of the revision files that parse (their sections loaded only
-    // where the cache had not seen them checked), for the checks after.
+    // The graph of the revision files that parse, for the checks after.
     std::optional<RevisionGraph> graph;
 };
 
-// Reads the project and checks its revision files (header and SQL syntax
-// of both sections), the graph, and the conflict-detection file. Every
-// problem is reported, none thrown. With a cache, a file unchanged since
-// its SQL was found valid is not read again, and files found valid now
-// are recorded (the caller saves the cache).
-CheckReport check_project(const std::filesystem::path& root, RevisionCache* cache = nullptr);
+// Checks the project's revision files (header and SQL syntax of both
+// sections), the graph, and the conflict-detection file. Every problem is
+// reported, none thrown. A file whose content the project's cache found
+// valid before is not split again; the files found valid now are marked
+// (the caller saves the cache).
+CheckReport check_project(Project& project);
 
 } // namespace ecluse

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 
@@ -41,94 +42,34 @@ const RevisionFile& line_start(const RevisionGraph& graph, const RevisionFile& h
 
 } // namespace
 
-std::uint64_t IdIndex::key_of(std::string_view id, bool& exact) {
-    constexpr std::uint64_t k_exact_bit = std::uint64_t{1} << 63;
-    if (id.size() == k_revision_id_length) {
-        std::uint64_t key = 0;
-        int values = 0; // -1 for any other character than 0-9 a-f sets its sign bit
-        for (char c : id) {
-            int value = lower_hex_value(c);
-            values |= value;
-            key = key << 4 | static_cast<std::uint64_t>(value & 0xf);
-        }
-        exact = values >= 0;
-        if (exact) {
-            return key | k_exact_bit;
-        }
-    }
-    exact = false;
-    return std::hash<std::string_view>()(id) & ~k_exact_bit;
-}
-
-std::size_t IdIndex::slot_of(std::uint64_t key) const {
-    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 32) & (m_slots.size() - 1);
-}
-
-IdIndex::IdIndex(std::vector<std::string_view> ids) : m_ids(std::move(ids)), m_first(m_ids.size()) {
-    std::size_t capacity = 16;
-    while (capacity < m_ids.size() * 2) {
-        capacity *= 2;
-    }
-    m_slots.resize(capacity);
-    std::size_t mask = capacity - 1;
-    for (std::size_t i = 0; i < m_ids.size(); ++i) {
-        bool exact = false;
-        std::uint64_t key = key_of(m_ids[i], exact);
-        std::size_t at = slot_of(key);
-        for (; m_slots[at].index != k_none; at = (at + 1) & mask) {
-            if (m_slots[at].key == key && (exact || m_ids[m_slots[at].index] == m_ids[i])) {
-                break; // a duplicate: the first one keeps the id
-            }
-        }
-        if (m_slots[at].index == k_none) {
-            m_slots[at] = {key, static_cast<std::uint32_t>(i)};
-        }
-        m_first[i] = m_slots[at].index;
-    }
-}
-
-std::uint32_t IdIndex::find(std::string_view id) const {
-    if (m_slots.empty()) {
-        return k_none;
-    }
-    bool exact = false;
-    std::uint64_t key = key_of(id, exact);
-    std::size_t mask = m_slots.size() - 1;
-    for (std::size_t at = slot_of(key); m_slots[at].index != k_none; at = (at + 1) & mask) {
-        const Slot& slot = m_slots[at];
-        if (slot.key == key && (exact || m_ids[slot.index] == id)) {
-            return slot.index;
-        }
-    }
-    return k_none;
-}
-
 RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced)
     : m_revisions(std::move(revisions)), m_replaced(std::move(replaced)) {
     // Two passes over the revisions, which are large and far apart in
     // memory; the checks after them read the small arrays built here.
     std::size_t count = m_revisions.size();
-    std::vector<std::string_view> ids;
-    ids.reserve(count);
     m_branch.reserve(count);
-    for (const RevisionFile& revision : m_revisions) {
-        ids.emplace_back(revision.revision);
-        m_branch.push_back(revision.branch);
+    m_by_id.reserve(count);
+    m_first.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        m_branch.push_back(m_revisions[i].branch);
+        // Of equal ids, the first one keeps it.
+        auto [at, inserted] =
+            m_by_id.emplace(m_revisions[i].revision, static_cast<std::uint32_t>(i));
+        m_first.push_back(at->second);
     }
-    m_by_id = IdIndex(std::move(ids));
     m_parent.assign(count, k_no_parent);
     m_dependency_offsets.assign(count + 1, 0);
     for (std::size_t i = 0; i < count; ++i) {
         const RevisionFile& revision = m_revisions[i];
         if (revision.down_revision) {
-            std::uint32_t parent = m_by_id.find(*revision.down_revision);
-            m_parent[i] = parent == IdIndex::k_none ? k_unknown_parent : parent;
+            std::uint32_t parent = index_of(*revision.down_revision);
+            m_parent[i] = parent == k_not_found ? k_unknown_parent : parent;
         }
         for (const std::string& dependency : revision.depends_on) {
-            m_dependencies.push_back(m_by_id.find(dependency));
+            m_dependencies.push_back(index_of(dependency));
         }
         m_dependency_offsets[i + 1] = static_cast<std::uint32_t>(m_dependencies.size());
-        std::uint32_t existing = m_by_id.first_of(i);
+        std::uint32_t existing = m_first[i];
         if (existing != i) {
             const RevisionFile& first = m_revisions[existing];
             m_problems.push_back(
@@ -182,13 +123,13 @@ void RevisionGraph::check_links() {
         }
         for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
             std::uint32_t target = m_dependencies[k];
-            if (target != IdIndex::k_none && target != m_by_id.first_of(i)) {
+            if (target != k_not_found && target != m_first[i]) {
                 continue; // a revision on disk, not this one
             }
             const RevisionFile& revision = m_revisions[i];
             const std::string& dependency = revision.depends_on[k - m_dependency_offsets[i]];
             SourceLocation where{revision.path, revision.depends_on_line};
-            if (target != IdIndex::k_none) {
+            if (target != k_not_found) {
                 m_problems.push_back({where, "revision " + dependency + " depends on itself",
                                       "remove it from depends_on", false});
             } else if (replaced(dependency) == nullptr) {
@@ -211,7 +152,7 @@ void RevisionGraph::check_cycles() {
             targets.push_back(m_parent[i]);
         }
         for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
-            if (std::uint32_t at = m_dependencies[k]; at != IdIndex::k_none && at != i) {
+            if (std::uint32_t at = m_dependencies[k]; at != k_not_found && at != i) {
                 targets.push_back(at);
             }
         }
@@ -304,7 +245,7 @@ void RevisionGraph::find_heads() {
         }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
         for (std::size_t i = 0; i < m_revisions.size(); ++i) {
-            if (m_branch[i] == branch && m_by_id.first_of(i) == i && revised[i] == 0) {
+            if (m_branch[i] == branch && m_first[i] == i && revised[i] == 0) {
                 heads.push_back(&m_revisions[i]);
             }
         }
@@ -353,6 +294,11 @@ void RevisionGraph::build_chains() {
     }
 }
 
+std::uint32_t RevisionGraph::index_of(std::string_view id) const {
+    auto found = m_by_id.find(id);
+    return found == m_by_id.end() ? k_not_found : found->second;
+}
+
 void RevisionGraph::require_valid() const {
     if (!valid()) {
         throw CheckFailed("the revision graph is not valid", {}, m_problems);
@@ -365,8 +311,8 @@ const ReplacedBy* RevisionGraph::replaced(std::string_view id) const {
 }
 
 const RevisionFile* RevisionGraph::find(std::string_view id) const {
-    std::uint32_t at = m_by_id.find(id);
-    return at == IdIndex::k_none ? nullptr : &m_revisions[at];
+    std::uint32_t at = index_of(id);
+    return at == k_not_found ? nullptr : &m_revisions[at];
 }
 
 std::vector<const RevisionFile*> RevisionGraph::find_prefix(std::string_view prefix) const {
@@ -391,7 +337,7 @@ std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const
     const RevisionFile* own = &revision;
     std::less<const RevisionFile*> before;
     if (before(own, m_revisions.data()) || !before(own, m_revisions.data() + m_revisions.size())) {
-        own = &m_revisions.at(m_by_id.find(revision.revision)); // a copy: find ours
+        own = &m_revisions.at(index_of(revision.revision)); // a copy: find ours
     }
     return m_chain_position.at(static_cast<std::size_t>(own - m_revisions.data()));
 }
@@ -402,12 +348,12 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
     std::size_t count = m_revisions.size();
     std::vector<std::uint32_t> rank(count);
     {
-        auto created = [this](std::size_t i) { return std::string_view(m_revisions[i].created); };
-        auto tie = [this](std::size_t a, std::size_t b) {
-            return std::tie(m_branch[a], m_revisions[a].revision) <
-                   std::tie(m_branch[b], m_revisions[b].revision);
-        };
-        std::vector<std::uint32_t> order = sorted_by_text(count, created, tie);
+        std::vector<std::uint32_t> order(count);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+            return std::tie(m_revisions[a].created, m_branch[a], m_revisions[a].revision) <
+                   std::tie(m_revisions[b].created, m_branch[b], m_revisions[b].revision);
+        });
         for (std::size_t r = 0; r < count; ++r) {
             rank[order[r]] = static_cast<std::uint32_t>(r);
         }
@@ -420,7 +366,7 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
             visit(m_parent[i]);
         }
         for (std::uint32_t k = m_dependency_offsets[i]; k < m_dependency_offsets[i + 1]; ++k) {
-            if (m_dependencies[k] != IdIndex::k_none) {
+            if (m_dependencies[k] != k_not_found) {
                 visit(m_dependencies[k]);
             }
         }
@@ -465,25 +411,6 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
         }
     }
     return order;
-}
-
-void RevisionGraph::load_sections(const std::vector<const RevisionFile*>& revisions,
-                                  const std::function<RevisionFile(const RevisionFile&)>& read) {
-    for (const RevisionFile* wanted : revisions) {
-        if (wanted < m_revisions.data() || wanted >= m_revisions.data() + m_revisions.size()) {
-            throw std::logic_error("load_sections: revision " + wanted->revision +
-                                   " is not one of this graph's");
-        }
-        RevisionFile& revision = m_revisions[static_cast<std::size_t>(wanted - m_revisions.data())];
-        if (revision.sections_loaded) {
-            continue;
-        }
-        // Only the sections move: the index holds views of the header's strings.
-        RevisionFile full = read(revision);
-        revision.upgrade = std::move(full.upgrade);
-        revision.downgrade = std::move(full.downgrade);
-        revision.sections_loaded = true;
-    }
 }
 
 } // namespace ecluse

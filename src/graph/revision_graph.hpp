@@ -8,46 +8,14 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ecluse {
-
-// Revision ids to their index, in one flat open-addressing table: the
-// graph looks ids up a few times per revision, and at 20,000 revisions a
-// node-based map's cache misses were a tenth of `ecluse heads`. A valid id
-// (12 lowercase hex) is its own 48-bit key, so a hit needs no string
-// compare; any other text (tests, corrupted input) is hashed and compared.
-class IdIndex {
-public:
-    static constexpr std::uint32_t k_none = 0xffffffff;
-
-    IdIndex() = default;
-    // Indexes `ids[i]` as i; of equal ids, the first one wins. The views
-    // must outlive the index.
-    explicit IdIndex(std::vector<std::string_view> ids);
-
-    // The index of `id`, or k_none.
-    std::uint32_t find(std::string_view id) const;
-    bool contains(std::string_view id) const { return find(id) != k_none; }
-    // The index that ids[i]'s id has: i, or the first one with its id.
-    std::uint32_t first_of(std::size_t i) const { return m_first[i]; }
-
-private:
-    struct Slot {
-        std::uint64_t key = 0;
-        std::uint32_t index = k_none;
-    };
-    static std::uint64_t key_of(std::string_view id, bool& exact);
-    std::size_t slot_of(std::uint64_t key) const;
-    std::vector<std::string_view> m_ids;
-    std::vector<std::uint32_t> m_first;
-    std::vector<Slot> m_slots; // a power of two, at most half full
-};
 
 // A revision whose file was deleted after a snapshot replaced it: the
 // first remaining revision of a branch may still revise it.
@@ -59,12 +27,18 @@ using ReplacedRevisions = std::map<std::string, ReplacedBy, std::less<>>;
 
 class RevisionGraph {
 public:
-    // Builds the graph and validates it. Problems (duplicate ids, unknown or
+    // Builds the graph from headers (their sections' text is neither needed
+    // nor read) and validates it; it never changes afterwards. Problems (duplicate ids, unknown or
     // cross-branch parents, unknown dependencies, cycles, two heads in a
     // branch) are recorded, not thrown: `check` reports them all.
     // `replaced` names the revisions that snapshots replace; those without
     // a file may be the parent or a dependency of a revision on disk.
     explicit RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced = {});
+    // The id index points into the revisions: moved, never copied.
+    RevisionGraph(RevisionGraph&&) = default;
+    RevisionGraph& operator=(RevisionGraph&&) = default;
+    RevisionGraph(const RevisionGraph&) = delete;
+    RevisionGraph& operator=(const RevisionGraph&) = delete;
 
     const std::vector<Diagnostic>& problems() const { return m_problems; }
     bool valid() const { return m_problems.empty(); }
@@ -103,12 +77,6 @@ public:
     // Requires a valid graph.
     std::vector<const RevisionFile*> topological_order() const;
 
-    // Gives revisions of a graph built without their sections (SectionText::
-    // skip) their SQL: each of `revisions` (pointers into this graph) is
-    // replaced by `read`'s result for it, in place, so pointers stay valid.
-    void load_sections(const std::vector<const RevisionFile*>& revisions,
-                       const std::function<RevisionFile(const RevisionFile&)>& read);
-
 private:
     static std::size_t index(Branch branch) { return branch == Branch::pre ? 0 : 1; }
     void check_links();
@@ -123,12 +91,17 @@ private:
     std::vector<RevisionFile> m_revisions;
     ReplacedRevisions m_replaced;
     // By index in m_revisions, small enough to stay in cache:
-    static constexpr std::uint32_t k_no_parent = IdIndex::k_none;          // the branch's first
-    static constexpr std::uint32_t k_unknown_parent = IdIndex::k_none - 1; // not on disk
-    IdIndex m_by_id;
+    static constexpr std::uint32_t k_not_found = 0xffffffff;
+    static constexpr std::uint32_t k_no_parent = k_not_found;          // the branch's first
+    static constexpr std::uint32_t k_unknown_parent = k_not_found - 1; // not on disk
+    // The index of the revision with this id, or k_not_found.
+    std::uint32_t index_of(std::string_view id) const;
+    // Ids to their index; of equal ids, the first one keeps it (m_first[i]).
+    std::unordered_map<std::string_view, std::uint32_t> m_by_id;
+    std::vector<std::uint32_t> m_first;
     std::vector<std::uint32_t> m_parent; // the parent's index, or one of the two above
     std::vector<Branch> m_branch;
-    // Each revision's depends_on resolved (IdIndex::k_none: not on disk):
+    // Each revision's depends_on resolved (k_not_found: not on disk):
     // m_dependencies[m_dependency_offsets[i] .. m_dependency_offsets[i + 1]).
     std::vector<std::uint32_t> m_dependency_offsets;
     std::vector<std::uint32_t> m_dependencies;

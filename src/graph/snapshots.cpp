@@ -28,10 +28,11 @@ std::optional<long> head_index(const RevisionGraph& graph, Branch branch,
     return std::nullopt;
 }
 
-bool checksums_match(const RevisionGraph& graph, const SnapshotFile& snapshot) {
+bool checksums_match(const RevisionGraph& graph, const Project& project,
+                     const SnapshotFile& snapshot) {
     for (const ReplacedRevision& replaced : snapshot.replaces) {
         const RevisionFile* revision = graph.find(replaced.revision);
-        if (revision != nullptr && upgrade_checksum(*revision) != replaced.checksum) {
+        if (revision != nullptr && upgrade_checksum(project.sql(*revision)) != replaced.checksum) {
             return false;
         }
     }
@@ -50,12 +51,12 @@ ReplacedRevisions replaced_revisions(const std::vector<SnapshotFile>& snapshots)
     return out;
 }
 
-const SnapshotFile* usable_snapshot(const RevisionGraph& graph,
+const SnapshotFile* usable_snapshot(const RevisionGraph& graph, const Project& project,
                                     const std::vector<SnapshotFile>& snapshots,
                                     const std::vector<BranchTarget>& targets) {
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
         const SnapshotFile& snapshot = *it;
-        bool usable = checksums_match(graph, snapshot);
+        bool usable = checksums_match(graph, project, snapshot);
         for (Branch branch : k_branches) {
             auto at = head_index(graph, branch, snapshot.head(branch));
             long wanted = -1;

@@ -5,6 +5,7 @@
 
 #include "graph/revision_graph.hpp"
 #include "graph/specifier.hpp"
+#include "script/project.hpp"
 #include "script/snapshot_file.hpp"
 
 #include <vector>
@@ -21,7 +22,7 @@ ReplacedRevisions replaced_revisions(const std::vector<SnapshotFile>& snapshots)
 // or below that branch's target, every replaced revision still on disk must
 // have the checksum the snapshot recorded, and a branch the targets leave
 // alone must be empty in the snapshot. Requires a valid graph.
-const SnapshotFile* usable_snapshot(const RevisionGraph& graph,
+const SnapshotFile* usable_snapshot(const RevisionGraph& graph, const Project& project,
                                     const std::vector<SnapshotFile>& snapshots,
                                     const std::vector<BranchTarget>& targets);
 

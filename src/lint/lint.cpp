@@ -4,14 +4,13 @@
 #include "lint/statement_checks.hpp"
 #include "lint/tree.hpp"
 #include "script/sql_splitter.hpp"
-#include "util/file.hpp"
+#include "util/parallel.hpp"
 #include "util/strings.hpp"
 
 #include <pg_query.h>
 
 #include <algorithm>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 
@@ -244,16 +243,6 @@ bool lookups_hold(const RevisionLint& lint, const NotNullChecks& known) {
     });
 }
 
-std::vector<ParsedRevision> parse_all(const std::vector<const RevisionFile*>& revisions,
-                                      std::size_t begin, std::size_t end) {
-    std::vector<ParsedRevision> parsed;
-    parsed.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i) {
-        parsed.push_back(parse_revision(*revisions[i]));
-    }
-    return parsed;
-}
-
 } // namespace
 
 std::size_t LintReport::count(Severity severity) const {
@@ -262,49 +251,29 @@ std::size_t LintReport::count(Severity severity) const {
                       [&](const Finding& f) { return f.severity == severity; }));
 }
 
-LintReport lint_revisions(const std::vector<RevisionFile>& all,
-                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules,
-                          RevisionCache* cache, const std::filesystem::path& root) {
-    // What the cache holds for each revision of `all`; the others are parsed
-    // (a revision read without its sections is read again, whole).
-    std::string key = cache != nullptr ? lint_cache_key(rules) : std::string();
+LintReport lint_revisions(Project& project, const std::vector<const RevisionFile*>& targets,
+                          const RuleSet& rules) {
+    // What the project remembers for each revision; the others are parsed.
+    const std::vector<RevisionFile>& all = project.headers();
+    std::string key = lint_cache_key(rules);
     std::vector<std::optional<RevisionLint>> cached(all.size());
-    std::vector<RevisionFile> reloaded;
     std::vector<const RevisionFile*> to_parse;
     std::vector<std::size_t> parsed_index(all.size(), k_none);
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (cache != nullptr) {
-            if (auto facts = cache->lint_facts(all[i].path)) {
-                cached[i] = decode_revision_lint(*facts, key, all[i].path);
-            }
+        if (auto facts = project.lint_facts(all[i].path)) {
+            cached[i] = decode_revision_lint(*facts, key, all[i].path);
         }
         if (!cached[i]) {
             parsed_index[i] = to_parse.size();
-            to_parse.push_back(&all[i]);
+            to_parse.push_back(&project.sql(all[i]));
         }
     }
-    reloaded.reserve(to_parse.size());
-    for (const RevisionFile*& revision : to_parse) {
-        if (!revision->sections_loaded) {
-            reloaded.push_back(parse_revision_file(read_file(root / revision->path), revision->path,
-                                                   revision->branch));
-            revision = &reloaded.back();
+    std::vector<ParsedRevision> parsed(to_parse.size());
+    for_halves(to_parse.size(), 128, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            parsed[i] = parse_revision(*to_parse[i]);
         }
-    }
-
-    // Parsing dominates; libpg_query keeps its state per thread, so two
-    // threads share it on large projects.
-    std::size_t middle = to_parse.size() > 128 ? to_parse.size() / 2 : to_parse.size();
-    std::future<std::vector<ParsedRevision>> second;
-    if (middle < to_parse.size()) {
-        second =
-            std::async(std::launch::async, parse_all, std::cref(to_parse), middle, to_parse.size());
-    }
-    std::vector<ParsedRevision> parsed = parse_all(to_parse, 0, middle);
-    if (second.valid()) {
-        auto more = second.get();
-        std::move(more.begin(), more.end(), std::back_inserter(parsed));
-    }
+    });
 
     // The project's NOT NULL checks, in the order of `all`, as an uncached
     // run collects them.
@@ -323,31 +292,24 @@ LintReport lint_revisions(const std::vector<RevisionFile>& all,
 
     LintReport report;
     for (const RevisionFile* target : targets) {
-        std::less<const RevisionFile*> before;
-        bool in_all =
-            !all.empty() && !before(target, all.data()) && before(target, all.data() + all.size());
-        std::size_t i = in_all ? static_cast<std::size_t>(target - all.data()) : k_none;
-        if (in_all && cached[i] && lookups_hold(*cached[i], known)) {
+        auto found = std::lower_bound(
+            all.begin(), all.end(), target->path,
+            [](const RevisionFile& revision, const std::string& p) { return revision.path < p; });
+        std::size_t i = static_cast<std::size_t>(found - all.begin());
+        if (found == all.end() || found->path != target->path) {
+            // A file outside the project, read whole by the caller.
+            add_to_report(lint_parsed(parse_revision(*target), known, rules), report);
+            ++report.revisions;
+            continue;
+        }
+        if (cached[i] && lookups_hold(*cached[i], known)) {
             add_to_report(*cached[i], report);
-        } else if (in_all && !cached[i]) {
-            RevisionLint fresh = lint_parsed(parsed[parsed_index[i]], known, rules);
-            if (cache != nullptr) {
-                cache->set_lint_facts(target->path, encode_revision_lint(fresh, key, target->path));
-            }
-            add_to_report(fresh, report);
         } else {
-            // Outside the project, or cached under other lookups: parse it now.
-            RevisionFile whole;
-            const RevisionFile* source = target;
-            if (!target->sections_loaded) {
-                whole = parse_revision_file(read_file(root / target->path), target->path,
-                                            target->branch);
-                source = &whole;
-            }
-            RevisionLint fresh = lint_parsed(parse_revision(*source), known, rules);
-            if (in_all && cache != nullptr) {
-                cache->set_lint_facts(target->path, encode_revision_lint(fresh, key, target->path));
-            }
+            // Parsed above, or cached under other lookups: parsed now.
+            RevisionLint fresh =
+                cached[i] ? lint_parsed(parse_revision(project.sql(*found)), known, rules)
+                          : lint_parsed(parsed[parsed_index[i]], known, rules);
+            project.set_lint_facts(found->path, encode_revision_lint(fresh, key, found->path));
             add_to_report(fresh, report);
         }
         ++report.revisions;
@@ -360,17 +322,17 @@ LintReport lint_revisions(const std::vector<RevisionFile>& all,
     return report;
 }
 
-LintReport lint_pending(const std::vector<RevisionFile>& all,
-                        const std::vector<std::string>& pending_ids, const LintSettings& settings) {
+LintReport lint_pending(Project& project, const std::vector<std::string>& pending_ids,
+                        const LintSettings& settings) {
     RuleSet rules(settings);
     std::vector<const RevisionFile*> targets;
-    for (const auto& revision : all) {
+    for (const auto& revision : project.headers()) {
         if (std::find(pending_ids.begin(), pending_ids.end(), revision.revision) !=
             pending_ids.end()) {
             targets.push_back(&revision);
         }
     }
-    return lint_revisions(all, targets, rules);
+    return lint_revisions(project, targets, rules);
 }
 
 std::string render_finding(const Finding& finding) {

@@ -7,7 +7,7 @@
 // Downgrade sections are not linted (they undo a revision on purpose).
 
 #include "lint/rules.hpp"
-#include "script/revision_cache.hpp"
+#include "script/project.hpp"
 #include "script/revision_file.hpp"
 #include "util/error.hpp"
 
@@ -45,22 +45,21 @@ struct LintReport {
 // statement silences, are left out. Never throws for the content of the
 // revisions: malformed SQL becomes a syntax-error finding at its file:line:col.
 //
-// With a cache (the one the revisions were read through), each revision's
-// findings are kept per content, rule set and ecluse version, and reused
-// when the project's CHECK constraints it relies on are unchanged: the
-// report is the same as without. Revisions read without their sections
-// (RevisionFile::sections_loaded) are read again from `root` when their
-// findings are not cached. The caller saves the cache.
-LintReport lint_revisions(const std::vector<RevisionFile>& all,
-                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules,
-                          RevisionCache* cache = nullptr, const std::filesystem::path& root = {});
+// Each revision's findings are kept by the project (and its cache) per
+// content, rule set and ecluse version, and reused when the project's
+// CHECK constraints it relies on are unchanged: the report is the same as
+// without. `targets` are revisions of the project (its headers, or copies
+// of them such as the graph's), or files outside it read with their SQL;
+// project.headers() is `all`.
+LintReport lint_revisions(Project& project, const std::vector<const RevisionFile*>& targets,
+                          const RuleSet& rules);
 
 // For deploy's preflight: lints the revisions with these ids (the pending
 // ones) with the project's [lint] settings. `report.count(Severity::error)`
 // tells whether deploy must refuse (unless --allow-unsafe). Throws
 // InputError for an unknown rule id in the settings.
-LintReport lint_pending(const std::vector<RevisionFile>& all,
-                        const std::vector<std::string>& pending_ids, const LintSettings& settings);
+LintReport lint_pending(Project& project, const std::vector<std::string>& pending_ids,
+                        const LintSettings& settings);
 
 // `path:line:col rule severity: message` then an indented `fix:` line.
 std::string render_finding(const Finding& finding);

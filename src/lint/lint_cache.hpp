@@ -1,7 +1,7 @@
 #pragma once
 
 // Internal to src/lint: what linting one revision gives, and its form in the
-// revision cache (RevisionCache::lint_facts), so that `check` and `lint`
+// revision cache (Project::lint_facts), so that `check` and `lint`
 // re-lint only revisions whose content changed.
 //
 // A revision's findings depend on its own content, path and branch, the

@@ -18,7 +18,7 @@ std::string_view state_name(RevisionState state) {
     return "";
 }
 
-std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
+std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
                                             const std::vector<AppliedRevision>& applied) {
     std::map<std::string, const AppliedRevision*> by_id;
     for (const auto& revision : applied) {
@@ -31,10 +31,10 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
                               revision->message,  revision->path,   {}};
         if (it != by_id.end()) {
             status.applied_at = it->second->applied_at;
-            status.state =
-                it->second->stamped || it->second->checksum == upgrade_checksum(*revision)
-                    ? RevisionState::applied
-                    : RevisionState::drifted;
+            status.state = it->second->stamped ||
+                                   it->second->checksum == upgrade_checksum(project.sql(*revision))
+                               ? RevisionState::applied
+                               : RevisionState::drifted;
         }
         out.push_back(std::move(status));
     }
@@ -48,10 +48,10 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
     return out;
 }
 
-std::vector<Diagnostic> database_problems(const RevisionGraph& graph,
+std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Project& project,
                                           const std::vector<AppliedRevision>& applied) {
     std::vector<Diagnostic> problems;
-    for (const RevisionStatus& status : revision_states(graph, applied)) {
+    for (const RevisionStatus& status : revision_states(graph, project, applied)) {
         if (status.state == RevisionState::drifted) {
             const RevisionFile& revision = *graph.find(status.revision);
             problems.push_back({SourceLocation{revision.path, revision.upgrade.first_line},

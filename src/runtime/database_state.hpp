@@ -5,6 +5,7 @@
 
 #include "graph/revision_graph.hpp"
 #include "runtime/ledger.hpp"
+#include "script/project.hpp"
 
 #include <string>
 #include <string_view>
@@ -26,13 +27,13 @@ struct RevisionStatus {
 };
 
 // Every revision on disk in topological order, then the orphans.
-std::vector<RevisionStatus> revision_states(const RevisionGraph& graph,
+std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
                                             const std::vector<AppliedRevision>& applied);
 
 // What `check` with a database and `deploy`'s preflight refuse: drifted
 // revisions (at the upgrade section's first line) and orphans, each with
 // what to do about it.
-std::vector<Diagnostic> database_problems(const RevisionGraph& graph,
+std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Project& project,
                                           const std::vector<AppliedRevision>& applied);
 
 } // namespace ecluse

@@ -101,9 +101,9 @@ DeployPlan plan_deploy(const RevisionGraph& graph, const Position& position,
 }
 
 Deployer::Deployer(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
-                   DeployOptions options, DeployListener listener)
-    : m_connection(connection), m_ledger(ledger), m_graph(graph), m_options(std::move(options)),
-      m_listener(std::move(listener)) {
+                   Project& project, DeployOptions options, DeployListener listener)
+    : m_connection(connection), m_ledger(ledger), m_graph(graph), m_project(project),
+      m_options(std::move(options)), m_listener(std::move(listener)) {
     m_heads = "heads pre=" + at_or_base(graph.head(Branch::pre)) +
               " post=" + at_or_base(graph.head(Branch::post));
 }
@@ -124,12 +124,12 @@ void Deployer::log(const std::string& action, const std::string& outcome, const 
 }
 
 DeployPlan Deployer::preflight() {
-    CheckReport report = check_project(m_options.root);
+    CheckReport report = check_project(m_project);
     throw_if_any("the project does not pass `ecluse check`: nothing was deployed", report.problems);
     m_graph.require_valid();
     auto applied = m_ledger.applied();
     throw_if_any("the database does not match the project: nothing was deployed",
-                 database_problems(m_graph, applied));
+                 database_problems(m_graph, m_project, applied));
     Position position = Ledger::position_of(applied);
     DeployPlan plan = plan_deploy(m_graph, position, m_options.only);
 
@@ -244,29 +244,29 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
     std::string name(phase_name(phase));
     auto started = std::chrono::steady_clock::now();
     if (from_snapshot) {
-        SnapshotOutcome snapshot;
+        UpgradeStart start;
+        std::vector<BranchTarget> heads = {{Branch::pre, m_graph.head(Branch::pre)},
+                                           {Branch::post, m_graph.head(Branch::post)}};
         try {
-            snapshot = apply_usable_snapshot(m_connection, m_ledger, m_graph, m_options.snapshots,
-                                             {{Branch::pre, m_graph.head(Branch::pre)},
-                                              {Branch::post, m_graph.head(Branch::post)}});
+            start = start_upgrade(m_connection, m_ledger, m_graph, m_project, m_options.snapshots,
+                                  {heads.front()}, &heads);
         } catch (const Error& error) {
             fail(phase, error.what(),
                  error.hint() + "\n  the pre phase failed, so the hook did not run; run `ecluse "
                                 "deploy` again once the snapshot is fixed",
                  elapsed_ms(started));
         }
-        if (snapshot.snapshot != nullptr) {
-            std::size_t replaced = snapshot.snapshot->replaces.size();
+        if (const SnapshotFile* snapshot = start.snapshot.snapshot) {
+            std::size_t replaced = snapshot->replaces.size();
             log("deploy " + name, "snapshot",
-                snapshot.snapshot->name + " replaces " + std::to_string(replaced) + " revisions",
-                snapshot.duration_ms);
+                snapshot->name + " replaces " + std::to_string(replaced) + " revisions",
+                start.snapshot.duration_ms);
             DeployEvent applied{DeployEvent::Kind::snapshot_applied, phase};
-            applied.text = snapshot.snapshot->name;
+            applied.text = snapshot->name;
             applied.count = static_cast<int>(replaced);
-            applied.duration_ms = snapshot.duration_ms;
+            applied.duration_ms = start.snapshot.duration_ms;
             emit(applied);
-            steps = plan_upgrade(m_graph, Ledger::position_of(m_ledger.applied(true)),
-                                 {{Branch::pre, m_graph.head(Branch::pre)}});
+            steps = std::move(start.steps);
         }
     }
     log("deploy " + name, "started", std::to_string(steps.size()) + " to apply");
@@ -275,7 +275,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
     emit(begin);
     Migrator migrator(m_connection, m_ledger, m_options.migrator);
     try {
-        for (const PreparedStep& step : prepare_steps(steps)) {
+        for (const PreparedStep& step : prepare_steps(m_project, steps)) {
             stop_if_interrupted(phase, elapsed_ms(started));
             StepOutcome outcome = migrator.run(step, [&](int attempt, const std::string& why) {
                 DeployEvent retry{DeployEvent::Kind::migration_retry, phase, step.step.revision};

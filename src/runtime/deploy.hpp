@@ -119,7 +119,7 @@ public:
     // The caller holds the migration lock on `connection` for the
     // Deployer's whole life.
     Deployer(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
-             DeployOptions options, DeployListener listener);
+             Project& project, DeployOptions options, DeployListener listener);
 
     // Checks the project (graph, conflict file), the database (drift,
     // orphans), the extra checks and the hook, then plans. Throws (exit 1
@@ -154,6 +154,7 @@ private:
     pg::Connection& m_connection;
     Ledger& m_ledger;
     const RevisionGraph& m_graph;
+    Project& m_project;
     DeployOptions m_options;
     DeployListener m_listener;
     std::string m_heads; // "heads pre=X post=Y": what the event log keys resumption on

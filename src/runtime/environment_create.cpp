@@ -40,7 +40,7 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
         secret = scram_sha256_secret(password);
         return connection;
     });
-    EnvironmentProject project = read_project();
+    EnvironmentProject source = read_project();
     std::unique_ptr<pg::Connection> admin_connection = connecting.get();
     pg::Connection& server = *admin_connection;
     if (state.database || state.role) {
@@ -50,8 +50,9 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
         drop_environment(server, name);
     }
     const SnapshotFile* usable =
-        options.use_template ? usable_snapshot(project.graph, project.snapshots, project.heads)
-                             : nullptr;
+        options.use_template
+            ? usable_snapshot(source.graph, source.project, source.snapshots, source.heads)
+            : nullptr;
     CreatedEnvironment created;
     if (usable != nullptr) {
         created.copied = create_environment_from_template(server, admin, name, secret, *usable,
@@ -91,8 +92,8 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
         }
         ledger.ensure_tables();
         SnapshotOutcome applied;
-        created.revisions = upgrade_to(connection, ledger, project.graph, project.snapshots,
-                                       project.heads, options.migrator, &applied);
+        created.revisions = upgrade_to(connection, ledger, source.graph, source.project,
+                                       source.snapshots, source.heads, options.migrator, &applied);
         if (applied.snapshot != nullptr) {
             created.snapshot = applied.snapshot->name;
         }

@@ -18,9 +18,10 @@
 
 namespace ecluse {
 
-// What an environment is built from: the graph (valid, with its SQL), the
-// snapshots, and the targets (both heads).
+// What an environment is built from: the project and its graph (valid),
+// the snapshots, and the targets (both heads).
 struct EnvironmentProject {
+    Project project;
     RevisionGraph graph;
     std::vector<SnapshotFile> snapshots;
     std::vector<BranchTarget> heads;

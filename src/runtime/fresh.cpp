@@ -109,44 +109,39 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
     return {&snapshot, duration_ms};
 }
 
-SnapshotOutcome apply_usable_snapshot(pg::Connection& connection, Ledger& ledger,
-                                      const RevisionGraph& graph,
-                                      const std::vector<SnapshotFile>& snapshots,
-                                      const std::vector<BranchTarget>& targets) {
-    if (snapshots.empty() || !ledger.applied(true).empty()) {
-        return {};
-    }
-    const SnapshotFile* snapshot = usable_snapshot(graph, snapshots, targets);
-    if (snapshot == nullptr) {
-        return {};
-    }
-    return apply_snapshot(connection, ledger, *snapshot);
-}
-
-std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
-                       const std::vector<SnapshotFile>& snapshots,
-                       const std::vector<BranchTarget>& targets, const MigratorOptions& options,
-                       SnapshotOutcome* snapshot_outcome) {
+UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                           const Project& project, const std::vector<SnapshotFile>& snapshots,
+                           const std::vector<BranchTarget>& targets,
+                           const std::vector<BranchTarget>* snapshot_for) {
+    UpgradeStart start;
     // The ledger is read once when no snapshot is applied (a database made
     // from a template or a spare already holds its snapshot's rows).
     std::vector<AppliedRevision> applied = ledger.applied(true);
-    SnapshotOutcome outcome;
     if (applied.empty() && !snapshots.empty()) {
-        outcome = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
-        if (outcome.snapshot != nullptr) {
+        if (const SnapshotFile* usable = usable_snapshot(
+                graph, project, snapshots, snapshot_for != nullptr ? *snapshot_for : targets)) {
+            start.snapshot = apply_snapshot(connection, ledger, *usable);
             applied = ledger.applied(true);
         }
     }
+    start.position = Ledger::position_of(applied);
+    start.steps = plan_upgrade(graph, start.position, targets);
+    return start;
+}
+
+std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                       const Project& project, const std::vector<SnapshotFile>& snapshots,
+                       const std::vector<BranchTarget>& targets, const MigratorOptions& options,
+                       SnapshotOutcome* snapshot_outcome) {
+    UpgradeStart start = start_upgrade(connection, ledger, graph, project, snapshots, targets);
     if (snapshot_outcome != nullptr) {
-        *snapshot_outcome = outcome;
+        *snapshot_outcome = start.snapshot;
     }
-    Position position = Ledger::position_of(applied);
-    auto prepared = prepare_steps(plan_upgrade(graph, position, targets));
     Migrator migrator(connection, ledger, options);
-    for (const PreparedStep& step : prepared) {
+    for (const PreparedStep& step : prepare_steps(project, start.steps)) {
         migrator.run(step);
     }
-    return prepared.size();
+    return start.steps.size();
 }
 
 std::string run_pg_dump(const std::filesystem::path& pg_dump, const std::string& url,

@@ -39,18 +39,23 @@ struct SnapshotOutcome {
 SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
                                const SnapshotFile& snapshot);
 
-// When the ledger records no revision, applies the newest snapshot usable
-// for `targets` (see usable_snapshot); otherwise, or when there is none,
-// does nothing. Call with the lock held.
-SnapshotOutcome apply_usable_snapshot(pg::Connection& connection, Ledger& ledger,
-                                      const RevisionGraph& graph,
-                                      const std::vector<SnapshotFile>& snapshots,
-                                      const std::vector<BranchTarget>& targets);
+// Where an upgrade to `targets` starts. When the ledger records no
+// revision and `snapshots` has one usable for `snapshot_for` (usable_snapshot;
+// by default `targets`), it is applied first; the steps to `targets` are then
+// planned from where the database stands. Call with the lock held.
+struct UpgradeStart {
+    SnapshotOutcome snapshot;
+    Position position;       // after the snapshot, if one was applied
+    std::vector<Step> steps; // headers: prepare_steps reads their SQL
+};
+UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                           const Project& project, const std::vector<SnapshotFile>& snapshots,
+                           const std::vector<BranchTarget>& targets,
+                           const std::vector<BranchTarget>* snapshot_for = nullptr);
 
-// Applies what is pending up to `targets` (after apply_usable_snapshot when
-// `snapshots` is not empty); returns how many revisions ran.
+// start_upgrade, then every step run; returns how many revisions ran.
 std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
-                       const std::vector<SnapshotFile>& snapshots,
+                       const Project& project, const std::vector<SnapshotFile>& snapshots,
                        const std::vector<BranchTarget>& targets, const MigratorOptions& options,
                        SnapshotOutcome* snapshot_outcome = nullptr);
 

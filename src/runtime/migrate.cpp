@@ -20,18 +20,6 @@ Dependencies applied_dependencies(const std::vector<AppliedRevision>& applied) {
     return out;
 }
 
-// Reads the SQL of the steps' revisions into `graph`.
-void load_step_sections(const std::filesystem::path& root, RevisionGraph& graph,
-                        const std::vector<Step>& steps) {
-    std::vector<const RevisionFile*> revisions;
-    revisions.reserve(steps.size());
-    for (const Step& step : steps) {
-        revisions.push_back(step.revision);
-    }
-    graph.load_sections(
-        revisions, [&](const RevisionFile& revision) { return read_sections(root, revision); });
-}
-
 // stamp records only what it is asked to: a revision that depends on one
 // that is neither applied nor stamped is refused (upgrade would apply the
 // dependency first; stamping it unasked would record SQL that never ran).
@@ -79,41 +67,14 @@ std::size_t undo_orphans(Migrator& migrator, const RevisionGraph& graph,
     return found.size();
 }
 
-// On an empty database, the newest snapshot usable for `targets`; how
-// many revisions it replaced (0 when none was applied).
-std::size_t start_from_snapshot(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
-                                const std::filesystem::path& root, bool empty,
-                                const std::vector<BranchTarget>& targets,
-                                const MigrateEvents& on_event) {
-    std::vector<SnapshotFile> snapshots = load_snapshot_files(root);
-    if (empty && !snapshots.empty()) {
-        // Whether a snapshot is usable depends on the checksums of the
-        // revisions it replaces.
-        std::vector<const RevisionFile*> all;
-        for (const RevisionFile& revision : graph.revisions()) {
-            all.push_back(&revision);
-        }
-        graph.load_sections(
-            all, [&](const RevisionFile& revision) { return read_sections(root, revision); });
-    }
-    SnapshotOutcome fresh = apply_usable_snapshot(connection, ledger, graph, snapshots, targets);
-    if (fresh.snapshot == nullptr) {
-        return 0;
-    }
-    MigrateEvent event{MigrateEvent::Kind::snapshot_applied};
-    event.snapshot = &fresh;
-    on_event(event);
-    return fresh.snapshot->replaces.size();
-}
-
 } // namespace
 
 bool is_range(const std::string& target) {
     return target.find(':') != std::string::npos;
 }
 
-void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
-             const MigrateOptions& options, const MigrateEvents& on_event) {
+void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+             const Project& project, const MigrateOptions& options, const MigrateEvents& on_event) {
     Migrator migrator(connection, ledger, options.migrator);
     // Orphans are undone from what the ledger recorded of them; otherwise
     // the links between applied revisions are all that is needed.
@@ -130,15 +91,24 @@ void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
     if (options.target) {
         std::vector<BranchTarget> targets =
             resolve(parse_specifier(*options.target), graph, position);
-        if (options.mode == MigrateMode::upgrade) {
-            std::size_t replaced = start_from_snapshot(connection, ledger, graph, options.root,
-                                                       applied.empty(), targets, on_event);
-            if (replaced != 0) {
-                position = Ledger::position_of(ledger.applied(true));
-                done += replaced;
-            }
-        }
         std::vector<Step> steps;
+        if (options.mode == MigrateMode::upgrade) {
+            // The snapshot applied is one of these: they outlive the event.
+            std::vector<SnapshotFile> snapshots;
+            if (applied.empty()) {
+                snapshots = load_snapshot_files(project.root());
+            }
+            UpgradeStart start =
+                start_upgrade(connection, ledger, graph, project, snapshots, targets);
+            if (start.snapshot.snapshot != nullptr) {
+                MigrateEvent event{MigrateEvent::Kind::snapshot_applied};
+                event.snapshot = &start.snapshot;
+                on_event(event);
+                done += start.snapshot.snapshot->replaces.size();
+            }
+            position = start.position;
+            steps = std::move(start.steps);
+        }
         if (options.mode == MigrateMode::stamp) {
             // Stamping moves the record both ways: up where the target is
             // above the position, down where it is below.
@@ -146,22 +116,20 @@ void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
             require_dependencies_stamped(up);
             steps = plan_downgrade(graph, position, targets, applied_dependencies(applied));
             steps.insert(steps.end(), up.begin(), up.end());
-            load_step_sections(options.root, graph, steps);
             for (const Step& step : steps) {
-                migrator.stamp(step);
+                migrator.stamp(with_sql(project, step));
                 MigrateEvent event{MigrateEvent::Kind::step_done};
                 event.step = &step;
                 on_event(event);
             }
         } else {
             bool down = options.mode == MigrateMode::downgrade;
-            if (!down) {
+            if (down) {
+                steps = plan_downgrade(graph, position, targets, applied_dependencies(applied));
+            } else {
                 require_upgrade_targets(graph, position, targets, *options.target);
             }
-            steps = down ? plan_downgrade(graph, position, targets, applied_dependencies(applied))
-                         : plan_upgrade(graph, position, targets);
-            load_step_sections(options.root, graph, steps);
-            for (const PreparedStep& step : prepare_steps(steps)) {
+            for (const PreparedStep& step : prepare_steps(project, steps)) {
                 MigrateEvent event{MigrateEvent::Kind::step_done};
                 event.step = &step.step;
                 event.outcome = migrator.run(step, [&](int attempt, const std::string& why) {
@@ -182,8 +150,9 @@ void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
     on_event(finished);
 }
 
-std::string migration_script(RevisionGraph& graph, const MigrateOptions& options,
-                             const std::string& schema, const std::string& title,
+std::string migration_script(const RevisionGraph& graph, const Project& project,
+                             const MigrateOptions& options, const std::string& schema,
+                             const std::string& title,
                              const std::optional<std::vector<AppliedRevision>>& applied) {
     Position position;
     Dependencies dependencies;
@@ -217,8 +186,7 @@ std::string migration_script(RevisionGraph& graph, const MigrateOptions& options
     }
     auto steps = down ? plan_downgrade(graph, position, targets, dependencies)
                       : plan_upgrade(graph, position, targets);
-    load_step_sections(options.root, graph, steps);
-    return render_sql_script(prepare_steps(steps), LedgerSql(schema), options.migrator,
+    return render_sql_script(prepare_steps(project, steps), LedgerSql(schema), options.migrator,
                              title + " (" + std::to_string(steps.size()) + " revision" +
                                  (steps.size() == 1 ? "" : "s") + ")");
 }

@@ -21,7 +21,6 @@ enum class MigrateMode { upgrade, downgrade, stamp };
 
 struct MigrateOptions {
     MigrateMode mode = MigrateMode::upgrade;
-    std::filesystem::path root;        // the project: revision SQL and snapshots are read from it
     std::optional<std::string> target; // "heads", "pre@-1", ...; nullopt: only the orphans
     bool orphans = false;              // downgrade: first undo what is applied but not on disk
     MigratorOptions migrator;
@@ -52,17 +51,19 @@ struct MigrateEvent {
 using MigrateEvents = std::function<void(const MigrateEvent&)>;
 
 // Runs `options.mode` to `options.target` on the database of `ledger`
-// (connection and lock held by the caller). `graph` was read with headers
-// only; the SQL of the revisions that run is read into it here.
-void migrate(pg::Connection& connection, Ledger& ledger, RevisionGraph& graph,
-             const MigrateOptions& options, const MigrateEvents& on_event);
+// (connection and lock held by the caller): `graph` is the project's, whose
+// snapshots and revision SQL are read from `project` as needed. An upgrade
+// of an empty database starts from the newest usable snapshot.
+void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+             const Project& project, const MigrateOptions& options, const MigrateEvents& on_event);
 
 // The psql script of upgrade or downgrade to `options.target`, nothing run:
 // from `position` (the database's, given with the dependencies its ledger
 // records), or from the start of a range FROM:TO given as the target, which
 // needs no database (`position` is then ignored).
-std::string migration_script(RevisionGraph& graph, const MigrateOptions& options,
-                             const std::string& schema, const std::string& title,
+std::string migration_script(const RevisionGraph& graph, const Project& project,
+                             const MigrateOptions& options, const std::string& schema,
+                             const std::string& title,
                              const std::optional<std::vector<AppliedRevision>>& applied);
 
 // Whether `target` is a range FROM:TO, which --sql alone takes.

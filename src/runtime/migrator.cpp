@@ -54,9 +54,15 @@ std::vector<std::string> timeout_settings(const RevisionFile& revision,
             quote_literal(revision.statement_timeout.value_or(options.statement_timeout).to_sql())};
 }
 
-std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps) {
+Step with_sql(const Project& project, Step step) {
+    step.revision = &project.sql(*step.revision);
+    return step;
+}
+
+std::vector<PreparedStep> prepare_steps(const Project& project, const std::vector<Step>& steps) {
     std::vector<PreparedStep> prepared;
-    for (const Step& step : steps) {
+    for (const Step& header_step : steps) {
+        Step step = with_sql(project, header_step);
         const RevisionFile& revision = *step.revision;
         const Section& section =
             step.direction == Direction::upgrade ? revision.upgrade : revision.downgrade;

@@ -10,6 +10,7 @@
 #include "graph/plan.hpp"
 #include "pg/connection.hpp"
 #include "runtime/ledger.hpp"
+#include "script/project.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/time.hpp"
 
@@ -56,9 +57,14 @@ struct PreparedStep {
     std::vector<Statement> statements;
 };
 
-// Splits every step's SQL before anything runs, so that a syntax error or
-// a revision without a downgrade section stops the plan before it starts.
-std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps);
+// The step with its revision's SQL: `step.revision` points to the
+// project's full revision (Project::sql) instead of the graph's header.
+Step with_sql(const Project& project, Step step);
+
+// Splits every step's SQL (read from `project`) before anything runs, so
+// that a syntax error or a revision without a downgrade section stops the
+// plan before it starts.
+std::vector<PreparedStep> prepare_steps(const Project& project, const std::vector<Step>& steps);
 
 // Where the Migrator's statements go: run on a connection, or written into
 // a script. A sink that runs them throws pg::DatabaseError when the server
@@ -109,7 +115,7 @@ public:
                     const std::function<void(int attempt, const std::string& why)>& on_retry = {});
 
     // Records (upgrade) or forgets (downgrade) a revision without running it.
-    void stamp(const Step& step);
+    void stamp(const Step& step); // step.revision with its SQL (with_sql)
 
     // Undoes a revision that is applied but missing from disk, with the
     // downgrade SQL stored when it was applied.

@@ -17,6 +17,7 @@ namespace {
 // The revisions a new snapshot replaces: those an older snapshot replaced
 // whose files are gone, then every revision on disk in the order they apply.
 std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& graph,
+                                                       const Project& project,
                                                        const std::vector<SnapshotFile>& older) {
     std::vector<ReplacedRevision> out;
     std::set<std::string> seen;
@@ -29,7 +30,8 @@ std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& grap
     }
     for (const RevisionFile* revision : graph.topological_order()) {
         out.push_back({revision->branch, revision->revision, revision->down_revision,
-                       revision->depends_on, upgrade_checksum(*revision), revision->message});
+                       revision->depends_on, upgrade_checksum(project.sql(*revision)),
+                       revision->message});
     }
     return out;
 }
@@ -37,7 +39,7 @@ std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& grap
 // Brings the database at `url` to `targets` by replaying the revision
 // files, and returns its pg_dump.
 std::string dump_after_upgrade(const std::string& url, const RevisionGraph& graph,
-                               const std::vector<BranchTarget>& targets,
+                               const Project& project, const std::vector<BranchTarget>& targets,
                                const std::vector<std::string>& dump_arguments,
                                const SnapshotRunOptions& options) {
     {
@@ -45,7 +47,7 @@ std::string dump_after_upgrade(const std::string& url, const RevisionGraph& grap
         Ledger ledger(connection, options.ledger_schema);
         AdvisoryLock lock(connection, options.ledger_schema, options.lock_wait);
         ledger.ensure_tables();
-        upgrade_to(connection, ledger, graph, {}, targets, options.migrator);
+        upgrade_to(connection, ledger, graph, project, {}, targets, options.migrator);
     }
     std::vector<std::string> arguments = without_ledger(options.ledger_schema);
     arguments.insert(arguments.end(), dump_arguments.begin(), dump_arguments.end());
@@ -77,7 +79,8 @@ std::vector<std::string> without_ledger(const std::string& ledger_schema) {
     return {"--exclude-schema=" + pg::quote_identifier(ledger_schema)};
 }
 
-SnapshotFile take_snapshot(const RevisionGraph& graph, const std::vector<SnapshotFile>& older,
+SnapshotFile take_snapshot(const RevisionGraph& graph, const Project& project,
+                           const std::vector<SnapshotFile>& older,
                            const std::optional<std::string>& dev_url, SystemTime taken_at,
                            const SnapshotRunOptions& options) {
     SnapshotFile snapshot;
@@ -94,13 +97,13 @@ SnapshotFile take_snapshot(const RevisionGraph& graph, const std::vector<Snapsho
     std::vector<BranchTarget> heads = {{Branch::pre, snapshot.pre_head},
                                        {Branch::post, snapshot.post_head}};
     snapshot.sql =
-        dump_after_upgrade(url, graph, heads, {"--no-owner", "--no-privileges"}, options);
+        dump_after_upgrade(url, graph, project, heads, {"--no-owner", "--no-privileges"}, options);
     snapshot.created = format_iso8601_utc(taken_at);
-    snapshot.replaces = replaced_by_new_snapshot(graph, older);
+    snapshot.replaces = replaced_by_new_snapshot(graph, project, older);
     return snapshot;
 }
 
-std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph,
+std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph, const Project& project,
                                          const std::vector<SnapshotFile>& snapshots,
                                          const SnapshotRunOptions& options) {
     std::vector<Diagnostic> problems;
@@ -123,8 +126,9 @@ std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph,
         std::string restored = "verify_snapshot_" + std::to_string(counter);
         admin.execute("CREATE DATABASE " + replayed);
         admin.execute("CREATE DATABASE " + restored);
-        std::string from_history = dump_after_upgrade(
-            server->url(replayed), graph, snapshot_targets(snapshot), schema_only, options);
+        std::string from_history =
+            dump_after_upgrade(server->url(replayed), graph, project, snapshot_targets(snapshot),
+                               schema_only, options);
         {
             pg::Connection connection(server->url(restored));
             Ledger ledger(connection, options.ledger_schema);

@@ -30,19 +30,20 @@ std::filesystem::path pg_dump_program();
 // pg_dump's arguments that leave the bookkeeping schema `ledger_schema` out.
 std::vector<std::string> without_ledger(const std::string& ledger_schema);
 
-// A new snapshot at both heads of `graph` (valid, with its SQL): the
+// A new snapshot at both heads of `graph` (valid; its SQL read from `project`): the
 // history replayed on `dev_url`, else on a new scratch server, and dumped.
 // `older` are the project's snapshots, whose replaced revisions that are no
 // longer on disk the new one replaces too; `taken_at` is its creation time.
 // Nothing is written.
-SnapshotFile take_snapshot(const RevisionGraph& graph, const std::vector<SnapshotFile>& older,
+SnapshotFile take_snapshot(const RevisionGraph& graph, const Project& project,
+                           const std::vector<SnapshotFile>& older,
                            const std::optional<std::string>& dev_url, SystemTime taken_at,
                            const SnapshotRunOptions& options);
 
 // For each snapshot whose replaced revisions are all on disk: replays them
 // on a scratch server and compares the schema with the snapshot's own; a
 // difference is a problem at the snapshot's file.
-std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph,
+std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph, const Project& project,
                                          const std::vector<SnapshotFile>& snapshots,
                                          const SnapshotRunOptions& options);
 

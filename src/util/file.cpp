@@ -3,7 +3,6 @@
 #include "util/error.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,57 +87,6 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& path
         capacity *= 2;
     }
     return std::string(content.data(), filled);
-}
-
-MappedFile::~MappedFile() {
-    if (m_mapping != nullptr) {
-        ::munmap(m_mapping, m_size);
-    }
-}
-
-MappedFile::MappedFile(MappedFile&& other) noexcept
-    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)),
-      m_mapping(std::exchange(other.m_mapping, nullptr)) {}
-
-MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
-    if (this != &other) {
-        MappedFile gone(std::move(*this));
-        m_data = std::exchange(other.m_data, nullptr);
-        m_size = std::exchange(other.m_size, 0);
-        m_mapping = std::exchange(other.m_mapping, nullptr);
-    }
-    return *this;
-}
-
-std::optional<MappedFile> MappedFile::open_if_exists(const std::filesystem::path& path) {
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-        if (errno == ENOENT) {
-            return std::nullopt;
-        }
-        throw_io(path, "open the file", errno);
-    }
-    struct stat info {};
-    if (::fstat(fd.get(), &info) != 0) {
-        throw_io(path, "read the file", errno);
-    }
-    MappedFile file;
-    if (!S_ISREG(info.st_mode)) {
-        throw_io(path, "read the file", EINVAL);
-    }
-    if (info.st_size == 0) {
-        return file;
-    }
-    auto size = static_cast<std::size_t>(info.st_size);
-    // MAP_POPULATE maps every page in this call instead of one fault each.
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
-    if (mapping == MAP_FAILED) {
-        throw_io(path, "read the file", errno);
-    }
-    file.m_mapping = mapping;
-    file.m_data = static_cast<const char*>(mapping);
-    file.m_size = size;
-    return file;
 }
 
 std::string read_file(const std::filesystem::path& path) {

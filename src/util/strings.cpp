@@ -107,23 +107,10 @@ std::string slugify(std::string_view text, std::size_t max_length) {
     return out;
 }
 
-PrefixKey prefix_key(std::string_view text) {
-    PrefixKey key;
-    for (std::size_t i = 0; i < 16; ++i) {
-        std::uint64_t byte = i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
-        std::uint64_t& half = i < 8 ? key.high : key.low;
-        half = half << 8 | byte;
-    }
-    return key;
-}
-
 bool is_lower_hex(std::string_view text) {
-    // Without a branch per character: -1 sets the sign bit of the union.
-    int values = 0;
-    for (char c : text) {
-        values |= lower_hex_value(c);
-    }
-    return !text.empty() && values >= 0;
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

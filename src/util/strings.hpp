@@ -31,70 +31,8 @@ std::string normalize_line_endings(std::string_view text);
 // "Add booking amount!" -> "add_booking_amount".
 std::string slugify(std::string_view text, std::size_t max_length = 40);
 
-namespace detail {
-inline constexpr std::array<signed char, 256> k_lower_hex_values = [] {
-    std::array<signed char, 256> values{};
-    for (auto& value : values) {
-        value = -1;
-    }
-    for (int c = '0'; c <= '9'; ++c) {
-        values[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
-    }
-    for (int c = 'a'; c <= 'f'; ++c) {
-        values[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'a' + 10);
-    }
-    return values;
-}();
-} // namespace detail
-
-// The value of a lowercase hex digit, or -1 for any other character.
-inline int lower_hex_value(char c) {
-    return detail::k_lower_hex_values[static_cast<unsigned char>(c)];
-}
-
 // Non-empty, and only 0-9 and a-f.
 bool is_lower_hex(std::string_view text);
-
-// The first 16 bytes of a text as two big-endian numbers, zero-padded:
-// they order texts as their bytes do, except that texts equal in their
-// first 16 bytes tie.
-struct PrefixKey {
-    std::uint64_t high = 0;
-    std::uint64_t low = 0;
-    auto operator<=>(const PrefixKey&) const = default;
-};
-PrefixKey prefix_key(std::string_view text);
-
-// The indices 0 .. count - 1 in the byte order of text_of(i) (a
-// std::string_view), texts that are equal ordered by tie(a, b). Sorting
-// thousands of names or timestamps that way compares two integers almost
-// every time instead of two strings in memory far apart.
-template <typename TextOf, typename Tie>
-std::vector<std::uint32_t> sorted_by_text(std::size_t count, TextOf text_of, Tie tie) {
-    struct Keyed {
-        PrefixKey key;
-        std::uint32_t index;
-    };
-    std::vector<Keyed> keyed;
-    keyed.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        keyed.push_back({prefix_key(text_of(i)), static_cast<std::uint32_t>(i)});
-    }
-    std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
-        if (a.key != b.key) {
-            return a.key < b.key;
-        }
-        std::string_view x = text_of(a.index);
-        std::string_view y = text_of(b.index);
-        return x != y ? x < y : tie(a.index, b.index);
-    });
-    std::vector<std::uint32_t> order;
-    order.reserve(count);
-    for (const Keyed& k : keyed) {
-        order.push_back(k.index);
-    }
-    return order;
-}
 
 // The Levenshtein distance, for "did you mean" hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);

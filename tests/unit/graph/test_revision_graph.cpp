@@ -378,80 +378,18 @@ TEST_SUITE("RevisionGraph") {
         }
     }
 
-    TEST_CASE("load_sections fills in the SQL of the revisions asked for, in place") {
+    TEST_CASE("find gives the first of equal ids, and a moved graph still finds them") {
         std::vector<RevisionFile> files = {pre(p1, none), pre(p2, p1), pre(p3, p2)};
-        for (RevisionFile& file : files) {
-            file.sections_loaded = false;
-        }
-        RevisionGraph graph(std::move(files));
-        const RevisionFile* second = graph.find(p2);
-        REQUIRE(second != nullptr);
-        std::vector<std::string> read;
-        graph.load_sections({second, second}, [&](const RevisionFile& revision) {
-            read.push_back(revision.revision);
-            RevisionFile full = revision;
-            full.upgrade = {"CREATE TABLE t2 ();\n", 8, true};
-            full.downgrade = {"DROP TABLE t2;\n", 11, true};
-            full.revision = "not copied";
-            return full;
-        });
-        CHECK(read == std::vector<std::string>{p2}); // once: then it is loaded
-        CHECK(graph.find(p2) == second);
-        CHECK(second->sections_loaded);
-        CHECK(second->revision == p2);
-        CHECK(second->upgrade.text == "CREATE TABLE t2 ();\n");
-        CHECK(second->downgrade.first_line == 11);
-        CHECK_FALSE(graph.find(p1)->sections_loaded);
-        CHECK(graph.chain(Branch::pre).at(1) == second);
-
-        RevisionFile stranger = pre(p4, p3);
-        CHECK_THROWS_AS(graph.load_sections({&stranger}, [](const RevisionFile& r) { return r; }),
-                        std::logic_error);
-    }
-
-} // TEST_SUITE
-
-TEST_SUITE("IdIndex") {
-
-    TEST_CASE("finds every id, the first of equal ones, and nothing else") {
-        // Valid ids are keyed on their value; other text (uppercase hex, a
-        // wrong length, anything) on a hash with a string compare.
-        std::vector<std::string> ids = {"a1b2c3d4e5f6",
-                                        "000000000000",
-                                        "ffffffffffff",
-                                        "A1B2C3D4E5F6",
-                                        "not-an-id",
-                                        "a1b2c3d4e5f6",
-                                        "",
-                                        "a1b2c3d4e5f"};
-        IdIndex index(std::vector<std::string_view>(ids.begin(), ids.end()));
-        CHECK(index.find("a1b2c3d4e5f6") == 0);
-        CHECK(index.find("000000000000") == 1);
-        CHECK(index.find("ffffffffffff") == 2);
-        CHECK(index.find("A1B2C3D4E5F6") == 3);
-        CHECK(index.find("not-an-id") == 4);
-        CHECK(index.find("") == 6);
-        CHECK(index.find("a1b2c3d4e5f") == 7);
-        CHECK(index.first_of(5) == 0); // a duplicate: the first one keeps the id
-        CHECK(index.first_of(3) == 3);
-        CHECK(index.find("a1b2c3d4e5f7") == IdIndex::k_none);
-        CHECK(index.find("a1b2c3d4e5f60") == IdIndex::k_none);
-        CHECK_FALSE(index.contains("not-an-ie"));
-        CHECK(IdIndex().find("a1b2c3d4e5f6") == IdIndex::k_none);
-    }
-
-    TEST_CASE("finds each of thousands of ids that differ only in their high digits") {
-        std::vector<std::string> ids;
-        for (int i = 0; i < 5000; ++i) {
-            char text[13];
-            std::snprintf(text, sizeof text, "%012x", i * 4096); // low bits all zero
-            ids.emplace_back(text);
-        }
-        IdIndex index(std::vector<std::string_view>(ids.begin(), ids.end()));
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            REQUIRE(index.find(ids[i]) == i);
-        }
-        CHECK(index.find("000000000001") == IdIndex::k_none);
+        files.push_back(files[1]);
+        files.back().path = "migrations/pre/copy.sql";
+        RevisionGraph built(std::move(files));
+        CHECK_FALSE(built.valid()); // the duplicate is a problem
+        RevisionGraph graph(std::move(built));
+        REQUIRE(graph.find(p2) != nullptr);
+        CHECK(graph.find(p2) == &graph.revisions()[1]);
+        CHECK(graph.find(p3) == &graph.revisions()[2]);
+        CHECK(graph.find(p4) == nullptr);
+        CHECK(graph.find("") == nullptr);
     }
 
 } // TEST_SUITE

@@ -29,6 +29,11 @@ SnapshotFile snapshot_of(const std::string& name, std::optional<std::string> pre
     return snapshot;
 }
 
+// The project of the graph's revisions (built with their SQL), in memory.
+Project project_of(const RevisionGraph& graph) {
+    return Project::from_revisions(graph.revisions());
+}
+
 const std::vector<BranchTarget> k_heads_of_abc = {{Branch::pre, "cccccccccccc"},
                                                   {Branch::post, std::nullopt}};
 
@@ -44,11 +49,13 @@ TEST_SUITE("snapshots") {
         std::vector<SnapshotFile> snapshots = {
             snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a}),
             snapshot_of("2_b.sql", "bbbbbbbbbbbb", std::nullopt, {a, b})};
-        const SnapshotFile* chosen = usable_snapshot(graph, snapshots, k_heads_of_abc);
+        const SnapshotFile* chosen =
+            usable_snapshot(graph, project_of(graph), snapshots, k_heads_of_abc);
         REQUIRE(chosen != nullptr);
         CHECK(chosen->name == "2_b.sql");
         // A target below the newest snapshot's head picks an older one.
-        chosen = usable_snapshot(graph, snapshots, {{Branch::pre, "aaaaaaaaaaaa"}});
+        chosen =
+            usable_snapshot(graph, project_of(graph), snapshots, {{Branch::pre, "aaaaaaaaaaaa"}});
         REQUIRE(chosen != nullptr);
         CHECK(chosen->name == "1_a.sql");
         // A branch the targets leave alone must be empty in the snapshot.
@@ -56,8 +63,9 @@ TEST_SUITE("snapshots") {
         RevisionGraph both({a, b, c, p});
         std::vector<SnapshotFile> with_post = {
             snapshot_of("3.sql", "bbbbbbbbbbbb", "dddddddddddd", {a, b, p})};
-        CHECK(usable_snapshot(both, with_post, {{Branch::pre, "cccccccccccc"}}) == nullptr);
-        CHECK(usable_snapshot(both, with_post,
+        CHECK(usable_snapshot(both, project_of(both), with_post, {{Branch::pre, "cccccccccccc"}}) ==
+              nullptr);
+        CHECK(usable_snapshot(both, project_of(both), with_post,
                               {{Branch::pre, "cccccccccccc"}, {Branch::post, "dddddddddddd"}}) ==
               &with_post[0]);
     }
@@ -68,7 +76,8 @@ TEST_SUITE("snapshots") {
             snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a})};
         a.upgrade = {"CREATE TABLE changed ();\n", 2, true};
         RevisionGraph graph({a});
-        CHECK(usable_snapshot(graph, snapshots, {{Branch::pre, "aaaaaaaaaaaa"}}) == nullptr);
+        CHECK(usable_snapshot(graph, project_of(graph), snapshots,
+                              {{Branch::pre, "aaaaaaaaaaaa"}}) == nullptr);
     }
 
     TEST_CASE("after the replaced files are deleted the first remaining revision may revise one") {
@@ -86,7 +95,8 @@ TEST_SUITE("snapshots") {
         CHECK(ids(graph.chain(Branch::pre)) == std::vector<std::string>{"cccccccccccc"});
         CHECK(graph.replaced("aaaaaaaaaaaa")->snapshot == "2_b.sql");
         CHECK(graph.replaced("cccccccccccc") == nullptr);
-        CHECK(usable_snapshot(graph, snapshots, k_heads_of_abc) == &snapshots[0]);
+        CHECK(usable_snapshot(graph, project_of(graph), snapshots, k_heads_of_abc) ==
+              &snapshots[0]);
 
         Position at_snapshot;
         at_snapshot.pre = "bbbbbbbbbbbb";

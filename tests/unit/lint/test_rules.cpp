@@ -19,6 +19,19 @@ RevisionFile revision_of(const std::string& sql, Branch branch, bool transaction
     return parse_revision_file(text, std::string(branch_name(branch)) + "/" + id + ".sql", branch);
 }
 
+// lint_revisions and lint_pending on a project held in memory.
+LintReport lint_in_memory(const std::vector<RevisionFile>& all,
+                          const std::vector<const RevisionFile*>& targets, const RuleSet& rules) {
+    Project project = Project::from_revisions(all);
+    return lint_revisions(project, targets, rules);
+}
+
+LintReport pending_in_memory(const std::vector<RevisionFile>& all,
+                             const std::vector<std::string>& ids, const LintSettings& settings) {
+    Project project = Project::from_revisions(all);
+    return lint_pending(project, ids, settings);
+}
+
 RuleSet every_rule() {
     RuleSet rules;
     rules.set("conventions", true);
@@ -28,7 +41,7 @@ RuleSet every_rule() {
 std::vector<Finding> lint_sql(const std::string& sql, Branch branch = Branch::pre,
                               bool transactional = true, const RuleSet& rules = every_rule()) {
     std::vector<RevisionFile> all = {revision_of(sql, branch, transactional)};
-    return lint_revisions(all, {&all.front()}, rules).findings;
+    return lint_in_memory(all, {&all.front()}, rules).findings;
 }
 
 std::set<std::string> rule_ids(const std::vector<Finding>& findings) {
@@ -256,8 +269,8 @@ TEST_SUITE("lint: what the revision itself created") {
                         "ALTER TABLE bookings ALTER COLUMN price SET NOT NULL;",
                         Branch::post, true, "cccccccccccc"),
         };
-        CHECK(lint_revisions(all, {&all[0], &all[1]}, RuleSet()).findings.empty());
-        auto other = lint_revisions(all, {&all[2]}, RuleSet()).findings;
+        CHECK(lint_in_memory(all, {&all[0], &all[1]}, RuleSet()).findings.empty());
+        auto other = lint_in_memory(all, {&all[2]}, RuleSet()).findings;
         CHECK(rule_ids(other) == std::set<std::string>{"locking-set-not-null"});
     }
 
@@ -311,7 +324,7 @@ TEST_SUITE("lint: malformed SQL") {
 
     TEST_CASE("a report with a syntax error is bad input") {
         std::vector<RevisionFile> all = {revision_of("SELEC 1;", Branch::pre, true)};
-        LintReport report = lint_revisions(all, {&all[0]}, RuleSet());
+        LintReport report = lint_in_memory(all, {&all[0]}, RuleSet());
         CHECK(report.bad_input);
         CHECK(report.findings.at(0).location.to_string() == "pre/a1b2c3d4e5f6.sql:8:1");
     }
@@ -366,12 +379,12 @@ TEST_SUITE("lint: deploy's preflight") {
             revision_of("ALTER TABLE bookings DROP COLUMN price;", Branch::pre, true,
                         "bbbbbbbbbbbb"),
         };
-        LintReport report = lint_pending(all, {"bbbbbbbbbbbb"}, LintSettings{});
+        LintReport report = pending_in_memory(all, {"bbbbbbbbbbbb"}, LintSettings{});
         CHECK(report.revisions == 1);
         CHECK(rule_ids(report.findings) == std::set<std::string>{"pre-drop-column"});
         CHECK(report.count(Severity::error) == 1);
         LintSettings off;
         off.disable = {"pre-compatibility"};
-        CHECK(lint_pending(all, {"bbbbbbbbbbbb"}, off).findings.empty());
+        CHECK(pending_in_memory(all, {"bbbbbbbbbbbb"}, off).findings.empty());
     }
 }

@@ -707,35 +707,3 @@ TEST_SUITE("revision_file header edits") {
     }
 
 } // TEST_SUITE("revision_file header edits")
-
-TEST_SUITE("read_sections") {
-
-    TEST_CASE("reads the sections of a revision read without them, and refuses a changed header") {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "ecluse-sections.XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        std::filesystem::path root = pattern;
-        std::filesystem::create_directories(root / "migrations" / "pre");
-        write_file_atomically(root / k_path, k_example);
-
-        RevisionFile header =
-            parse_revision_file(k_example, k_path, Branch::pre, SectionText::skip);
-        REQUIRE_FALSE(header.sections_loaded);
-        RevisionFile full = read_sections(root, header);
-        CHECK(full.sections_loaded);
-        CHECK(full.upgrade.text == "ALTER TABLE booking ADD COLUMN amount numeric(10,2);\n\n");
-        CHECK(full.downgrade.first_line == 12);
-
-        std::string edited = k_example;
-        edited.replace(edited.find("93ab11f0c2de"), 12, "0123456789ab");
-        write_file_atomically(root / k_path, edited);
-        CHECK_THROWS_WITH_AS(read_sections(root, header),
-                             doctest::Contains("the file changed while ecluse was reading it"),
-                             CheckFailed);
-
-        std::filesystem::remove(root / k_path);
-        CHECK_THROWS_AS(read_sections(root, header), InputError);
-        std::filesystem::remove_all(root);
-    }
-
-} // TEST_SUITE("read_sections")
