@@ -65,9 +65,12 @@ parse_options(const Invocation& invocation, po::options_description options,
     options.add_options()("help,h", "show this help");
     po::variables_map values;
     try {
-        po::store(
-            po::command_line_parser(invocation.args).options(options).positional(positional).run(),
-            values);
+        po::store(po::command_line_parser(invocation.args)
+                      .options(options)
+                      .positional(positional)
+                      .style(k_command_line_style)
+                      .run(),
+                  values);
         if (values.count("help") != 0) {
             for (const auto& command : commands()) {
                 if (invocation.command == command.name) {

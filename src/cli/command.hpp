@@ -34,6 +34,13 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& commands();
 
+// How every command line is read, the global options and each command's:
+// Boost's default style without allow_guessing, so that an option is only
+// ever its full name (`--data` is not `--database-url`, `--rew` is not
+// `--rewrite`).
+constexpr int k_command_line_style =
+    po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
 // Parses a command's options; prints its help and returns nullopt on
 // --help. Throws UsageError (exit 2) for unknown or malformed options.
 std::optional<po::variables_map>

@@ -67,6 +67,26 @@ TEST_SUITE("cli") {
         CHECK(result.errors.find("bogus") != std::string::npos);
     }
 
+    TEST_CASE("an abbreviated option is never taken for the option it starts, global or not") {
+        TempDir dir;
+        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
+        // --rew would have been --rewrite; --form, --verb and --databa the
+        // global --format, --verbose and --database-url.
+        for (const std::vector<std::string>& args :
+             std::vector<std::vector<std::string>>{{"heads", "--rew"},
+                                                   {"heads", "--form", "json"},
+                                                   {"--verb", "heads"},
+                                                   {"status", "--databa", "postgresql://x/y"}}) {
+            auto result = run_ecluse(dir.path(), args);
+            std::string option = args[0].rfind("--", 0) == 0 ? args[0] : args[1];
+            CHECK_MESSAGE(result.exit_code == 2, option);
+            CHECK_MESSAGE(result.errors.find("unrecognised option '" + option + "'") !=
+                              std::string::npos,
+                          result.errors);
+            CHECK_MESSAGE(result.output.empty(), result.output);
+        }
+    }
+
     TEST_CASE("a bad --format is a usage error") {
         TempDir dir;
         auto result = run_ecluse(dir.path(), {"--format", "yaml", "heads"});
