@@ -141,8 +141,12 @@ std::string display_path(const Settings& settings, const std::string& relative) 
     return (settings.root / relative).lexically_normal().string();
 }
 
+std::string json_text(const nlohmann::json& value, int indent) {
+    return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void print_json(const nlohmann::json& document) {
-    std::cout << document.dump(2) << '\n';
+    std::cout << json_text(document, 2) << '\n';
 }
 
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {

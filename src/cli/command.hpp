@@ -70,6 +70,12 @@ bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph);
 // current directory.
 std::string display_path(const Settings& settings, const std::string& relative);
 
+// The text of a JSON value, the one way every command writes JSON: `indent`
+// as nlohmann's dump takes it (-1: one line). Bytes that are not UTF-8 (a
+// hook's output, a file's text) become U+FFFD instead of throwing, so JSON
+// output never fails on what it prints.
+std::string json_text(const nlohmann::json& value, int indent = -1);
+
 // Prints a JSON document on stdout.
 void print_json(const nlohmann::json& document);
 

@@ -181,6 +181,29 @@ TEST_SUITE("cli") {
         CHECK(bad.errors.find("pre@head") != std::string::npos);
     }
 
+    TEST_CASE("history and show --format json never crash on a message that is not UTF-8") {
+        TempDir dir;
+        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
+        REQUIRE(run_ecluse(dir.path(), {"revision", "-m", "latin", "--head", "pre@head", "--rev-id",
+                                        "abcdefabcdef"})
+                    .exit_code == 0);
+        auto file = revision_files(dir.path(), "pre").front();
+        std::string content = read(file);
+        content.replace(content.find("-- message: latin"), 17, "-- message: caf\xe9");
+        write(file, content);
+        for (const char* command : {"history", "show"}) {
+            std::vector<std::string> args = {command, "--format", "json"};
+            if (std::string(command) == "show") {
+                args.push_back("abcd");
+            }
+            auto result = run_ecluse(dir.path(), args);
+            CHECK_MESSAGE(result.exit_code == 0, result.errors);
+            CHECK_MESSAGE(result.errors.find("internal error") == std::string::npos, result.errors);
+            CHECK_NOTHROW(nlohmann::json::parse(result.output));
+            CHECK(result.output.find("caf\xef\xbf\xbd") != std::string::npos);
+        }
+    }
+
     TEST_CASE("show prints one revision with its checksum and statements") {
         TempDir dir;
         REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
