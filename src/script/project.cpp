@@ -188,29 +188,6 @@ void list_branch(Directory& folder, const fs::path& path, const std::string& pre
     sort_by_name(listing.candidates);
 }
 
-// Reads a whole file into `buffer`, which keeps its size from file to file
-// (no clearing, no shrinking); the file's length, or nullopt with errno set.
-std::optional<std::size_t> read_into(int fd, std::vector<char>& buffer, std::size_t size_hint) {
-    if (buffer.size() <= size_hint) {
-        buffer.resize(std::max<std::size_t>(size_hint + 1, buffer.size() * 2));
-    }
-    std::size_t filled = 0;
-    while (true) {
-        ssize_t got = ::read(fd, buffer.data() + filled, buffer.size() - filled);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return std::nullopt;
-        }
-        filled += static_cast<std::size_t>(got);
-        if (filled < buffer.size()) {
-            return filled; // a short read of a regular file is its end
-        }
-        buffer.resize(buffer.size() * 2);
-    }
-}
-
 // The cache the read consults and updates: none when every section is
 // read, or when caching is off.
 RevisionCache* cache_in_use(const ProjectReadOptions& options) {
@@ -260,23 +237,18 @@ void read_candidates(const std::vector<Candidate>& candidates, std::size_t begin
         outcomes[i] = std::make_unique<Outcome>();
         Outcome& outcome = *outcomes[i];
         outcome.read = true;
-        if (buffer.empty()) {
-            buffer.resize(64 * 1024);
-        }
-        int fd = ::openat(candidate.folder_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            int error = errno;
-            outcome.problem = io_problem(candidate, "open the file", error);
-            outcome.gone_from_cached_listing = candidate.listed_by_cache && error == ENOENT;
+        std::optional<std::size_t> size;
+        try {
+            size = read_file_at(candidate.folder_fd, name.c_str(),
+                                std::string(candidate.shown_path), buffer, info);
+        } catch (const InputError& error) {
+            outcome.problem =
+                Diagnostic{error.location(), error.bare_message(), error.hint(), true};
             continue;
         }
-        bool stamped = cache == nullptr || ::fstat(fd, &info) == 0;
-        auto size =
-            stamped ? read_into(fd, buffer, static_cast<std::size_t>(info.st_size)) : std::nullopt;
-        int error = errno;
-        ::close(fd);
         if (!size) {
-            outcome.problem = io_problem(candidate, "read the file", error);
+            outcome.problem = io_problem(candidate, "open the file", ENOENT);
+            outcome.gone_from_cached_listing = candidate.listed_by_cache;
             continue;
         }
         std::string_view content(buffer.data(), *size);
