@@ -291,3 +291,32 @@ TEST_SUITE("files that are not regular files") {
     }
 
 } // TEST_SUITE
+
+TEST_SUITE("ecluse.toml nested too deep") {
+
+    TEST_CASE("arrays or inline tables nested 10,000 deep are bad input at their line") {
+        std::string arrays = "a = " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+        std::string tables = "b = ";
+        for (int i = 0; i < 10000; ++i) {
+            tables += "{ c = ";
+        }
+        tables += "1" + std::string(10000, '}') + "\n";
+        for (const std::string& deep : {arrays, tables}) {
+            Project p;
+            write(p.dir.path() / "ecluse.toml", "# settings\n\n" + deep);
+            auto result = run_within(p.dir.path(), {"check"});
+            CHECK(result.exit_code == 2);
+            CHECK_MESSAGE(result.errors.find("ecluse.toml:3: not valid TOML: nested deeper than") !=
+                              std::string::npos,
+                          result.errors);
+        }
+        // Brackets in strings and comments are not nesting.
+        Project p;
+        write(p.dir.path() / "ecluse.toml", "# " + std::string(500, '[') +
+                                                "\nlock_timeout = \"5s\"\n[deploy]\nhook = '" +
+                                                std::string(500, '{') + "'\n");
+        auto fine = run_within(p.dir.path(), {"heads"});
+        CHECK_MESSAGE(fine.exit_code == 0, fine.errors);
+    }
+
+} // TEST_SUITE
