@@ -340,7 +340,7 @@ TEST_SUITE("file") {
             read_file_if_exists(folder.path());
             FAIL("read_file_if_exists did not throw");
         } catch (const InputError& error) {
-            CHECK(error.bare_message() == "cannot read the file: Is a directory");
+            CHECK(error.bare_message() == "not a regular file (a folder)");
         }
     }
 
