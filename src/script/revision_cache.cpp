@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 // 2: the integrity check is XXH64 and the length, not SHA-256; entries are
 // sorted by path; each has a lint field.
 // 3: the folders' listings, between the "written" line and the entries.
-constexpr std::string_view k_magic = "ecluse-revision-cache\t3";
+// 4: file names and header values with control characters or bytes that
+// are not UTF-8 are refused, so older entries may hold what is now refused.
+constexpr std::string_view k_magic = "ecluse-revision-cache\t4";
 
 constexpr std::int64_t k_second_ns = 1'000'000'000;
 // Linux stamps files from a clock that ticks at most every 10 ms; 100 ms

@@ -471,7 +471,7 @@ TEST_SUITE("revision_cache") {
                             "2026-11-22T14:30:00Z\tnone\t\t\t1\t2\t0\t9\t12\n");
         }
         auto content = [&](const std::vector<std::string>& entries) {
-            std::string body = "ecluse-revision-cache\t3\nroot\t/r\nwritten\t"
+            std::string body = "ecluse-revision-cache\t4\nroot\t/r\nwritten\t"
                                "1800000000000000000\nfolders\t0\n";
             for (const std::string& line : entries) {
                 body += line;
