@@ -65,9 +65,12 @@ parse_options(const Invocation& invocation, po::options_description options,
     options.add_options()("help,h", "show this help");
     po::variables_map values;
     try {
-        po::store(
-            po::command_line_parser(invocation.args).options(options).positional(positional).run(),
-            values);
+        po::store(po::command_line_parser(invocation.args)
+                      .options(options)
+                      .positional(positional)
+                      .style(k_command_line_style)
+                      .run(),
+                  values);
         if (values.count("help") != 0) {
             for (const auto& command : commands()) {
                 if (invocation.command == command.name) {
@@ -111,8 +114,12 @@ std::string display_path(const Settings& settings, const std::string& relative) 
     return (settings.root / relative).lexically_normal().string();
 }
 
+std::string json_text(const nlohmann::json& value, int indent) {
+    return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void print_json(const nlohmann::json& document) {
-    std::cout << document.dump(2) << '\n';
+    std::cout << json_text(document, 2) << '\n';
 }
 
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {

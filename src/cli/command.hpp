@@ -34,6 +34,13 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& commands();
 
+// How every command line is read, the global options and each command's:
+// Boost's default style without allow_guessing, so that an option is only
+// ever its full name (`--data` is not `--database-url`, `--rew` is not
+// `--rewrite`).
+constexpr int k_command_line_style =
+    po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
 // Parses a command's options; prints its help and returns nullopt on
 // --help. Throws UsageError (exit 2) for unknown or malformed options.
 std::optional<po::variables_map>
@@ -57,6 +64,12 @@ bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph);
 // A path under the project root as the user can open it from the
 // current directory.
 std::string display_path(const Settings& settings, const std::string& relative);
+
+// The text of a JSON value, the one way every command writes JSON: `indent`
+// as nlohmann's dump takes it (-1: one line). Bytes that are not UTF-8 (a
+// hook's output, a file's text) become U+FFFD instead of throwing, so JSON
+// output never fails on what it prints.
+std::string json_text(const nlohmann::json& value, int indent = -1);
 
 // Prints a JSON document on stdout.
 void print_json(const nlohmann::json& document);

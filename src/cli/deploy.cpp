@@ -118,7 +118,7 @@ nlohmann::json step_json(const Step& step) {
 }
 
 void print_line(const nlohmann::json& event) {
-    std::cout << event.dump() << std::endl;
+    std::cout << json_text(event) << std::endl;
 }
 
 // One JSON object per line, flushed as it happens.

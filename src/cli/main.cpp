@@ -72,8 +72,11 @@ int run(int argc, char** argv) {
     po::variables_map values;
     std::vector<std::string> rest;
     try {
-        auto parsed =
-            po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
+        auto parsed = po::command_line_parser(argc, argv)
+                          .options(options)
+                          .style(cli::k_command_line_style)
+                          .allow_unregistered()
+                          .run();
         po::store(parsed, values);
         rest = po::collect_unrecognized(parsed.options, po::include_positional);
     } catch (const po::error& error) {
@@ -89,6 +92,10 @@ int run(int argc, char** argv) {
         return rest.empty() ? k_exit_usage : 0;
     }
     std::string name = rest.front();
+    if (name.size() > 1 && name[0] == '-') {
+        // An option before the command that is none of the global ones.
+        throw UsageError("unrecognised option '" + name + "'", "see `ecluse --help`");
+    }
     const cli::CommandSpec* command = nullptr;
     for (const auto& candidate : cli::commands()) {
         if (name == candidate.name) {

@@ -98,6 +98,55 @@ OutputFormat parse_output_format(const std::string& text) {
 
 namespace {
 
+// How deep arrays and inline tables may nest in ecluse.toml. toml11 parses
+// them by recursion, and a file nested 10,000 deep overflows the stack:
+// ecluse's own settings need three levels.
+constexpr int k_max_toml_nesting = 100;
+
+// The offset of the first `[` or `{` that opens a level past
+// k_max_toml_nesting, counting only those outside strings and comments;
+// nullopt when there is none. A cheap scan, not a parser: what it gets
+// wrong in a malformed file toml11 refuses anyway.
+std::optional<std::size_t> find_too_deep(std::string_view text) {
+    int depth = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '#') {
+            i = std::min(text.find('\n', i), text.size());
+        } else if (c == '"' || c == '\'') {
+            bool multi_line = text.compare(i, 3, std::string(3, c)) == 0;
+            bool escapes = c == '"';
+            i += multi_line ? 3 : 1;
+            for (; i < text.size(); ++i) {
+                if (escapes && text[i] == '\\') {
+                    ++i;
+                } else if (!multi_line && text[i] == '\n') {
+                    break; // an unterminated string: toml11 says so
+                } else if (text[i] == c &&
+                           (!multi_line || text.compare(i, 3, std::string(3, c)) == 0)) {
+                    if (multi_line) {
+                        // """a"""" ends with one quote in the string: the
+                        // last three of up to five quotes close it.
+                        std::size_t run = 0;
+                        while (i + run < text.size() && text[i + run] == c && run < 5) {
+                            ++run;
+                        }
+                        i += run - 1;
+                    }
+                    break;
+                }
+            }
+        } else if (c == '[' || c == '{') {
+            if (++depth > k_max_toml_nesting) {
+                return i;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::nullopt;
+}
+
 const char* k_lint_keys_hint = "[lint] takes `enable` and `disable`, lists of rule ids such as "
                                "[\"locking-lock-table\"] (`ecluse lint --rules` lists them)";
 
@@ -178,6 +227,12 @@ SettingsFile parse_settings_file(const std::string& content, const std::string& 
     if (auto invalid = find_invalid_utf8(content)) {
         throw InputError(SourceLocation{path, line_column_at(content, *invalid).line},
                          "not valid TOML: bytes that are not UTF-8", "save the file as UTF-8");
+    }
+    if (auto deep = find_too_deep(content)) {
+        throw InputError(SourceLocation{path, line_column_at(content, *deep).line},
+                         "not valid TOML: nested deeper than " +
+                             std::to_string(k_max_toml_nesting) + " arrays or inline tables",
+                         "ecluse's settings nest at most three levels: remove the extra brackets");
     }
     toml::value document;
     try {

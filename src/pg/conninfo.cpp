@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <string_view>
 
 namespace ecluse::pg {
 
@@ -40,6 +41,26 @@ std::string without_quoted_parts(const std::string& text) {
         }
     }
     return quoted ? out + "***" : out;
+}
+
+// Whether a URL's user name or password holds an unescaped '/' or '@'.
+// libpq ends the credentials at the first '@' or '/': it would then read
+// the rest of such a password as the host (`u:Sec@ret@host`) or the
+// password as a port (`u:Sec/ret@host`), and print that part, which it
+// does not know is a password, in its messages. An '@' before the query
+// is taken to end the credentials, as a person writing the URL meant.
+bool has_ambiguous_credentials(std::string_view text) {
+    for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+        if (text.substr(0, scheme.size()) != scheme) {
+            continue;
+        }
+        std::string_view rest = text.substr(scheme.size());
+        rest = rest.substr(0, rest.find('?'));
+        std::size_t at = rest.rfind('@');
+        return at != std::string_view::npos &&
+               rest.substr(0, at).find_first_of("/@") != std::string_view::npos;
+    }
+    return false;
 }
 
 ConnectionSettings parse_or_throw(const std::string& base) {
@@ -110,6 +131,13 @@ std::string render_url(ConnectionSettings settings, const std::optional<std::str
 
 std::optional<ConnectionSettings> parse_connection_string(const std::string& text,
                                                           std::string* why) {
+    if (has_ambiguous_credentials(text)) {
+        if (why != nullptr) {
+            *why = "an unescaped '/' or '@' before the host's '@': write them as %2F and %40 in "
+                   "a user name, password or database name";
+        }
+        return std::nullopt;
+    }
     char* error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &error);
     if (parsed == nullptr) {

@@ -116,7 +116,7 @@ std::vector<std::string> application_tables(pg::Connection& connection,
 LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
                       const std::string& path, bool truncate) {
     std::vector<Statement> statements =
-        split_statements(read_file(path), SourceLocation{path, 1, 1});
+        split_statements(read_file(path, k_max_data_file_size), SourceLocation{path, 1, 1});
     LoadOutcome outcome;
     outcome.statements = statements.size();
     if (truncate) {

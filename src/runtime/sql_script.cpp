@@ -1,5 +1,7 @@
 #include "runtime/sql_script.hpp"
 
+#include "util/strings.hpp"
+
 namespace ecluse {
 
 namespace {
@@ -10,10 +12,12 @@ public:
     explicit ScriptSink(std::string& out) : m_out(out) {}
 
     void begin_step(const RevisionFile& revision, Direction direction) override {
+        // Escaped: a line break would end the comment, and psql would run
+        // the next line (`\\! ...`) as a command.
         m_out += "\n-- " +
                  std::string(direction == Direction::upgrade ? "upgrade " : "downgrade ") +
-                 std::string(branch_name(revision.branch)) + " " + revision.revision + ": " +
-                 revision.message + " (" + revision.path + ")\n";
+                 std::string(branch_name(revision.branch)) + " " + printable(revision.revision) +
+                 ": " + printable(revision.message) + " (" + printable(revision.path) + ")\n";
     }
     void send(const std::vector<std::string>& statements) override {
         for (const std::string& statement : statements) {
@@ -36,7 +40,7 @@ private:
 
 std::string render_sql_script(const std::vector<PreparedStep>& steps, const LedgerSql& ledger,
                               const MigratorOptions& options, const std::string& title) {
-    std::string out = "-- " + title +
+    std::string out = "-- " + printable(title) +
                       "\n-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>\n\n"
                       "SET standard_conforming_strings = on;\n\n"
                       "-- ecluse's bookkeeping tables\nBEGIN;\n" +

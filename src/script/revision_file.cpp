@@ -113,6 +113,11 @@ public:
         }
         std::string name = normalize_key(key);
         std::string_view value = trim(body.substr(colon + 1));
+        if (auto problem = text_problem(body, true)) {
+            // It would reach the ledger, JSON and --sql scripts as it is.
+            fail(line, "`" + name + "` holds " + *problem,
+                 "header values are one line of UTF-8 text without control characters");
+        }
         if (std::find(k_header_keys.begin(), k_header_keys.end(), name) == k_header_keys.end()) {
             std::string suggestion = closest_key(to_lower(name));
             fail(line, "unknown header key `" + std::string(key) + "`",
@@ -279,6 +284,13 @@ bool is_revision_id(std::string_view text) {
 
 RevisionFile parse_revision_file(std::string_view content, const std::string& path, Branch branch,
                                  SectionText sections) {
+    if (auto problem = text_problem(path)) {
+        // A file name is written into the ledger, JSON and --sql scripts:
+        // a line break in it could end a comment there.
+        throw InputError(SourceLocation{path}, "the file name holds " + *problem,
+                         "rename the file: revision file names are UTF-8 without control "
+                         "characters, `ecluse revision` makes them");
+    }
     content = without_bom(content);
     RevisionFile revision;
     revision.path = path;

@@ -1,5 +1,7 @@
 #include "util/error.hpp"
 
+#include "util/strings.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <optional>
@@ -7,7 +9,8 @@
 namespace ecluse {
 
 std::string SourceLocation::to_string() const {
-    std::string out = file;
+    // A file name may hold a line break or a terminal escape: shown escaped.
+    std::string out = printable(file);
     if (line > 0) {
         out += ':' + std::to_string(line);
         if (column > 0) {

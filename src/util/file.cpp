@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace ecluse {
 
@@ -30,6 +32,7 @@ public:
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     int get() const { return m_fd; }
+    int release() { return std::exchange(m_fd, -1); }
 
 private:
     int m_fd;
@@ -38,6 +41,54 @@ private:
 [[noreturn]] void throw_io(const std::filesystem::path& path, const char* doing, int error) {
     throw InputError(SourceLocation{path.string()},
                      std::string("cannot ") + doing + ": " + std::strerror(error));
+}
+
+[[noreturn]] void throw_too_large(const std::string& shown, std::size_t limit) {
+    throw InputError(SourceLocation{shown},
+                     "larger than " + std::to_string(limit / (1024 * 1024)) + " MiB",
+                     "ecluse reads files of at most " + std::to_string(limit / (1024 * 1024)) +
+                         " MiB: split it into smaller files");
+}
+
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a folder";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {
+        return "a device";
+    }
+    return "not a file";
+}
+
+// Opens a regular file for reading, and fills `info`: -1 when it does not
+// exist. O_NONBLOCK, so that opening a FIFO returns at once instead of
+// waiting for a writer; the file is refused before anything is read.
+int open_regular_file(int folder_fd, const char* name, const std::string& shown,
+                      struct stat& info) {
+    int fd = ::openat(folder_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            return -1;
+        }
+        throw_io(shown, "open the file", errno);
+    }
+    FileDescriptor owned(fd);
+    if (::fstat(fd, &info) != 0) {
+        throw_io(shown, "read the file", errno);
+    }
+    if (!S_ISREG(info.st_mode)) {
+        throw InputError(SourceLocation{shown},
+                         std::string("not a regular file (") + file_kind(info.st_mode) + ")",
+                         "ecluse reads only regular files and symbolic links to them: replace it "
+                         "with a regular file, or remove it");
+    }
+    return owned.release();
 }
 
 // The process's umask, read without changing it (umask() would, for every
@@ -55,42 +106,66 @@ mode_t current_umask() {
 
 } // namespace
 
-std::optional<std::string> read_file_if_exists(const std::filesystem::path& path) {
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-        if (errno == ENOENT) {
-            return std::nullopt;
-        }
-        throw_io(path, "open the file", errno);
-    }
-    // Revision files are small: one read into a generous buffer usually
-    // gets all of it, so a file costs three system calls (open, read,
-    // close), which is what history of 20,000 files is made of.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path,
+                                               std::size_t limit) {
     // The buffer is kept per thread: resizing a new string to 64 KiB zeroed
     // it for every file, which cost more than reading the file.
-    thread_local std::string content;
+    thread_local std::vector<char> buffer;
+    struct stat info {};
+    auto size = read_file_at(AT_FDCWD, path.c_str(), path.string(), buffer, info, limit);
+    if (!size) {
+        return std::nullopt;
+    }
+    return std::string(buffer.data(), *size);
+}
+
+std::optional<std::size_t> read_file_at(int folder_fd, const char* name, const std::string& shown,
+                                        std::vector<char>& buffer, struct stat& info,
+                                        std::size_t limit) {
+    FileDescriptor fd(open_regular_file(folder_fd, name, shown, info));
+    if (fd.get() < 0) {
+        return std::nullopt;
+    }
+    if (static_cast<std::uintmax_t>(info.st_size) > limit) {
+        throw_too_large(shown, limit);
+    }
+    // Revision files are small: one read into a generous buffer usually
+    // gets all of it, so a file costs four system calls (open, fstat, read,
+    // close), which is what history of 20,000 files is made of. The read
+    // asks for one byte more than the size, and never for more than one
+    // byte past the limit, so a file that grows is still bounded.
+    std::size_t cap = limit + 1;
+    std::size_t wanted = std::min(static_cast<std::size_t>(info.st_size) + 1, cap);
+    if (buffer.size() < wanted) {
+        buffer.resize(std::max<std::size_t>(wanted, std::min<std::size_t>(64 * 1024, cap)));
+    }
     std::size_t filled = 0;
-    std::size_t capacity = std::max<std::size_t>(64 * 1024, content.size());
     while (true) {
-        content.resize(capacity);
-        ssize_t got = ::read(fd.get(), content.data() + filled, capacity - filled);
+        std::size_t end = std::min(buffer.size(), cap);
+        if (filled == end) {
+            if (filled >= cap) {
+                throw_too_large(shown, limit);
+            }
+            buffer.resize(std::min(buffer.size() * 2, cap));
+            continue;
+        }
+        ssize_t got = ::read(fd.get(), buffer.data() + filled, end - filled);
         if (got < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            throw_io(path, "read the file", errno);
+            throw_io(shown, "read the file", errno);
         }
         filled += static_cast<std::size_t>(got);
-        if (filled < capacity) {
+        if (got == 0 || filled < end) {
             break; // a short read of a regular file is its end
         }
-        capacity *= 2;
     }
-    return std::string(content.data(), filled);
+    return filled;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    auto content = read_file_if_exists(path);
+std::string read_file(const std::filesystem::path& path, std::size_t limit) {
+    auto content = read_file_if_exists(path, limit);
     if (!content) {
         throw_io(path, "open the file", ENOENT);
     }

@@ -349,3 +349,70 @@ std::optional<std::string> unescape(std::string_view text) {
 }
 
 } // namespace ecluse
+
+namespace ecluse {
+
+namespace {
+
+bool is_control(unsigned char c) {
+    return c < 0x20 || c == 0x7f;
+}
+
+} // namespace
+
+std::optional<std::string> text_problem(std::string_view text, bool allow_tab) {
+    for (char c : text) {
+        if (is_control(static_cast<unsigned char>(c)) && !(allow_tab && c == '\t')) {
+            return "a control character";
+        }
+    }
+    if (find_invalid_utf8(text)) {
+        return "bytes that are not UTF-8";
+    }
+    return std::nullopt;
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // The well-formed UTF-8 from here, copied as it is but for controls.
+        std::string_view rest = text.substr(i);
+        std::size_t valid = find_invalid_utf8(rest).value_or(rest.size());
+        for (char c : rest.substr(0, valid)) {
+            switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (is_control(static_cast<unsigned char>(c))) {
+                    char buffer[8];
+                    std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(c));
+                    out += buffer;
+                } else {
+                    out += c;
+                }
+            }
+        }
+        i += valid;
+        if (i < text.size()) {
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(text[i]));
+            out += buffer;
+            ++i;
+        }
+    }
+    return out;
+}
+
+} // namespace ecluse

@@ -65,6 +65,16 @@ void append_escaped(std::string& out, std::string_view text);
 // The inverse; nullopt for any other backslash sequence or a lone trailing one.
 std::optional<std::string> unescape(std::string_view text);
 
+// What makes text unfit for a file name or a header value, in words ("a
+// control character", "bytes that are not UTF-8"), or nullopt when it is
+// fine. NUL and DEL count as control characters; tab only unless allowed.
+std::optional<std::string> text_problem(std::string_view text, bool allow_tab = false);
+
+// Text as it can be shown on one line, on a terminal or in an SQL comment:
+// backslash, line breaks and tab as \\, \n, \r and \t, other control
+// characters and each byte that is not UTF-8 as \xHH.
+std::string printable(std::string_view text);
+
 // Wraps text in double quotes with JSON-style escaping, for messages.
 std::string quote_value(std::string_view text);
 

@@ -5,6 +5,12 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 using namespace ecluse::test;
 
@@ -196,6 +202,121 @@ TEST_SUITE("check") {
         expect(result, 2, "migrations/pre/1.sql:3: unknown header key `colour`");
         expect(result, 2,
                "migrations/post/1.sql:3: `transaction` must be `per-migration` or `none`");
+    }
+
+} // TEST_SUITE
+
+namespace {
+
+// `ecluse ARGS` stopped with SIGKILL after `seconds`: a command that hangs
+// fails the test (exit 137) instead of hanging it.
+ecluse::ProcessResult run_within(const std::filesystem::path& cwd,
+                                 const std::vector<std::string>& args, int seconds = 20) {
+    std::vector<std::string> argv = {"timeout", "-s", "KILL", std::to_string(seconds),
+                                     std::getenv("ECLUSE_BIN")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ecluse::ProcessOptions options;
+    options.working_directory = cwd;
+    return ecluse::run_process(argv, options);
+}
+
+} // namespace
+
+TEST_SUITE("files that are not regular files") {
+
+    TEST_CASE("a FIFO named like a revision file is refused at once, naming it") {
+        Project p;
+        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+        p.sync();
+        auto fifo = p.dir.path() / "migrations/pre/x.sql";
+        REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+        for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+                 {"check"}, {"history"}, {"upgrade", "--sql", "heads"}}) {
+            auto result = run_within(p.dir.path(), args);
+            CHECK_MESSAGE(result.exit_code == 2, args[0]);
+            CHECK_MESSAGE(result.errors.find("migrations/pre/x.sql") != std::string::npos,
+                          result.errors);
+            CHECK_MESSAGE(result.errors.find("not a regular file") != std::string::npos,
+                          result.errors);
+        }
+    }
+
+    TEST_CASE("a FIFO as the conflict file or as ecluse.toml is refused at once, naming it") {
+        for (const char* name : {"alembic_version_conflict_detection.txt", "ecluse.toml"}) {
+            Project p;
+            p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+            p.sync();
+            auto fifo = p.dir.path() / name;
+            std::filesystem::remove(fifo);
+            REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+            auto result = run_within(p.dir.path(), {"check"});
+            CHECK_MESSAGE(result.exit_code == 2, std::string(name));
+            CHECK_MESSAGE(result.errors.find(std::string(name) + ": not a regular file") !=
+                              std::string::npos,
+                          result.errors);
+        }
+    }
+
+    TEST_CASE("a symbolic link to /dev/zero is refused; one to a regular file is read") {
+        Project p;
+        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+        TempDir elsewhere;
+        write(elsewhere.path() / "2.sql", revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
+        std::filesystem::create_symlink(elsewhere.path() / "2.sql",
+                                        p.dir.path() / "migrations/pre/2.sql");
+        p.sync();
+        auto linked = p.check();
+        CHECK_MESSAGE(linked.exit_code == 0, linked.errors);
+
+        std::filesystem::create_symlink("/dev/zero", p.dir.path() / "migrations/pre/zero.sql");
+        auto result = run_within(p.dir.path(), {"check"});
+        CHECK(result.exit_code == 2);
+        CHECK_MESSAGE(result.errors.find("migrations/pre/zero.sql: not a regular file") !=
+                          std::string::npos,
+                      result.errors);
+    }
+
+    TEST_CASE("a revision file larger than 64 MiB is refused without being read") {
+        Project p;
+        p.add("pre", "1.sql", revision("aaaaaaaaaaa1", "none"));
+        p.sync();
+        auto big = p.dir.path() / "migrations/pre/big.sql";
+        write(big, revision("aaaaaaaaaaa2", "aaaaaaaaaaa1"));
+        std::filesystem::resize_file(big, 65ull * 1024 * 1024); // sparse
+        auto result = run_within(p.dir.path(), {"check"});
+        CHECK(result.exit_code == 2);
+        CHECK_MESSAGE(result.errors.find("migrations/pre/big.sql: larger than 64 MiB") !=
+                          std::string::npos,
+                      result.errors);
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("ecluse.toml nested too deep") {
+
+    TEST_CASE("arrays or inline tables nested 10,000 deep are bad input at their line") {
+        std::string arrays = "a = " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+        std::string tables = "b = ";
+        for (int i = 0; i < 10000; ++i) {
+            tables += "{ c = ";
+        }
+        tables += "1" + std::string(10000, '}') + "\n";
+        for (const std::string& deep : {arrays, tables}) {
+            Project p;
+            write(p.dir.path() / "ecluse.toml", "# settings\n\n" + deep);
+            auto result = run_within(p.dir.path(), {"check"});
+            CHECK(result.exit_code == 2);
+            CHECK_MESSAGE(result.errors.find("ecluse.toml:3: not valid TOML: nested deeper than") !=
+                              std::string::npos,
+                          result.errors);
+        }
+        // Brackets in strings and comments are not nesting.
+        Project p;
+        write(p.dir.path() / "ecluse.toml", "# " + std::string(500, '[') +
+                                                "\nlock_timeout = \"5s\"\n[deploy]\nhook = '" +
+                                                std::string(500, '{') + "'\n");
+        auto fine = run_within(p.dir.path(), {"heads"});
+        CHECK_MESSAGE(fine.exit_code == 0, fine.errors);
     }
 
 } // TEST_SUITE

@@ -67,6 +67,26 @@ TEST_SUITE("cli") {
         CHECK(result.errors.find("bogus") != std::string::npos);
     }
 
+    TEST_CASE("an abbreviated option is never taken for the option it starts, global or not") {
+        TempDir dir;
+        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
+        // --rew would have been --rewrite; --form, --verb and --databa the
+        // global --format, --verbose and --database-url.
+        for (const std::vector<std::string>& args :
+             std::vector<std::vector<std::string>>{{"heads", "--rew"},
+                                                   {"heads", "--form", "json"},
+                                                   {"--verb", "heads"},
+                                                   {"status", "--databa", "postgresql://x/y"}}) {
+            auto result = run_ecluse(dir.path(), args);
+            std::string option = args[0].rfind("--", 0) == 0 ? args[0] : args[1];
+            CHECK_MESSAGE(result.exit_code == 2, option);
+            CHECK_MESSAGE(result.errors.find("unrecognised option '" + option + "'") !=
+                              std::string::npos,
+                          result.errors);
+            CHECK_MESSAGE(result.output.empty(), result.output);
+        }
+    }
+
     TEST_CASE("a bad --format is a usage error") {
         TempDir dir;
         auto result = run_ecluse(dir.path(), {"--format", "yaml", "heads"});
@@ -159,6 +179,31 @@ TEST_SUITE("cli") {
         auto bad = run_ecluse(dir.path(), {"history", "-r", "head"});
         CHECK(bad.exit_code == 2);
         CHECK(bad.errors.find("pre@head") != std::string::npos);
+    }
+
+    TEST_CASE("history and show --format json never crash on a message that is not UTF-8") {
+        TempDir dir;
+        REQUIRE(run_ecluse(dir.path(), {"init", "--no-hook"}).exit_code == 0);
+        REQUIRE(run_ecluse(dir.path(), {"revision", "-m", "latin", "--head", "pre@head", "--rev-id",
+                                        "abcdefabcdef"})
+                    .exit_code == 0);
+        auto file = revision_files(dir.path(), "pre").front();
+        std::string content = read(file);
+        content.replace(content.find("-- message: latin"), 17, "-- message: caf\xe9");
+        write(file, content);
+        for (const char* command : {"history", "show"}) {
+            std::vector<std::string> args = {command, "--format", "json"};
+            if (std::string(command) == "show") {
+                args.push_back("abcd");
+            }
+            auto result = run_ecluse(dir.path(), args);
+            // Refused at its line (bad input), never a crash of the JSON output.
+            CHECK_MESSAGE(result.exit_code == 2, result.errors);
+            CHECK_MESSAGE(result.errors.find("internal error") == std::string::npos, result.errors);
+            CHECK_MESSAGE(result.errors.find(":3: `message` holds bytes that are not UTF-8") !=
+                              std::string::npos,
+                          result.errors);
+        }
     }
 
     TEST_CASE("show prints one revision with its checksum and statements") {

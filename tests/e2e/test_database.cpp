@@ -1065,6 +1065,65 @@ TEST_SUITE("passwords") {
         }
     }
 
+    TEST_CASE("a password in a URL libpq cannot read never appears, whatever the command, "
+              "format or verbosity") {
+        Project project;
+        project.add(
+            {"b4c5d6e7f8a9", "pre", "table", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"});
+        // Each URL and the text of its password that must not appear.
+        const std::vector<std::pair<std::string, std::string>> urls = {
+            {"postgresql://u:Secr%zzet@host/db", "Secr"},
+            {"postgresql://u:Secret@[::1:5432/db", "Secret"},
+            {"postgresql://u:Sec%00ret@host/db", "Sec%00ret"},
+            {"postgresql://u:Sec%00ret@host/db", "Sec"},
+            {"postgresql://u@host/db?password=Q%zzQ", "Q%zzQ"},
+            {"postgresql://u@host/db?password=Q%zzQ", "Q%zz"},
+            {"postgresql://u:Secret@host:99999999/db", "Secret"},
+            {"postgresql://u:Secret@host/db?sslmode=bogus", "Secret"},
+            {"postgresql://u:Secret@host/db?nosuchoption=1", "Secret"},
+            {"host=h user=u password='Secr", "Secr"},
+            // An '@' or '/' left unescaped in the password: libpq would read
+            // the rest as the host, or the password as a port.
+            {"postgresql://u:Sec@Zeb@nohost.invalid/db", "Zeb"},
+            {"postgresql://u:Sec/Zeb@nohost.invalid/db", "Sec"},
+            {"postgresql://u:Sec/Zeb@nohost.invalid/db", "Zeb"},
+        };
+        const std::vector<std::vector<std::string>> commands = {
+            {"status"},
+            {"current"},
+            {"upgrade", "heads"},
+            {"check"},
+            {"deploy", "--plan", "--hook", "true"},
+            {"upgrade", "heads", "--sql"},
+            {"downgrade", "base"},
+        };
+        for (const auto& [url, password] : urls) {
+            for (const auto& command : commands) {
+                for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+                         {}, {"--format", "json"}, {"-v"}, {"-v", "-v", "--format", "json"}}) {
+                    std::vector<std::string> args = flags;
+                    args.insert(args.end(), {"-d", url});
+                    args.insert(args.end(), command.begin(), command.end());
+                    ProcessResult result = run_ecluse(project.root(), args);
+                    std::string said = result.output + result.errors;
+                    CHECK_MESSAGE(!contains(said, password), url, " ", command[0], " ",
+                                  flags.size(), ": ", said);
+                    CHECK_MESSAGE(!contains(said, "internal error"), said);
+                }
+            }
+        }
+        // The same through the environment.
+        for (const auto& [url, password] : urls) {
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            options.extra_environment = {{"ECLUSE_DATABASE_URL", url}};
+            ProcessResult result = ecluse::run_process(
+                {std::getenv("ECLUSE_BIN"), "-v", "status", "--format", "json"}, options);
+            CHECK_MESSAGE(!contains(result.output + result.errors, password), url, ": ",
+                          result.errors);
+        }
+    }
+
     TEST_CASE(
         "a password in a URL that connects appears neither in the output nor in the database") {
         Project project;

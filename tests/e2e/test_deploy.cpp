@@ -471,6 +471,32 @@ TEST_SUITE("deploy") {
         CHECK(failed_events.back()["outcome"] == "failed");
     }
 
+    TEST_CASE("--format json: a hook printing bytes that are not UTF-8 finishes its rollout, "
+              "each line valid JSON") {
+        Deploy deploy;
+        // \xe9 alone is Latin-1's e-acute, not UTF-8.
+        deploy.set_hook("#!/bin/sh\nprintf 'caf\\351 ok\\n'\nprintf '\\351\\n' >&2\n"
+                        "echo done > hook-ran\n");
+        ProcessResult result = deploy.run({"--format", "json", "deploy"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK_FALSE(contains(result.errors, "internal error"));
+        CHECK(fs::exists(deploy.file("hook-ran")));
+        auto events = json_lines(result.output);
+        std::vector<std::string> hook_lines;
+        for (const auto& event : events) {
+            if (event["event"] == "hook_output") {
+                hook_lines.push_back(event["line"].get<std::string>());
+            }
+        }
+        // Each invalid byte is U+FFFD, the rest of the line as it was; the
+        // two streams in either order.
+        std::sort(hook_lines.begin(), hook_lines.end());
+        CHECK(hook_lines == std::vector<std::string>{"caf\xef\xbf\xbd ok", "\xef\xbf\xbd"});
+        CHECK(applied_in(events, "post") == std::vector<std::string>{"bbbb00000001"});
+        CHECK(events.back()["event"] == "deploy_finished");
+        CHECK(events.back()["exit_code"] == 0);
+    }
+
     TEST_CASE("a rerun in JSON starts with deploy_started, then deploy_resumed; --deploy-id or "
               "$ECLUSE_DEPLOY_ID names the deploy") {
         Deploy deploy;

@@ -320,6 +320,21 @@ TEST_SUITE("env") {
         CHECK(psql(url, "SELECT count(*) FROM users") == "0");
         CHECK(run_ecluse(project.root(), {"env", "drop", "pr_14", "-d", admin}).exit_code == 0);
     }
+
+    TEST_CASE("--data FILE loads FILE into the new environment; it is not --database-url") {
+        Project project;
+        write_shop(project);
+        std::string admin = scratch_server().url();
+        TempDir data;
+        fs::path file = data.path() / "users.sql";
+        write(file, "INSERT INTO users (name) VALUES ('from the data file');\n");
+        ProcessResult created = run_ecluse(
+            project.root(), {"env", "create", "pr_15", "-d", admin, "--data", file.string()});
+        REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
+        std::string url = nlohmann::json::parse(created.output)["url"].get<std::string>();
+        CHECK(psql(url, "SELECT name FROM users") == "from the data file");
+        CHECK(run_ecluse(project.root(), {"env", "drop", "pr_15", "-d", admin}).exit_code == 0);
+    }
 }
 
 TEST_SUITE("data") {

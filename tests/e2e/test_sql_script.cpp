@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using ecluse::ProcessOptions;
 using ecluse::ProcessResult;
 using ecluse::run_process;
 using namespace ecluse::test;
@@ -179,6 +180,71 @@ TEST_SUITE("--sql scripts") {
         CHECK(schema_dump(offline) == dump);
         CHECK(ledger_rows(offline) == 0);
         CHECK(bookkeeping(offline) == bookkeeping(online));
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("names and headers in scripts") {
+
+    TEST_CASE("a revision file name holding a newline and a psql command is refused, and never "
+              "runs under psql") {
+        Project project;
+        fs::path added = project.add(
+            {"aaaa00000001", "pre", "create t", "CREATE TABLE t ();\n", "DROP TABLE t;\n"});
+        fs::path evil = added.parent_path() / "x\n\\! touch PWNED\n.sql";
+        fs::rename(added, evil);
+        std::string url = create_database();
+
+        ProcessResult check = run_ecluse(project.root(), {"check"});
+        CHECK(check.exit_code == 2);
+        CHECK_MESSAGE(contains(check.errors,
+                               "migrations/pre/x\\n\\\\! touch PWNED\\n.sql: the file "
+                               "name holds a control character"),
+                      check.errors);
+        CHECK_FALSE(contains(check.errors, "\n\\! touch"));
+
+        for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+                 {"upgrade", "heads", "--sql"}, {"upgrade", "base:heads", "--sql"}}) {
+            ProcessResult script = run_on(project.root(), url, args);
+            CHECK_MESSAGE(script.exit_code == 2, args[1]);
+            if (script.output.empty()) {
+                continue;
+            }
+            // Whatever was printed, psql must not run a command from it.
+            TempDir where;
+            write(where.path() / "script.sql", script.output);
+            ProcessOptions options;
+            options.working_directory = where.path();
+            run_process({std::string(k_bindir) + "psql", "-X", "-q", "-d", url, "-f",
+                         (where.path() / "script.sql").string()},
+                        options);
+            CHECK_FALSE(fs::exists(where.path() / "PWNED"));
+        }
+    }
+
+    TEST_CASE("a header value with a control character or bytes that are not UTF-8 is refused "
+              "at its line") {
+        Project project;
+        fs::path added = project.add(
+            {"aaaa00000001", "pre", "create t", "CREATE TABLE t ();\n", "DROP TABLE t;\n"});
+        std::string content = read(added);
+        std::string name = added.filename().string();
+        std::string url = create_database();
+        for (const auto& [value, what] : std::vector<std::pair<std::string, std::string>>{
+                 {"create\x1bt", "a control character"},
+                 {std::string("create\0t", 8), "a control character"},
+                 {"caf\xe9", "bytes that are not UTF-8"}}) {
+            std::string changed = content;
+            changed.replace(changed.find("create t"), 8, value);
+            write(added, changed);
+            for (const std::string command : {"check", "history", "status"}) {
+                ProcessResult result = run_on(project.root(), url, {command});
+                CHECK_MESSAGE(result.exit_code == 2, command);
+                CHECK_MESSAGE(contains(result.errors,
+                                       "migrations/pre/" + name + ":3: `message` holds " + what),
+                              result.errors);
+            }
+        }
     }
 
 } // TEST_SUITE

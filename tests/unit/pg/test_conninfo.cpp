@@ -43,6 +43,21 @@ TEST_SUITE("redact_connection_string") {
         }
     }
 
+    TEST_CASE("an unescaped '/' or '@' in a URL's password is refused, not half read") {
+        for (const char* text : {"postgresql://u:Sec@Zeb@h/db", "postgresql://u:Sec/Zeb@h/db",
+                                 "postgres://u:Sec/Zeb@h:5432/db?sslmode=require"}) {
+            CAPTURE(text);
+            CHECK(redact_connection_string(text) == "(a connection string libpq cannot read)");
+            std::string why;
+            CHECK_FALSE(parse_connection_string(text, &why));
+            CHECK(why.find("Zeb") == std::string::npos);
+        }
+        // An '@' in the query, or a '?' in the password, is read as libpq reads it.
+        CHECK(redact_connection_string("postgresql://h/db?user=me@corp") ==
+              "postgresql://me%40corp@h/db");
+        CHECK(redact_connection_string("postgresql://u:Se?c@h/db") == "postgresql://u:***@h/db");
+    }
+
     TEST_CASE("an empty string, libpq's defaults, stays empty") {
         CHECK(redact_connection_string("") == "");
     }

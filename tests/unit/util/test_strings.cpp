@@ -217,6 +217,23 @@ TEST_SUITE("strings") {
                              "the command \"echo \\\\\" ends with a backslash", UsageError);
     }
 
+    TEST_CASE("text_problem names control characters and bytes that are not UTF-8") {
+        CHECK_FALSE(text_problem("add caf\xc3\xa9 table"));
+        CHECK(text_problem("a\nb") == "a control character");
+        CHECK(text_problem(std::string("a\0b", 3)) == "a control character");
+        CHECK(text_problem("a\x7f") == "a control character");
+        CHECK(text_problem("a\tb") == "a control character");
+        CHECK_FALSE(text_problem("a\tb", true));
+        CHECK(text_problem("caf\xe9") == "bytes that are not UTF-8");
+    }
+
+    TEST_CASE("printable escapes what could end a line or a comment, and keeps UTF-8") {
+        CHECK(printable("x\n\\! touch PWNED\n.sql") == "x\\n\\\\! touch PWNED\\n.sql");
+        CHECK(printable("caf\xc3\xa9\r\t\x1b") == "caf\xc3\xa9\\r\\t\\x1b");
+        CHECK(printable("caf\xe9!") == "caf\\xe9!");
+        CHECK(printable(std::string("\0", 1)) == "\\x00");
+    }
+
 } // TEST_SUITE("strings")
 
 TEST_SUITE("hash") {
@@ -340,7 +357,7 @@ TEST_SUITE("file") {
             read_file_if_exists(folder.path());
             FAIL("read_file_if_exists did not throw");
         } catch (const InputError& error) {
-            CHECK(error.bare_message() == "cannot read the file: Is a directory");
+            CHECK(error.bare_message() == "not a regular file (a folder)");
         }
     }
 
