@@ -229,32 +229,8 @@ std::vector<std::string> split_command_words(std::string_view command) {
 
 std::string quote_value(std::string_view text) {
     std::string out = "\"";
-    for (char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
+    for (char c : printable(text)) {
+        out += c == '"' ? std::string_view("\\\"") : std::string_view(&c, 1);
     }
     return out + "\"";
 }

@@ -75,7 +75,7 @@ std::optional<std::string> text_problem(std::string_view text, bool allow_tab = 
 // characters and each byte that is not UTF-8 as \xHH.
 std::string printable(std::string_view text);
 
-// Wraps text in double quotes with JSON-style escaping, for messages.
+// Wraps text in double quotes for messages: printable(), with `"` as `\"`.
 std::string quote_value(std::string_view text);
 
 } // namespace ecluse
