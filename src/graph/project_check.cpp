@@ -24,7 +24,7 @@ std::vector<Diagnostic> check_sql(const std::vector<RevisionFile>& revisions, st
         valid[i] = 1;
         for (const Section* section : {&revisions[i].upgrade, &revisions[i].downgrade}) {
             try {
-                split_section(revisions[i], *section);
+                refuse_transaction_control(revisions[i], split_section(revisions[i], *section));
             } catch (const InputError& error) {
                 problems.push_back({error.location(), error.bare_message(), error.hint(), true});
                 valid[i] = 0;

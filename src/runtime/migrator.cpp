@@ -67,7 +67,9 @@ std::vector<PreparedStep> prepare_steps(const std::vector<Step>& steps) {
                 "add a `-- ecluse:downgrade` section (an empty one if undoing it needs "
                 "nothing), or stop the downgrade above it");
         }
-        prepared.push_back({step, split_section(revision, section)});
+        std::vector<Statement> statements = split_section(revision, section);
+        refuse_transaction_control(revision, statements);
+        prepared.push_back({step, std::move(statements)});
     }
     return prepared;
 }

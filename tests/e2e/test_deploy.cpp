@@ -631,6 +631,21 @@ TEST_SUITE("deploy hook") {
                                "'%pre-drop-column%'") == "1");
     }
 
+    TEST_CASE("a COMMIT in a pending post revision stops the deploy before pre runs, even with "
+              "--allow-unsafe") {
+        Deploy deploy("CREATE TABLE accounts (id int);\n",
+                      "ALTER TABLE accounts ADD COLUMN email text;\n",
+                      "ALTER TABLE accounts DROP COLUMN legacy;\nCOMMIT;\n");
+        ProcessResult result = deploy.run({"deploy", "--allow-unsafe", "testing"});
+        CHECK(result.exit_code == 2);
+        CHECK_MESSAGE(
+            contains(result.errors, deploy.post_path.filename().string() + ":" +
+                                        std::to_string(line_of(read(deploy.post_path), "COMMIT;"))),
+            result.errors);
+        CHECK(deploy.hook_runs() == 0);
+        CHECK(ledger_rows(deploy.url) == 0);
+    }
+
     TEST_CASE("a drifted revision stops the deploy in preflight") {
         Deploy deploy;
         REQUIRE(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
