@@ -114,7 +114,8 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                           "where to go: heads, pre@head, post@base, a1b2, pre@-1, ...");
     if (mode != MigrateMode::stamp) {
         options.add_options()("sql", "print the SQL script instead of running it (TARGET may be a "
-                                     "range FROM:TO, which needs no database)");
+                                     "range FROM:TO, either side optional, which needs no "
+                                     "database: the script from FROM to TO)");
     }
     if (mode == MigrateMode::downgrade) {
         options.add_options()("orphans",
@@ -156,6 +157,15 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
             throw UsageError("--sql needs a TARGET (and does not combine with --orphans)");
         }
         return print_script(invocation, graph, run);
+    }
+    if (run.target && is_range(*run.target)) {
+        throw UsageError("a range FROM:TO is for `--sql` and `history`; `ecluse " +
+                             invocation.command +
+                             "` goes to one TARGET from the database's "
+                             "position",
+                         "name the target alone (`ecluse " + invocation.command + " " +
+                             run.target->substr(run.target->find(':') + 1) +
+                             "`), or add --sql for the script from FROM to TO");
     }
     if (run.target) {
         parse_specifier(*run.target); // a bad target is reported before the lock is taken

@@ -191,6 +191,9 @@ std::string migration_script(RevisionGraph& graph, const MigrateOptions& options
     if (auto colon = to.find(':'); colon != std::string::npos) {
         std::string from = to.substr(0, colon);
         to = to.substr(colon + 1);
+        if (to.empty()) { // either side may be left out: `a1b2:` goes to the heads
+            to = options.mode == MigrateMode::downgrade ? "base" : "heads";
+        }
         if (!from.empty()) {
             for (const BranchTarget& start : resolve(parse_specifier(from), graph)) {
                 position[start.branch] = start.revision;
