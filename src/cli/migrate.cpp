@@ -108,6 +108,27 @@ int print_script(const Invocation& invocation, RevisionGraph& graph, const Migra
     return 0;
 }
 
+// `stamp --forget-orphan REV`.
+int forget(const Invocation& invocation, const std::string& revision) {
+    const Settings& settings = invocation.settings;
+    RevisionGraph graph = load_graph(settings, SectionText::skip);
+    DatabaseSession session = connect_database(settings);
+    take_migration_lock(settings, session);
+    AppliedRevision forgotten = forget_orphan(*session.connection, *session.ledger, graph, revision,
+                                              migrator_options(settings));
+    if (settings.format == OutputFormat::json) {
+        print_json({{"forgotten", forgotten.revision},
+                    {"branch", branch_name(forgotten.branch)},
+                    {"message", forgotten.message}});
+    } else if (settings.verbosity >= 0) {
+        std::cout << "forgot orphan " << forgotten.revision << " (" << branch_name(forgotten.branch)
+                  << ", " << forgotten.message
+                  << "): its record is gone and nothing was run; what it changed stays in the "
+                     "database\n";
+    }
+    return 0;
+}
+
 int migrate(const Invocation& invocation, MigrateMode mode) {
     po::options_description options(invocation.command + " options");
     options.add_options()("target", po::value<std::string>()->value_name("TARGET"),
@@ -116,6 +137,11 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
         options.add_options()("sql", "print the SQL script instead of running it (TARGET may be a "
                                      "range FROM:TO, either side optional, which needs no "
                                      "database: the script from FROM to TO)");
+    }
+    if (mode == MigrateMode::stamp) {
+        options.add_options()("forget-orphan", po::value<std::string>()->value_name("REV"),
+                              "forget the record of REV, an orphan (applied, its file missing) "
+                              "that `downgrade --orphans` cannot undo; runs nothing, logged");
     }
     if (mode == MigrateMode::downgrade) {
         options.add_options()("orphans",
@@ -136,6 +162,13 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
     run.migrator = migrator_options(settings);
     if (values->count("target") != 0) {
         run.target = (*values)["target"].as<std::string>();
+    }
+    if (values->count("forget-orphan") != 0) {
+        if (run.target) {
+            throw UsageError("stamp --forget-orphan takes no TARGET",
+                             "forget the orphan first, then `ecluse stamp TARGET`");
+        }
+        return forget(invocation, (*values)["forget-orphan"].as<std::string>());
     }
     if (!run.target && !run.orphans) {
         throw UsageError("ecluse " + invocation.command + " needs a TARGET",

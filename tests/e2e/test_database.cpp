@@ -1018,6 +1018,53 @@ TEST_SUITE("drift and orphans") {
         CHECK(ledger_rows(url) == 1);
     }
 
+    TEST_CASE("an orphan without a downgrade section: the hints lead to stamp --forget-orphan, "
+              "which forgets it without running anything and logs it") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a9b8c7d6e5f4", "pre", "stays", "CREATE TABLE stays (id int);\n",
+                     "DROP TABLE stays;\n"});
+        fs::path gone = project.add(
+            {"f9e8d7c6b5a4", "pre", "one way", "CREATE TABLE one_way (id int);\n", std::nullopt});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        project.remove(gone, "pre", "a9b8c7d6e5f4");
+        CHECK(states(project.root(), url)["f9e8d7c6b5a4"] == "orphan");
+
+        ProcessResult undo = run_on(project.root(), url, {"downgrade", "--orphans"});
+        CHECK(undo.exit_code == 1);
+        CHECK_MESSAGE(contains(undo.errors, "`ecluse stamp --forget-orphan f9e8d7c6b5a4`"),
+                      undo.errors);
+        // stamp's hint is bookkeeping too: never a downgrade, which would drop tables.
+        ProcessResult stamp = run_on(project.root(), url, {"stamp", "pre@base"});
+        CHECK(stamp.exit_code != 0);
+        CHECK_MESSAGE(contains(stamp.errors, "`ecluse stamp --forget-orphan f9e8d7c6b5a4`"),
+                      stamp.errors);
+        CHECK_FALSE(contains(stamp.errors, "ecluse downgrade"));
+        CHECK(ledger_rows(url) == 2);
+
+        // Only an orphan can be forgotten this way.
+        ProcessResult not_orphan =
+            run_on(project.root(), url, {"stamp", "--forget-orphan", "a9b8c7d6e5f4"});
+        CHECK(not_orphan.exit_code == 2);
+        CHECK(ledger_rows(url) == 2);
+
+        ProcessResult forget =
+            run_on(project.root(), url, {"stamp", "--forget-orphan", "f9e8d7c6b5a4"});
+        REQUIRE_MESSAGE(forget.exit_code == 0, forget.errors);
+        CHECK(contains(forget.output, "forgot orphan f9e8d7c6b5a4"));
+        CHECK(relation_exists(url, "one_way"));
+        CHECK(applied_ids(url) == "a9b8c7d6e5f4");
+        CHECK(psql(url,
+                   "SELECT action || ' ' || outcome FROM ecluse.event_log WHERE revision = "
+                   "'f9e8d7c6b5a4' ORDER BY event_id DESC LIMIT 1") == "forget orphan forgotten");
+        CHECK(states(project.root(), url).count("f9e8d7c6b5a4") == 0);
+        ProcessResult check = run_on(project.root(), url, {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, check.errors);
+        ProcessResult stamp_again = run_on(project.root(), url, {"stamp", "pre@base"});
+        CHECK_MESSAGE(stamp_again.exit_code == 0, stamp_again.errors);
+        CHECK(relation_exists(url, "stays"));
+    }
+
 } // TEST_SUITE
 
 TEST_SUITE("settings") {
