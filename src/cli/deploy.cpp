@@ -291,7 +291,8 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
                 if (!plan.hook) {
                     continue;
                 }
-                line["hook"] = hook;
+                // null: no hook is configured, which the deploy would refuse.
+                line["hook"] = hook.empty() ? nlohmann::json(nullptr) : nlohmann::json(hook);
             } else {
                 nlohmann::json migrations = nlohmann::json::array();
                 for (const Step& step : *steps) {
@@ -320,7 +321,11 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
     std::cout << "plan (nothing is changed): pre head " << plan.target.pre.value_or("(none)")
               << ", post head " << plan.target.post.value_or("(none)") << '\n';
     list("pre", plan.pre);
-    if (plan.hook) {
+    if (plan.hook && hook.empty()) {
+        std::cout << "deploy: no hook is configured, so `ecluse deploy` would refuse to start; "
+                     "pass --hook CMD, set `hook` in ecluse.toml's [deploy] table, or create an "
+                     "executable deploy/hook\n";
+    } else if (plan.hook) {
         std::string command;
         for (const std::string& word : hook) {
             command += (command.empty() ? "" : " ") + word;
@@ -344,7 +349,8 @@ int run_deploy(const Invocation& invocation) {
         "(default: [deploy] hook_timeout in ecluse.toml, else 30min)")(
         "phase", po::value<std::string>()->value_name("pre|deploy|post"),
         "run one phase alone (for pipelines that run them as separate jobs)")(
-        "plan", "print what would run, changing nothing")(
+        "plan", "print what would run, changing nothing (without a hook, says that none is "
+                "configured)")(
         "deploy-id", po::value<std::string>()->value_name("ID"),
         "the id in the event log and the hook's ECLUSE_DEPLOY_ID (default: $ECLUSE_DEPLOY_ID, "
         "else the unfinished deploy's of the same heads, else a new one)")(
@@ -387,6 +393,7 @@ int run_deploy(const Invocation& invocation) {
         deploy.snapshots = load_snapshot_files(settings.root);
     }
     bool plan_only = values->count("plan") != 0;
+    deploy.plan_only = plan_only;
     DatabaseSession session = open_database(settings, !plan_only);
     bool json = settings.format == OutputFormat::json;
     TextLog text(settings, graph);

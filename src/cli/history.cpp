@@ -5,21 +5,27 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <map>
+#include <utility>
+#include <vector>
 
 namespace ecluse::cli {
 
 namespace {
 
-// Alembic's history line: "parent -> revision (branch) (head), message".
-void append_history_line(std::string& out, const RevisionFile& revision,
-                         const RevisionGraph& graph) {
+// Alembic's history line: "parent -> revision (branch) (head), message";
+// `mark` replaces "(head)" when the branch has two heads.
+void append_history_line(std::string& out, const RevisionFile& revision, const RevisionGraph& graph,
+                         const std::string* mark = nullptr) {
     out += revision.down_revision ? std::string_view(*revision.down_revision) : "<base>";
     out += " -> ";
     out += revision.revision;
     out += " (";
     out += branch_name(revision.branch);
     out += ')';
-    if (graph.chain(revision.branch).back() == &revision) {
+    if (mark != nullptr) {
+        out += mark->empty() ? "" : " (" + *mark + ")";
+    } else if (graph.chain(revision.branch).back() == &revision) {
         out += " (head)";
     }
     if (!revision.depends_on.empty()) {
@@ -46,6 +52,87 @@ std::string verbose_block(const RevisionFile& revision, const RevisionGraph& gra
     return block;
 }
 
+// Whether the graph's only problems are branches with two heads or more,
+// as a git merge of two lines of work leaves them until `ecluse rebase`.
+bool only_several_heads(const RevisionGraph& graph) {
+    std::size_t branches = 0;
+    for (Branch branch : k_branches) {
+        branches += graph.heads(branch).size() > 1 ? 1 : 0;
+    }
+    return branches != 0 && graph.problems().size() == branches;
+}
+
+// A branch with several heads, newest first: each head's own line of work
+// (its revisions marked with their head), then what the lines share from
+// the branchpoint down, with each revision's mark ("head", "line of head
+// ID", "branchpoint" or "").
+std::vector<std::pair<const RevisionFile*, std::string>> lines_of_work(const RevisionGraph& graph,
+                                                                       Branch branch) {
+    auto parent = [&](const RevisionFile* revision) -> const RevisionFile* {
+        const RevisionFile* up =
+            revision->down_revision ? graph.find(*revision->down_revision) : nullptr;
+        return up != nullptr && up->branch == branch ? up : nullptr;
+    };
+    std::map<const RevisionFile*, int> reached; // by how many heads
+    for (const RevisionFile* head : graph.heads(branch)) {
+        for (const RevisionFile* at = head; at != nullptr; at = parent(at)) {
+            ++reached[at];
+        }
+    }
+    std::vector<std::pair<const RevisionFile*, std::string>> out;
+    if (graph.heads(branch).size() < 2) {
+        for (const RevisionFile* head : graph.heads(branch)) {
+            for (const RevisionFile* at = head; at != nullptr; at = parent(at)) {
+                out.emplace_back(at, at == head ? "head" : "");
+            }
+        }
+        return out;
+    }
+    const RevisionFile* trunk = nullptr;
+    for (const RevisionFile* head : graph.heads(branch)) {
+        const RevisionFile* at = head;
+        for (; at != nullptr && reached[at] == 1; at = parent(at)) {
+            out.emplace_back(at, at == head ? "head" : "line of head " + head->revision);
+        }
+        trunk = trunk != nullptr ? trunk : at;
+    }
+    for (const RevisionFile* at = trunk; at != nullptr; at = parent(at)) {
+        out.emplace_back(at, at == trunk ? "branchpoint" : "");
+    }
+    return out;
+}
+
+// `history` while a branch has two heads: both lines of work, marked, and
+// the problem as a warning (exit 0; `check` still fails).
+int print_lines_of_work(const Invocation& invocation, const RevisionGraph& graph) {
+    bool json = invocation.settings.format == OutputFormat::json;
+    nlohmann::json list = nlohmann::json::array();
+    std::string out;
+    for (Branch branch : {Branch::post, Branch::pre}) {
+        for (const auto& [revision, mark] : lines_of_work(graph, branch)) {
+            if (json) {
+                nlohmann::json entry = revision_json(*revision, graph);
+                entry["mark"] = mark;
+                list.push_back(entry);
+            } else {
+                append_history_line(out, *revision, graph, &mark);
+            }
+        }
+    }
+    if (json) {
+        print_json({{"revisions", list}});
+    } else {
+        std::cout << out;
+    }
+    for (const Diagnostic& problem : graph.problems()) {
+        std::cerr << "warning: " << problem.message << '\n';
+        if (!problem.hint.empty()) {
+            std::cerr << "  hint: " << problem.hint << '\n';
+        }
+    }
+    return 0;
+}
+
 } // namespace
 
 int run_history(const Invocation& invocation) {
@@ -57,6 +144,9 @@ int run_history(const Invocation& invocation) {
         return 0;
     }
     const RevisionGraph graph = load_project(invocation.settings).graph;
+    if (values->count("rev-range") == 0 && only_several_heads(graph)) {
+        return print_lines_of_work(invocation, graph);
+    }
     graph.require_valid();
     Range range;
     if (values->count("rev-range") != 0) {

@@ -108,13 +108,40 @@ int print_script(const Invocation& invocation, const LoadedProject& loaded,
     return 0;
 }
 
+// `stamp --forget-orphan REV`.
+int forget(const Invocation& invocation, const std::string& revision) {
+    const Settings& settings = invocation.settings;
+    RevisionGraph graph = load_project(settings).graph;
+    DatabaseSession session = connect_database(settings);
+    take_migration_lock(settings, session);
+    AppliedRevision forgotten = forget_orphan(*session.connection, *session.ledger, graph, revision,
+                                              migrator_options(settings));
+    if (settings.format == OutputFormat::json) {
+        print_json({{"forgotten", forgotten.revision},
+                    {"branch", branch_name(forgotten.branch)},
+                    {"message", forgotten.message}});
+    } else if (settings.verbosity >= 0) {
+        std::cout << "forgot orphan " << forgotten.revision << " (" << branch_name(forgotten.branch)
+                  << ", " << forgotten.message
+                  << "): its record is gone and nothing was run; what it changed stays in the "
+                     "database\n";
+    }
+    return 0;
+}
+
 int migrate(const Invocation& invocation, MigrateMode mode) {
     po::options_description options(invocation.command + " options");
     options.add_options()("target", po::value<std::string>()->value_name("TARGET"),
                           "where to go: heads, pre@head, post@base, a1b2, pre@-1, ...");
     if (mode != MigrateMode::stamp) {
         options.add_options()("sql", "print the SQL script instead of running it (TARGET may be a "
-                                     "range FROM:TO, which needs no database)");
+                                     "range FROM:TO, either side optional, which needs no "
+                                     "database: the script from FROM to TO)");
+    }
+    if (mode == MigrateMode::stamp) {
+        options.add_options()("forget-orphan", po::value<std::string>()->value_name("REV"),
+                              "forget the record of REV, an orphan (applied, its file missing) "
+                              "that `downgrade --orphans` cannot undo; runs nothing, logged");
     }
     if (mode == MigrateMode::downgrade) {
         options.add_options()("orphans",
@@ -135,6 +162,13 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
     if (values->count("target") != 0) {
         run.target = (*values)["target"].as<std::string>();
     }
+    if (values->count("forget-orphan") != 0) {
+        if (run.target) {
+            throw UsageError("stamp --forget-orphan takes no TARGET",
+                             "forget the orphan first, then `ecluse stamp TARGET`");
+        }
+        return forget(invocation, (*values)["forget-orphan"].as<std::string>());
+    }
     if (!run.target && !run.orphans) {
         throw UsageError("ecluse " + invocation.command + " needs a TARGET",
                          "for example `ecluse " + invocation.command + " " +
@@ -149,6 +183,15 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
             throw UsageError("--sql needs a TARGET (and does not combine with --orphans)");
         }
         return print_script(invocation, loaded, run);
+    }
+    if (run.target && is_range(*run.target)) {
+        throw UsageError("a range FROM:TO is for `--sql` and `history`; `ecluse " +
+                             invocation.command +
+                             "` goes to one TARGET from the database's "
+                             "position",
+                         "name the target alone (`ecluse " + invocation.command + " " +
+                             run.target->substr(run.target->find(':') + 1) +
+                             "`), or add --sql for the script from FROM to TO");
     }
     if (run.target) {
         parse_specifier(*run.target); // a bad target is reported before the lock is taken

@@ -15,11 +15,23 @@ namespace ecluse::cli {
 
 namespace {
 
-const SeedFile& find_seed(const std::vector<SeedFile>& seeds, const std::string& name) {
+// A seed as the user names it: its file name, with or without `.sql`.
+std::string seed_name(const std::string& argument) {
+    return argument.ends_with(".sql") ? argument.substr(0, argument.size() - 4) : argument;
+}
+
+const SeedFile* file_of(const std::vector<SeedFile>& seeds, const std::string& name) {
     for (const SeedFile& seed : seeds) {
         if (seed.name == name) {
-            return seed;
+            return &seed;
         }
+    }
+    return nullptr;
+}
+
+const SeedFile& find_seed(const std::vector<SeedFile>& seeds, const std::string& name) {
+    if (const SeedFile* seed = file_of(seeds, name)) {
+        return *seed;
     }
     std::vector<std::string> names;
     for (const SeedFile& seed : seeds) {
@@ -35,9 +47,10 @@ const SeedFile& find_seed(const std::vector<SeedFile>& seeds, const std::string&
 int run_seed(const Invocation& invocation) {
     po::options_description options("seed options");
     options.add_options()("action", po::value<std::string>()->value_name("run|undo|status"),
-                          "what to do")("names",
-                                        po::value<std::vector<std::string>>()->value_name("NAME"),
-                                        "run: these seeds (default: all); undo: this seed");
+                          "what to do")(
+        "names", po::value<std::vector<std::string>>()->value_name("NAME"),
+        "run: these seeds (default: all); undo: this seed; a seed's file name, "
+        "with or without .sql");
     po::positional_options_description positional;
     positional.add("action", 1).add("names", -1);
     auto values = parse_options(invocation, options, positional);
@@ -52,17 +65,21 @@ int run_seed(const Invocation& invocation) {
     }
     std::vector<std::string> names;
     if (values->count("names") != 0) {
-        names = (*values)["names"].as<std::vector<std::string>>();
+        for (const std::string& name : (*values)["names"].as<std::vector<std::string>>()) {
+            names.push_back(seed_name(name));
+        }
     }
     if (action == "undo" && names.size() != 1) {
         throw UsageError("seed undo takes exactly one NAME", "for example `ecluse seed undo demo`");
     }
     std::vector<SeedFile> seeds = load_seed_files(settings.root);
     std::vector<const SeedFile*> chosen;
-    for (const std::string& name : names) {
-        chosen.push_back(&find_seed(seeds, name));
+    if (action == "run") {
+        for (const std::string& name : names) {
+            chosen.push_back(&find_seed(seeds, name));
+        }
     }
-    if (names.empty()) {
+    if (action == "run" && names.empty()) {
         for (const SeedFile& seed : seeds) {
             chosen.push_back(&seed);
         }
@@ -103,7 +120,8 @@ int run_seed(const Invocation& invocation) {
     } else {
         const std::string& name = names.front();
         auto it = applied.find(name);
-        const SeedFile* file = chosen.front();
+        // A seed whose file is gone is undone from its stored downgrade.
+        const SeedFile* file = file_of(seeds, name);
         if (it == applied.end()) {
             throw CheckFailed("seed " + name + " is not applied: nothing to undo",
                               "`ecluse seed status` shows what is applied");

@@ -27,7 +27,7 @@ CheckReport check_project(Project& project) {
         for (std::size_t i = begin; i < end; ++i) {
             for (const Section* section : {&to_split[i]->upgrade, &to_split[i]->downgrade}) {
                 try {
-                    split_section(*to_split[i], *section);
+                    refuse_transaction_control(*to_split[i], split_section(*to_split[i], *section));
                 } catch (const InputError& error) {
                     found[i].push_back(
                         {error.location(), error.bare_message(), error.hint(), true});

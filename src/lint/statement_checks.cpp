@@ -2,6 +2,7 @@
 
 #include "lint/conventions.hpp"
 #include "lint/tree.hpp"
+#include "script/sql_splitter.hpp"
 
 #include <array>
 
@@ -494,12 +495,9 @@ private:
                     "REFRESH MATERIALIZED VIEW " + relation_name(relation));
             }
         } else if (kind == "TransactionStmt" && m_context.transactional) {
-            std::string transaction = text(node, "kind");
-            for (const char* control : {"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
-                                        "TRANS_STMT_ROLLBACK"}) {
-                if (transaction == control) {
-                    add("locking-transaction-control", transaction.substr(11));
-                }
+            std::string control = transaction_control_name(text(node, "kind"));
+            if (!control.empty()) {
+                add("locking-transaction-control", control);
             }
         }
     }

@@ -69,7 +69,9 @@ std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Proj
                  "revision " + status.revision + " (" + std::string(branch_name(status.branch)) +
                      ", " + status.message +
                      ") is applied to the database but missing from disk (orphan)",
-                 "it came from another line of work: `ecluse downgrade --orphans` undoes it",
+                 "it came from another line of work: `ecluse downgrade --orphans` undoes it "
+                 "from its stored downgrade SQL; `ecluse stamp --forget-orphan " +
+                     status.revision + "` forgets its record and runs nothing",
                  false});
         }
     }

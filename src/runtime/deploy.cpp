@@ -145,7 +145,7 @@ DeployPlan Deployer::preflight() {
                 "run `ecluse deploy --phase pre` first");
         }
     }
-    if (plan.hook && m_options.hook.empty()) {
+    if (plan.hook && m_options.hook.empty() && !m_options.plan_only) {
         throw UsageError(
             "no deploy hook: nothing was deployed",
             "pass --hook CMD, set `hook` in ecluse.toml's [deploy] table, or create an "

@@ -57,6 +57,7 @@ struct DeployOptions {
     std::filesystem::path root;                // the project; the hook's working directory
     std::optional<DeployPhase> only;           // nullopt: pre, then the hook, then post
     std::vector<std::string> hook;             // argv; needed when the hook phase runs
+    bool plan_only = false;                    // --plan: preflight() does not refuse a missing hook
     std::chrono::milliseconds hook_timeout{0}; // 0: none
     MigratorOptions migrator;
     std::string deploy_id; // empty: the unfinished deploy's, else a new one

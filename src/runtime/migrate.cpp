@@ -41,6 +41,21 @@ void require_dependencies_stamped(const std::vector<Step>& steps) {
     }
 }
 
+// stamp only moves records, so its way out of an orphan position is a
+// record too: never a downgrade, which would run the orphan's SQL.
+void require_no_orphan_position(const RevisionGraph& graph, const Position& position) {
+    for (Branch branch : k_branches) {
+        const auto& at = position[branch];
+        if (at && graph.find(*at) == nullptr && graph.replaced(*at) == nullptr) {
+            throw UsageError("cannot stamp: the database's " + std::string(branch_name(branch)) +
+                                 " position is " + *at +
+                                 ", an orphan (applied, its revision file is missing)",
+                             "`ecluse stamp --forget-orphan " + *at +
+                                 "` forgets its record (it runs nothing), then stamp again");
+        }
+    }
+}
+
 // Undoes, newest first, what is applied but neither on disk nor replaced
 // by a snapshot; returns how many.
 std::size_t undo_orphans(Migrator& migrator, const RevisionGraph& graph,
@@ -69,6 +84,24 @@ std::size_t undo_orphans(Migrator& migrator, const RevisionGraph& graph,
 
 } // namespace
 
+AppliedRevision forget_orphan(pg::Connection& connection, Ledger& ledger,
+                              const RevisionGraph& graph, const std::string& revision,
+                              const MigratorOptions& options) {
+    for (const AppliedRevision& applied : ledger.applied()) {
+        if (applied.revision != revision) {
+            continue;
+        }
+        if (graph.find(revision) != nullptr || graph.replaced(revision) != nullptr) {
+            throw UsageError(revision + " is not an orphan: its revision is in the project",
+                             "`ecluse stamp TARGET` forgets revisions that have their file");
+        }
+        Migrator(connection, ledger, options).forget_orphan(applied);
+        return applied;
+    }
+    throw UsageError(revision + " is not applied to the database",
+                     "`ecluse status` lists the orphans with their full ids");
+}
+
 bool is_range(const std::string& target) {
     return target.find(':') != std::string::npos;
 }
@@ -88,6 +121,9 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
         applied = ledger.applied(true);
     }
     Position position = Ledger::position_of(applied);
+    if (options.mode == MigrateMode::stamp) {
+        require_no_orphan_position(graph, position);
+    }
     if (options.target) {
         std::vector<BranchTarget> targets =
             resolve(parse_specifier(*options.target), graph, position);
@@ -160,6 +196,9 @@ std::string migration_script(const RevisionGraph& graph, const Project& project,
     if (auto colon = to.find(':'); colon != std::string::npos) {
         std::string from = to.substr(0, colon);
         to = to.substr(colon + 1);
+        if (to.empty()) { // either side may be left out: `a1b2:` goes to the heads
+            to = options.mode == MigrateMode::downgrade ? "base" : "heads";
+        }
         if (!from.empty()) {
             for (const BranchTarget& start : resolve(parse_specifier(from), graph)) {
                 position[start.branch] = start.revision;

@@ -66,6 +66,14 @@ std::string migration_script(const RevisionGraph& graph, const Project& project,
                              const std::string& title,
                              const std::optional<std::vector<AppliedRevision>>& applied);
 
+// `stamp --forget-orphan REV`: forgets the record of REV, an orphan
+// (applied, its file neither on disk nor replaced by a snapshot), running
+// nothing, and logs it. Throws UsageError when REV is not one. Returns the
+// forgotten record.
+AppliedRevision forget_orphan(pg::Connection& connection, Ledger& ledger,
+                              const RevisionGraph& graph, const std::string& revision,
+                              const MigratorOptions& options);
+
 // Whether `target` is a range FROM:TO, which --sql alone takes.
 bool is_range(const std::string& target);
 

@@ -73,7 +73,9 @@ std::vector<PreparedStep> prepare_steps(const Project& project, const std::vecto
                 "add a `-- ecluse:downgrade` section (an empty one if undoing it needs "
                 "nothing), or stop the downgrade above it");
         }
-        prepared.push_back({step, split_section(revision, section)});
+        std::vector<Statement> statements = split_section(revision, section);
+        refuse_transaction_control(revision, statements);
+        prepared.push_back({step, std::move(statements)});
     }
     return prepared;
 }
@@ -287,6 +289,14 @@ void Migrator::stamp(const Step& step) {
          "COMMIT"});
 }
 
+void Migrator::forget_orphan(const AppliedRevision& orphan) {
+    ledger();
+    m_sink.send({"BEGIN", m_sql.forget_sql(orphan.revision),
+                 m_sql.log_sql("forget orphan", orphan.revision, "forgotten",
+                               "stamp --forget-orphan: the record only, nothing was run", 0),
+                 "COMMIT"});
+}
+
 StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
     std::optional<std::string> downgrade_sql =
         orphan.has_downgrade ? ledger().stored_downgrade(orphan.revision) : std::nullopt;
@@ -294,7 +304,9 @@ StepOutcome Migrator::undo_orphan(const AppliedRevision& orphan) {
         throw CheckFailed("orphan " + orphan.revision +
                               " was applied without a downgrade section, so it "
                               "cannot be undone",
-                          "undo its changes by hand, then `ecluse stamp` to forget it");
+                          "undo its changes by hand if they must go, then `ecluse stamp "
+                          "--forget-orphan " +
+                              orphan.revision + "` forgets its record (it runs nothing)");
     }
     RevisionFile revision;
     revision.revision = orphan.revision;

@@ -120,6 +120,10 @@ public:
     // Undoes a revision that is applied but missing from disk, with the
     // downgrade SQL stored when it was applied.
     StepOutcome undo_orphan(const AppliedRevision& orphan);
+    // Forgets an orphan's record without running anything, and logs it
+    // ("forget orphan"), in one transaction: the way out for an orphan that
+    // has no downgrade section.
+    void forget_orphan(const AppliedRevision& orphan);
 
 private:
     void run_transactional(const RevisionFile& revision, Direction direction,

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace ecluse {
 
@@ -376,6 +377,64 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
             "revision files are UTF-8 text; remove the byte or re-save the file as UTF-8");
     }
     return Splitter(text, origin).run();
+}
+
+std::string transaction_control_name(std::string_view kind) {
+    static const std::pair<std::string_view, const char*> k_controls[] = {
+        {"TRANS_STMT_BEGIN", "BEGIN"},
+        {"TRANS_STMT_START", "START TRANSACTION"},
+        {"TRANS_STMT_COMMIT", "COMMIT"},
+        {"TRANS_STMT_ROLLBACK", "ROLLBACK"},
+        {"TRANS_STMT_PREPARE", "PREPARE TRANSACTION"},
+        {"TRANS_STMT_COMMIT_PREPARED", "COMMIT PREPARED"},
+        {"TRANS_STMT_ROLLBACK_PREPARED", "ROLLBACK PREPARED"}};
+    for (const auto& [name, control] : k_controls) {
+        if (kind == name) {
+            return control;
+        }
+    }
+    return {};
+}
+
+void refuse_transaction_control(const RevisionFile& revision,
+                                const std::vector<Statement>& statements) {
+    if (revision.transaction == TransactionMode::none) {
+        return;
+    }
+    for (const Statement& statement : statements) {
+        // Only a statement whose first word can start transaction control
+        // is parsed again.
+        std::string sql = statement.sql;
+        std::string first = to_lower(sql.substr(0, sql.find_first_of(" \t\r\n;(")));
+        if (first != "begin" && first != "start" && first != "commit" && first != "end" &&
+            first != "rollback" && first != "abort" && first != "prepare") {
+            continue;
+        }
+        PgQueryParse parsed{sql};
+        if (parsed.result.error != nullptr) {
+            continue;
+        }
+        auto tree = nlohmann::json::parse(parsed.result.parse_tree, nullptr, false);
+        if (tree.is_discarded() || !tree.contains("stmts")) {
+            continue;
+        }
+        for (const auto& item : tree["stmts"]) {
+            const auto& stmt = item.value("stmt", nlohmann::json::object());
+            if (!stmt.contains("TransactionStmt")) {
+                continue;
+            }
+            std::string control =
+                transaction_control_name(stmt["TransactionStmt"].value("kind", std::string()));
+            if (!control.empty()) {
+                throw InputError(statement.location,
+                                 control + " in revision " + revision.revision +
+                                     ", which runs in one transaction with its bookkeeping: it "
+                                     "would end that transaction behind ecluse's back",
+                                 "remove it, or mark the revision `-- transaction: none` to run "
+                                 "its statements one by one outside a transaction");
+            }
+        }
+    }
 }
 
 std::vector<Statement> split_section(const RevisionFile& revision, const Section& section) {

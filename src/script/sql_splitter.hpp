@@ -33,4 +33,20 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
 // The statements of one section of a revision file, located in that file.
 std::vector<Statement> split_section(const RevisionFile& revision, const Section& section);
 
+// What a TransactionStmt of libpg_query (its `kind`, TRANS_STMT_...) does
+// to the transaction ecluse runs a revision in: "BEGIN", "START
+// TRANSACTION", "COMMIT" (END and AND CHAIN too), "ROLLBACK" (ABORT too),
+// "PREPARE TRANSACTION", "COMMIT PREPARED", "ROLLBACK PREPARED"; "" for
+// SAVEPOINT, RELEASE and ROLLBACK TO, which stay inside it. The one
+// detection behind lint's locking-transaction-control and the refusal below.
+std::string transaction_control_name(std::string_view kind);
+
+// Throws InputError at the first statement of `statements` (a section of
+// `revision`) that ends or opens a transaction, when the revision runs in
+// one (not `transaction: none`): its COMMIT would commit part of the
+// revision without its bookkeeping, its ROLLBACK would record as applied
+// what was discarded.
+void refuse_transaction_control(const RevisionFile& revision,
+                                const std::vector<Statement>& statements);
+
 } // namespace ecluse

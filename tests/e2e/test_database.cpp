@@ -601,6 +601,66 @@ TEST_SUITE("failing migrations") {
         CHECK(ledger_rows(url) == 0);
     }
 
+    TEST_CASE("transaction control in a transactional revision is refused with its file:line by "
+              "upgrade, downgrade and check before anything runs") {
+        for (const std::string control :
+             {"COMMIT", "ROLLBACK", "BEGIN", "START TRANSACTION", "END", "ABORT",
+              "COMMIT AND CHAIN", "PREPARE TRANSACTION 'ecluse'", "COMMIT PREPARED 'ecluse'"}) {
+            CAPTURE(control);
+            Project project;
+            std::string url = create_database();
+            project.add({"f7a1b2c3d4e5", "pre", "fine", "CREATE TABLE fine (id int);\n",
+                         "DROP TABLE fine;\n"});
+            fs::path path = project.add({"a7b1c2d3e4f5", "pre", "control",
+                                         "CREATE TABLE accounts (id int);\n" + control + ";\n",
+                                         "DROP TABLE accounts;\n"});
+            std::string where =
+                path.filename().string() + ":" + std::to_string(line_of(read(path), control + ";"));
+            ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+            CHECK(up.exit_code == 2);
+            CHECK_MESSAGE(contains(up.errors, where), up.errors);
+            CHECK(contains(up.errors, "transaction: none"));
+            CHECK_FALSE(relation_exists(url, "fine"));
+            CHECK(ledger_rows(url) == 0);
+            ProcessResult script = run_ecluse(project.root(), {"upgrade", "base:heads", "--sql"});
+            CHECK(script.exit_code == 2);
+            ProcessResult check = run_ecluse(project.root(), {"check"});
+            CHECK(check.exit_code == 2);
+            CHECK_MESSAGE(contains(check.errors, where), check.errors);
+        }
+    }
+
+    TEST_CASE("a ROLLBACK in the downgrade section of an applied revision is refused by downgrade; "
+              "SAVEPOINTs and transaction: none revisions are left alone") {
+        Project project;
+        std::string url = create_database();
+        fs::path path = project.add({"f8a1b2c3d4e5", "pre", "savepoints",
+                                     "SAVEPOINT before_table;\nCREATE TABLE ghost (id int);\n"
+                                     "ROLLBACK TO SAVEPOINT before_table;\n"
+                                     "CREATE TABLE accounts (id int);\nRELEASE before_table;\n",
+                                     "DROP TABLE accounts;\nROLLBACK;\n"});
+        project.add({"a8b1c2d3e4f5",
+                     "pre",
+                     "outside",
+                     "BEGIN;\nCREATE TABLE outside (id int);\nCOMMIT;\n",
+                     "DROP TABLE outside;\n",
+                     {},
+                     true});
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(relation_exists(url, "accounts"));
+        CHECK_FALSE(relation_exists(url, "ghost"));
+        CHECK(relation_exists(url, "outside"));
+        ProcessResult down = run_on(project.root(), url, {"downgrade", "pre@base"});
+        CHECK(down.exit_code == 2);
+        CHECK_MESSAGE(contains(down.errors, path.filename().string() + ":" +
+                                                std::to_string(line_of(read(path), "ROLLBACK;"))),
+                      down.errors);
+        CHECK(relation_exists(url, "accounts"));
+        CHECK(relation_exists(url, "outside"));
+        CHECK(ledger_rows(url) == 2);
+    }
+
     TEST_CASE(
         "a failing revision stops the plan after the revisions before it, which stay applied") {
         Project project;
@@ -956,6 +1016,53 @@ TEST_SUITE("drift and orphans") {
         CHECK(contains(undo.errors, "orphan f3a4b5c6d7e8 was applied without a downgrade section"));
         CHECK(relation_exists(url, "one_way"));
         CHECK(ledger_rows(url) == 1);
+    }
+
+    TEST_CASE("an orphan without a downgrade section: the hints lead to stamp --forget-orphan, "
+              "which forgets it without running anything and logs it") {
+        Project project;
+        std::string url = create_database();
+        project.add({"a9b8c7d6e5f4", "pre", "stays", "CREATE TABLE stays (id int);\n",
+                     "DROP TABLE stays;\n"});
+        fs::path gone = project.add(
+            {"f9e8d7c6b5a4", "pre", "one way", "CREATE TABLE one_way (id int);\n", std::nullopt});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        project.remove(gone, "pre", "a9b8c7d6e5f4");
+        CHECK(states(project.root(), url)["f9e8d7c6b5a4"] == "orphan");
+
+        ProcessResult undo = run_on(project.root(), url, {"downgrade", "--orphans"});
+        CHECK(undo.exit_code == 1);
+        CHECK_MESSAGE(contains(undo.errors, "`ecluse stamp --forget-orphan f9e8d7c6b5a4`"),
+                      undo.errors);
+        // stamp's hint is bookkeeping too: never a downgrade, which would drop tables.
+        ProcessResult stamp = run_on(project.root(), url, {"stamp", "pre@base"});
+        CHECK(stamp.exit_code != 0);
+        CHECK_MESSAGE(contains(stamp.errors, "`ecluse stamp --forget-orphan f9e8d7c6b5a4`"),
+                      stamp.errors);
+        CHECK_FALSE(contains(stamp.errors, "ecluse downgrade"));
+        CHECK(ledger_rows(url) == 2);
+
+        // Only an orphan can be forgotten this way.
+        ProcessResult not_orphan =
+            run_on(project.root(), url, {"stamp", "--forget-orphan", "a9b8c7d6e5f4"});
+        CHECK(not_orphan.exit_code == 2);
+        CHECK(ledger_rows(url) == 2);
+
+        ProcessResult forget =
+            run_on(project.root(), url, {"stamp", "--forget-orphan", "f9e8d7c6b5a4"});
+        REQUIRE_MESSAGE(forget.exit_code == 0, forget.errors);
+        CHECK(contains(forget.output, "forgot orphan f9e8d7c6b5a4"));
+        CHECK(relation_exists(url, "one_way"));
+        CHECK(applied_ids(url) == "a9b8c7d6e5f4");
+        CHECK(psql(url,
+                   "SELECT action || ' ' || outcome FROM ecluse.event_log WHERE revision = "
+                   "'f9e8d7c6b5a4' ORDER BY event_id DESC LIMIT 1") == "forget orphan forgotten");
+        CHECK(states(project.root(), url).count("f9e8d7c6b5a4") == 0);
+        ProcessResult check = run_on(project.root(), url, {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, check.errors);
+        ProcessResult stamp_again = run_on(project.root(), url, {"stamp", "pre@base"});
+        CHECK_MESSAGE(stamp_again.exit_code == 0, stamp_again.errors);
+        CHECK(relation_exists(url, "stays"));
     }
 
 } // TEST_SUITE

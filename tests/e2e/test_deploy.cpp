@@ -552,6 +552,27 @@ TEST_SUITE("deploy hook") {
         CHECK(deploy.run({"deploy", "--phase", "pre"}).exit_code == 0);
     }
 
+    TEST_CASE("--plan without a hook prints the plan and says that no hook is configured") {
+        Deploy deploy;
+        fs::remove(deploy.file("deploy/hook"));
+        ProcessResult plan = deploy.run({"deploy", "--plan"});
+        CHECK_MESSAGE(plan.exit_code == 0, plan.errors);
+        CHECK(contains(plan.output, "pre: 2 migrations\n"));
+        CHECK(contains(plan.output, "deploy: no hook is configured"));
+        CHECK(contains(plan.output, "post: 1 migration\n"));
+        ProcessResult json = deploy.run({"--format", "json", "deploy", "--plan"});
+        CHECK_MESSAGE(json.exit_code == 0, json.errors);
+        bool hook_line = false;
+        for (const auto& line : json_lines(json.output)) {
+            if (line["event"] == "plan" && line["phase"] == "deploy") {
+                hook_line = true;
+                CHECK(line["hook"].is_null());
+            }
+        }
+        CHECK(hook_line);
+        CHECK(ledger_rows(deploy.url) == 0);
+    }
+
     TEST_CASE("ecluse.toml's [deploy] hook and hook_timeout are used unless the flags are given") {
         Deploy deploy;
         write(deploy.file("ecluse.toml"),
@@ -655,6 +676,21 @@ TEST_SUITE("deploy hook") {
         CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'deploy' "
                                "AND outcome = 'unsafe allowed' AND detail LIKE "
                                "'%pre-drop-column%'") == "1");
+    }
+
+    TEST_CASE("a COMMIT in a pending post revision stops the deploy before pre runs, even with "
+              "--allow-unsafe") {
+        Deploy deploy("CREATE TABLE accounts (id int);\n",
+                      "ALTER TABLE accounts ADD COLUMN email text;\n",
+                      "ALTER TABLE accounts DROP COLUMN legacy;\nCOMMIT;\n");
+        ProcessResult result = deploy.run({"deploy", "--allow-unsafe", "testing"});
+        CHECK(result.exit_code == 2);
+        CHECK_MESSAGE(
+            contains(result.errors, deploy.post_path.filename().string() + ":" +
+                                        std::to_string(line_of(read(deploy.post_path), "COMMIT;"))),
+            result.errors);
+        CHECK(deploy.hook_runs() == 0);
+        CHECK(ledger_rows(deploy.url) == 0);
     }
 
     TEST_CASE("a drifted revision stops the deploy in preflight") {

@@ -471,4 +471,31 @@ TEST_SUITE("seed") {
         REQUIRE(run_on(root, other, {"upgrade", "heads"}).exit_code == 0);
         CHECK(psql(other, "SELECT count(*) FROM users") == "0");
     }
+
+    TEST_CASE("seed run takes the file name with its .sql suffix; seed undo of a seed whose file "
+              "is gone runs its stored downgrade") {
+        Project project;
+        const fs::path& root = project.root();
+        write_shop(project);
+        write(root / "seeds" / "000001-users.sql",
+              "-- ecluse:upgrade\nINSERT INTO users (name) VALUES ('ada'), ('bob');\n"
+              "-- ecluse:downgrade\nDELETE FROM users WHERE name IN ('ada', 'bob');\n");
+        std::string url = create_database();
+        REQUIRE(run_on(root, url, {"upgrade", "heads"}).exit_code == 0);
+        ProcessResult run = run_on(root, url, {"seed", "run", "000001-users.sql"});
+        REQUIRE_MESSAGE(run.exit_code == 0, run.errors);
+        CHECK(run.output == "000001-users: applied\n");
+        CHECK(psql(url, "SELECT count(*) FROM users") == "2");
+
+        fs::remove(root / "seeds" / "000001-users.sql");
+        CHECK(run_on(root, url, {"seed", "status"}).output == "000001-users: missing\n");
+        ProcessResult undo = run_on(root, url, {"seed", "undo", "000001-users"});
+        REQUIRE_MESSAGE(undo.exit_code == 0, undo.errors);
+        CHECK(undo.output == "000001-users: undone\n");
+        CHECK(psql(url, "SELECT count(*) FROM users") == "0");
+        CHECK(run_on(root, url, {"seed", "status"}).output == "");
+        ProcessResult unknown = run_on(root, url, {"seed", "undo", "000001-users"});
+        CHECK(unknown.exit_code == 1);
+        CHECK(contains(unknown.errors, "seed 000001-users is not applied"));
+    }
 }

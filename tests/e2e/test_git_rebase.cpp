@@ -48,6 +48,10 @@ struct History {
     const std::filesystem::path& root() const { return dir.path(); }
 };
 
+bool contains_text(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
+
 } // namespace
 
 TEST_SUITE("git rebase") {
@@ -184,4 +188,35 @@ TEST_SUITE("git rebase") {
         CHECK(run_ecluse(dir.path(), {"check"}).exit_code == 0);
     }
 
+    TEST_CASE("history after a merge of two lines of work prints both, each revision marked with "
+              "its head, and exits 0; check still fails") {
+        History h;
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string bookings = add_revision(h.root(), "add bookings", "pre@head");
+        std::string amounts = add_revision(h.root(), "add bookings amount", "pre@head");
+        commit_all(h.root(), "feature: bookings");
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string venues = add_revision(h.root(), "add venues", "pre@head");
+        commit_all(h.root(), "main: venues");
+        REQUIRE(git(h.root(), {"merge", "-q", "feature"}, true).exit_code != 0);
+        git(h.root(), {"checkout", "--ours", k_conflict});
+        // The pre-commit hook refuses the two heads: the merge is committed past it.
+        git(h.root(), {"add", "-A"});
+        git(h.root(), {"commit", "-q", "--no-verify", "-m", "merge feature"});
+
+        auto history = run_ecluse(h.root(), {"history"});
+        CHECK_MESSAGE(history.exit_code == 0, history.errors);
+        CHECK(contains_text(history.output,
+                            h.pre2 + " -> " + venues + " (pre) (head), add venues\n"));
+        CHECK(contains_text(history.output,
+                            bookings + " -> " + amounts + " (pre) (head), add bookings amount\n"));
+        CHECK(contains_text(history.output, h.pre2 + " -> " + bookings + " (pre) (line of head " +
+                                                amounts + "), add bookings\n"));
+        CHECK(contains_text(history.output,
+                            h.pre1 + " -> " + h.pre2 + " (pre) (branchpoint), add users email\n"));
+        CHECK(contains_text(history.output, "<base> -> " + h.pre1 + " (pre), create users\n"));
+        CHECK(contains_text(history.output, " -> " + h.post1 + " (post) (head)"));
+        CHECK(contains_text(history.errors, "pre has 2 heads"));
+        CHECK(run_ecluse(h.root(), {"check"}).exit_code == 1);
+    }
 } // TEST_SUITE

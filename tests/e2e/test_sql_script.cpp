@@ -144,6 +144,28 @@ TEST_SUITE("--sql scripts") {
         CHECK(bookkeeping(offline) == bookkeeping(online));
     }
 
+    TEST_CASE("upgrade FROM:TO --sql takes either side left out, as documented; a range without "
+              "--sql says what ranges are for") {
+        ExampleProject project;
+        ProcessResult open_end = project.run("", {"upgrade", "45b1cb474d4b:", "--sql"});
+        REQUIRE_MESSAGE(open_end.exit_code == 0, open_end.errors);
+        ProcessResult to_heads = project.run("", {"upgrade", "45b1cb474d4b:heads", "--sql"});
+        REQUIRE_MESSAGE(to_heads.exit_code == 0, to_heads.errors);
+        CHECK(contains(open_end.output, "-- ecluse upgrade 45b1cb474d4b: (9 revisions)"));
+        CHECK(open_end.output.substr(open_end.output.find('\n')) ==
+              to_heads.output.substr(to_heads.output.find('\n')));
+        ProcessResult open_start = project.run("", {"upgrade", ":pre@head", "--sql"});
+        REQUIRE_MESSAGE(open_start.exit_code == 0, open_start.errors);
+        CHECK(contains(open_start.output, "(7 revisions)"));
+
+        std::string url = create_database();
+        ProcessResult online = project.run(url, {"upgrade", "base:heads"});
+        CHECK(online.exit_code == 2);
+        CHECK_MESSAGE(contains(online.errors, "a range FROM:TO is for `--sql` and `history`"),
+                      online.errors);
+        CHECK(ledger_rows(url) == 0);
+    }
+
     TEST_CASE("a range from the pre head continues a database that has pre applied") {
         ExampleProject project;
         std::string online = create_database();
