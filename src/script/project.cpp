@@ -5,11 +5,13 @@
 #include "util/file.hpp"
 #include "util/hash.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <tuple>
 
 namespace ecluse {
@@ -61,7 +63,40 @@ void find_misplaced(const fs::path& folder, const fs::path& root,
 struct Candidate {
     std::string path; // relative to the root: "migrations/pre/<name>"
     Branch branch;
+    FileStamp stamp;
 };
+
+// The `.sql` files of a branch folder, each with its stamp; subfolders
+// are searched for misplaced files.
+void list_branch(const fs::path& root, Branch branch, std::vector<Candidate>& candidates,
+                 std::vector<Diagnostic>& problems) {
+    std::string prefix =
+        std::string(k_migrations_folder) + "/" + std::string(branch_name(branch)) + "/";
+    fs::path folder = root / prefix;
+    std::unique_ptr<DIR, int (*)(DIR*)> directory(::opendir(folder.c_str()), ::closedir);
+    if (!directory) {
+        throw InputError(SourceLocation{prefix},
+                         std::string("cannot read the folder: ") + std::strerror(errno));
+    }
+    while (const dirent* entry = ::readdir(directory.get())) {
+        std::string_view name = entry->d_name;
+        if (name == "." || name == "..") {
+            continue;
+        }
+        struct stat info {};
+        if (::fstatat(::dirfd(directory.get()), entry->d_name, &info, 0) != 0) {
+            if (name.ends_with(".sql")) {
+                problems.push_back({SourceLocation{prefix + std::string(name)},
+                                    std::string("cannot read the file: ") + std::strerror(errno),
+                                    "", true});
+            }
+        } else if (S_ISDIR(info.st_mode)) {
+            find_misplaced(folder / entry->d_name, root, problems);
+        } else if (name.size() > 4 && name.ends_with(".sql")) {
+            candidates.push_back({prefix + std::string(name), branch, stamp_of(info)});
+        }
+    }
+}
 
 // The revision files of the branch folders, in path order, and the `.sql`
 // files found where no revision belongs.
@@ -77,13 +112,7 @@ std::vector<Candidate> list_candidates(const fs::path& root, std::vector<Diagnos
         std::string name = folder.path().filename().string();
         auto branch = parse_branch(name);
         if (folder.is_directory() && branch) {
-            for (const auto& entry : fs::directory_iterator(folder.path())) {
-                if (entry.is_directory()) {
-                    find_misplaced(entry.path(), root, problems);
-                } else if (entry.path().extension() == ".sql") {
-                    candidates.push_back({relative_to_root(entry.path(), root), *branch});
-                }
-            }
+            list_branch(root, *branch, candidates, problems);
         } else if (folder.is_directory() && name != k_snapshot_folder) {
             find_misplaced(folder.path(), root, problems);
         } else if (is_sql_file(folder)) {
@@ -108,9 +137,19 @@ struct Project::State {
     std::vector<RevisionFile> headers;
     std::vector<Diagnostic> problems;
     std::size_t files_read = 0;
-    // By index in headers: what the cache keeps, and the full revision once read.
-    std::vector<CachedFile> cached;
+    // By index in headers: what the cache keeps besides the header, and the
+    // full revision once read.
+    struct Learnt {
+        FileStamp stamp;
+        std::string content_hash;
+        bool sql_checked = false;
+        std::string lint_facts;
+    };
+    std::vector<Learnt> learnt;
     mutable std::vector<std::optional<RevisionFile>> full;
+    // Whether the cache must be written: a file read from disk, or
+    // something learnt or forgotten since it was loaded.
+    bool changed = false;
 
     std::size_t index_of(const std::string& path) const {
         auto it = std::lower_bound(
@@ -128,47 +167,43 @@ Project::Project(fs::path root, RevisionCache cache) : m_state(std::make_unique<
     state.root = std::move(root);
     state.cache = std::move(cache);
     for (Candidate& candidate : list_candidates(state.root, state.problems)) {
-        fs::path file = state.root / candidate.path;
-        struct stat info {};
-        if (::stat(file.c_str(), &info) != 0) {
-            state.problems.push_back({SourceLocation{candidate.path},
-                                      std::string("cannot read the file: ") + std::strerror(errno),
-                                      "", true});
-            continue;
-        }
-        FileStamp stamp = stamp_of(info);
-        if (const CachedFile* hit = state.cache.get(candidate.path, stamp)) {
-            RevisionFile& header = state.headers.emplace_back(hit->header);
+        if (auto hit = state.cache.get(candidate.path, candidate.stamp)) {
+            RevisionFile& header = state.headers.emplace_back(std::move(hit->header));
             header.path = std::move(candidate.path);
             header.branch = candidate.branch;
-            state.cached.push_back(*hit);
+            state.learnt.push_back({hit->stamp, std::move(hit->content_hash), hit->sql_checked,
+                                    std::move(hit->lint_facts)});
             state.full.emplace_back();
             continue;
         }
         try {
-            std::string content = read_file(file);
+            std::string content = read_file(state.root / candidate.path);
             ++state.files_read;
+            state.changed = true;
             RevisionFile revision = parse_revision_file(content, candidate.path, candidate.branch);
             RevisionFile header = revision;
             header.upgrade.text.clear();
             header.downgrade.text.clear();
             header.sections_loaded = false;
-            CachedFile learnt{stamp, sha256_hex(content), header, false, {}};
+            State::Learnt learnt{candidate.stamp, sha256_hex(content), false, {}};
             // A file touched since, its content unchanged: what was learnt holds.
-            if (const CachedFile* before = state.cache.get(candidate.path);
-                before != nullptr && before->content_hash == learnt.content_hash) {
+            if (auto before = state.cache.get(candidate.path);
+                before && before->content_hash == learnt.content_hash) {
                 learnt.sql_checked = before->sql_checked;
-                learnt.lint_facts = before->lint_facts;
+                learnt.lint_facts = std::move(before->lint_facts);
             }
-            state.cached.push_back(std::move(learnt));
+            state.learnt.push_back(std::move(learnt));
             state.headers.push_back(std::move(header));
             state.full.emplace_back(std::move(revision));
         } catch (const InputError& error) {
             SourceLocation where = error.location();
             where.file = candidate.path;
             state.problems.push_back({where, error.bare_message(), error.hint(), true});
+            state.changed = true;
         }
     }
+    // A file gone since the cache was written leaves it.
+    state.changed = state.changed || state.headers.size() != state.cache.loaded_size();
 }
 
 Project Project::open(const Settings& settings) {
@@ -185,7 +220,7 @@ Project Project::from_revisions(std::vector<RevisionFile> revisions) {
         header.upgrade.text.clear();
         header.downgrade.text.clear();
         header.sections_loaded = false;
-        state.cached.push_back({{}, {}, header, false, {}});
+        state.learnt.push_back({});
         state.headers.push_back(std::move(header));
         state.full.emplace_back(std::move(revision));
     }
@@ -235,31 +270,38 @@ const RevisionFile& Project::sql(const RevisionFile& header) const {
 }
 
 bool Project::sql_checked(const std::string& path) const {
-    return m_state->cached[m_state->index_of(path)].sql_checked;
+    return m_state->learnt[m_state->index_of(path)].sql_checked;
 }
 
 void Project::mark_sql_checked(const std::string& path) {
-    m_state->cached[m_state->index_of(path)].sql_checked = true;
+    bool& checked = m_state->learnt[m_state->index_of(path)].sql_checked;
+    m_state->changed = m_state->changed || !checked;
+    checked = true;
 }
 
 std::optional<std::string> Project::lint_facts(const std::string& path) const {
-    const std::string& facts = m_state->cached[m_state->index_of(path)].lint_facts;
+    const std::string& facts = m_state->learnt[m_state->index_of(path)].lint_facts;
     return facts.empty() ? std::nullopt : std::optional<std::string>(facts);
 }
 
 void Project::set_lint_facts(const std::string& path, std::string facts) {
-    m_state->cached[m_state->index_of(path)].lint_facts = std::move(facts);
+    std::string& kept = m_state->learnt[m_state->index_of(path)].lint_facts;
+    m_state->changed = m_state->changed || kept != facts;
+    kept = std::move(facts);
 }
 
 void Project::save_cache() const {
     State& state = *m_state;
-    if (!state.cache.enabled()) {
+    if (!state.cache.enabled() || !state.changed) {
         return;
     }
     for (std::size_t i = 0; i < state.headers.size(); ++i) {
-        state.cache.put(state.headers[i].path, state.cached[i]);
+        const State::Learnt& learnt = state.learnt[i];
+        state.cache.put(state.headers[i].path, {learnt.stamp, learnt.content_hash, state.headers[i],
+                                                learnt.sql_checked, learnt.lint_facts});
     }
     state.cache.save();
+    state.changed = false;
 }
 
 } // namespace ecluse

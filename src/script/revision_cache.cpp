@@ -128,18 +128,17 @@ void append_entry(std::string& out, const std::string& path, const CachedFile& e
     out += '\n';
 }
 
-// An entry as append_entry wrote it, checked field by field as
-// parse_revision_file would have; false when anything is off.
-bool parse_entry(const Fields& field, std::string& path, CachedFile& entry) {
+// An entry as append_entry wrote it (its path aside), checked field by
+// field as parse_revision_file would have; false when anything is off.
+bool parse_entry(const Fields& field, CachedFile& entry) {
     FileStamp& stamp = entry.stamp;
     std::int64_t size = 0;
     std::int64_t inode = 0;
     std::int64_t device = 0;
-    if (!unescaped(field[0], path) || path.empty() || !parse_number(field[1], size) || size <= 0 ||
-        !parse_number(field[2], stamp.mtime_ns) || !parse_number(field[3], stamp.ctime_ns) ||
-        !parse_number(field[4], inode) || !parse_number(field[5], device) ||
-        field[6].size() != 64 || (field[7] != "0" && field[7] != "1") ||
-        !unescaped(field[8], entry.lint_facts)) {
+    if (!parse_number(field[1], size) || size <= 0 || !parse_number(field[2], stamp.mtime_ns) ||
+        !parse_number(field[3], stamp.ctime_ns) || !parse_number(field[4], inode) ||
+        !parse_number(field[5], device) || field[6].size() != 64 ||
+        (field[7] != "0" && field[7] != "1") || !unescaped(field[8], entry.lint_facts)) {
         return false;
     }
     stamp.size = static_cast<std::uint64_t>(size);
@@ -218,21 +217,27 @@ RevisionCache::RevisionCache(fs::path file, std::string root_key, std::int64_t n
     : m_file(std::move(file)), m_root_key(std::move(root_key)), m_start_ns(now_ns) {
     try {
         if (auto content = read_file_if_exists(m_file)) {
-            load(*content);
+            load(std::move(*content));
         }
     } catch (const Error&) {
         // Unreadable: start empty, save() replaces it.
     }
 }
 
-const CachedFile* RevisionCache::get(std::string_view path, const FileStamp& stamp) const {
-    auto found = m_loaded.find(std::string(path));
-    return found != m_loaded.end() && found->second.stamp == stamp ? &found->second : nullptr;
+std::optional<CachedFile> RevisionCache::get(std::string_view path) const {
+    auto found = m_lines.find(path);
+    Fields fields;
+    CachedFile entry;
+    if (found == m_lines.end() || !split_fields(found->second, fields) ||
+        !parse_entry(fields, entry) || !settled_before(entry.stamp, m_written_ns)) {
+        return std::nullopt; // malformed, or put by a run too soon after the file changed
+    }
+    return entry;
 }
 
-const CachedFile* RevisionCache::get(std::string_view path) const {
-    auto found = m_loaded.find(std::string(path));
-    return found != m_loaded.end() ? &found->second : nullptr;
+std::optional<CachedFile> RevisionCache::get(std::string_view path, const FileStamp& stamp) const {
+    auto entry = get(path);
+    return entry && entry->stamp == stamp ? entry : std::nullopt;
 }
 
 void RevisionCache::put(const std::string& path, CachedFile entry) {
@@ -249,7 +254,7 @@ void RevisionCache::put(const std::string& path, CachedFile entry) {
 }
 
 std::string RevisionCache::render() const {
-    std::vector<const Entries::value_type*> sorted;
+    std::vector<const std::pair<const std::string, CachedFile>*> sorted;
     sorted.reserve(m_put.size());
     for (const auto& item : m_put) {
         sorted.push_back(&item);
@@ -282,8 +287,11 @@ std::string RevisionCache::seal(std::string_view body, std::size_t entries) {
     return out;
 }
 
-bool RevisionCache::load(std::string_view text) {
-    m_loaded.clear();
+bool RevisionCache::load(std::string content) {
+    m_lines.clear();
+    m_unescaped.clear();
+    m_content = std::move(content);
+    std::string_view text = m_content;
     // The last line: "end\t<entries>\t<length of the body>\t<XXH64 of the body>".
     if (text.empty() || text.back() != '\n') {
         return false;
@@ -298,40 +306,58 @@ bool RevisionCache::load(std::string_view text) {
         length != body_size || hex64(xxh64(text.substr(0, body_size))) != end[3]) {
         return false;
     }
-    std::vector<std::string_view> lines;
-    for (std::size_t start = 0; start < body_size;) {
+    std::size_t start = 0;
+    auto next_line = [&](std::string_view& line) {
+        if (start >= body_size) {
+            return false;
+        }
         std::size_t newline = text.find('\n', start);
-        lines.push_back(text.substr(start, newline - start));
+        line = text.substr(start, newline - start);
         start = newline + 1;
-    }
+        return true;
+    };
+    std::string_view line;
     std::array<std::string_view, 2> root;
     std::array<std::string_view, 2> written;
-    std::int64_t written_ns = 0;
-    if (lines.size() != count + 3 || lines[0] != k_magic || !split_fields(lines[1], root) ||
-        root[0] != "root" || unescape(root[1]) != m_root_key || !split_fields(lines[2], written) ||
-        written[0] != "written" || !parse_number(written[1], written_ns)) {
+    if (!next_line(line) || line != k_magic || !next_line(line) || !split_fields(line, root) ||
+        root[0] != "root" || unescape(root[1]) != m_root_key || !next_line(line) ||
+        !split_fields(line, written) || written[0] != "written" ||
+        !parse_number(written[1], m_written_ns)) {
         return false;
     }
-    Entries loaded;
-    loaded.reserve(count);
-    for (std::size_t i = 3; i < lines.size(); ++i) {
-        Fields fields;
-        std::string path;
-        CachedFile entry;
-        if (!split_fields(lines[i], fields) || !parse_entry(fields, path, entry) ||
-            !loaded.emplace(std::move(path), std::move(entry)).second) {
-            return false; // malformed, or a path twice
+    std::unordered_map<std::string_view, std::string_view> lines;
+    lines.reserve(count);
+    while (next_line(line)) {
+        std::string_view path = line.substr(0, line.find('\t'));
+        if (path.find('\\') != std::string_view::npos) {
+            auto plain = unescape(path);
+            if (!plain) {
+                return false;
+            }
+            path = m_unescaped.emplace_back(std::move(*plain));
+        }
+        if (path.empty() || path.size() == line.size() || !lines.emplace(path, line).second) {
+            return false; // no fields, or a path twice
         }
     }
-    // Put by a run that started too soon after the file changed: unsafe.
-    std::erase_if(loaded,
-                  [&](const auto& item) { return !settled_before(item.second.stamp, written_ns); });
-    m_loaded = std::move(loaded);
+    if (lines.size() != count) {
+        return false;
+    }
+    m_lines = std::move(lines);
     return true;
 }
 
+std::vector<std::string> RevisionCache::loaded_paths() const {
+    std::vector<std::string> paths;
+    for (const auto& item : m_lines) {
+        paths.emplace_back(item.first);
+    }
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
 void RevisionCache::save() const {
-    if (!enabled() || m_put == m_loaded) {
+    if (!enabled()) {
         return;
     }
     try {

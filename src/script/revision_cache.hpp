@@ -25,6 +25,7 @@
 #include "script/revision_file.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -76,26 +77,29 @@ public:
 
     bool enabled() const { return !m_file.empty(); }
 
-    // The entry loaded for `path`, when the file had this stamp.
-    const CachedFile* get(std::string_view path, const FileStamp& stamp) const;
+    // The entry loaded for `path`, when the file had this stamp. An entry
+    // is checked field by field when it is asked for: a malformed one is
+    // not there.
+    std::optional<CachedFile> get(std::string_view path, const FileStamp& stamp) const;
     // The entry loaded for `path` whatever its stamp: what was learnt of a
     // content (sql_checked, lint_facts) holds for a file touched since
     // whose content hash is the same.
-    const CachedFile* get(std::string_view path) const;
+    std::optional<CachedFile> get(std::string_view path) const;
     // What this run found for `path`; replaces what it put before. Not
     // kept when the stamp is not settled.
     void put(const std::string& path, CachedFile entry);
 
-    // Writes the entries put by this run when they are not the ones loaded.
+    // Writes the entries put by this run.
     void save() const;
 
     // The cache file's content, and reading it back: for tests and the
     // fuzz target. load() replaces what was loaded; false (and nothing
     // loaded) when `content` is not a valid cache of this root.
-    using Entries = std::unordered_map<std::string, CachedFile>;
     std::string render() const;
-    bool load(std::string_view content);
-    const Entries& loaded() const { return m_loaded; }
+    bool load(std::string content);
+    // The paths of the entries loaded, as stored (a malformed entry among them).
+    std::vector<std::string> loaded_paths() const;
+    std::size_t loaded_size() const { return m_lines.size(); }
     // The last line that makes `body` (the lines before it, `entries` of
     // them after the three first) a cache file's content.
     static std::string seal(std::string_view body, std::size_t entries);
@@ -104,8 +108,13 @@ private:
     std::filesystem::path m_file;
     std::string m_root_key;
     std::int64_t m_start_ns = 0;
-    Entries m_loaded;
-    Entries m_put;
+    // The loaded file, and each entry's line in it by path; the paths
+    // that had escapes, unescaped, are kept aside (stable addresses).
+    std::string m_content;
+    std::deque<std::string> m_unescaped;
+    std::unordered_map<std::string_view, std::string_view> m_lines;
+    std::int64_t m_written_ns = 0;
+    std::unordered_map<std::string, CachedFile> m_put;
 };
 
 // Where the cache of the project in `settings.root` lives:
