@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
+#include "util/parallel.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -60,47 +61,54 @@ void find_misplaced(const fs::path& folder, const fs::path& root,
     }
 }
 
+using Directory = std::unique_ptr<DIR, int (*)(DIR*)>;
+
 struct Candidate {
     std::string path; // relative to the root: "migrations/pre/<name>"
+    std::size_t name_at = 0;
+    int folder_fd = -1; // the branch folder's, open while the files are read
     Branch branch;
-    FileStamp stamp;
 };
 
-// The `.sql` files of a branch folder, each with its stamp; subfolders
-// are searched for misplaced files.
-void list_branch(const fs::path& root, Branch branch, std::vector<Candidate>& candidates,
-                 std::vector<Diagnostic>& problems) {
+// Whether a branch folder's entry is a folder (following symbolic links).
+bool is_folder(const dirent& entry, int folder_fd) {
+    if (entry.d_type != DT_LNK && entry.d_type != DT_UNKNOWN) {
+        return entry.d_type == DT_DIR;
+    }
+    struct stat info {};
+    return ::fstatat(folder_fd, entry.d_name, &info, 0) == 0 && S_ISDIR(info.st_mode);
+}
+
+// The `.sql` files of a branch folder; subfolders are searched for
+// misplaced files. The folder stays open in `folders`.
+void list_branch(const fs::path& root, Branch branch, std::vector<Directory>& folders,
+                 std::vector<Candidate>& candidates, std::vector<Diagnostic>& problems) {
     std::string prefix =
         std::string(k_migrations_folder) + "/" + std::string(branch_name(branch)) + "/";
     fs::path folder = root / prefix;
-    std::unique_ptr<DIR, int (*)(DIR*)> directory(::opendir(folder.c_str()), ::closedir);
+    Directory& directory = folders.emplace_back(::opendir(folder.c_str()), ::closedir);
     if (!directory) {
         throw InputError(SourceLocation{prefix},
                          std::string("cannot read the folder: ") + std::strerror(errno));
     }
+    int fd = ::dirfd(directory.get());
     while (const dirent* entry = ::readdir(directory.get())) {
         std::string_view name = entry->d_name;
         if (name == "." || name == "..") {
             continue;
         }
-        struct stat info {};
-        if (::fstatat(::dirfd(directory.get()), entry->d_name, &info, 0) != 0) {
-            if (name.ends_with(".sql")) {
-                problems.push_back({SourceLocation{prefix + std::string(name)},
-                                    std::string("cannot read the file: ") + std::strerror(errno),
-                                    "", true});
-            }
-        } else if (S_ISDIR(info.st_mode)) {
+        if (is_folder(*entry, fd)) {
             find_misplaced(folder / entry->d_name, root, problems);
         } else if (name.size() > 4 && name.ends_with(".sql")) {
-            candidates.push_back({prefix + std::string(name), branch, stamp_of(info)});
+            candidates.push_back({prefix + std::string(name), prefix.size(), fd, branch});
         }
     }
 }
 
 // The revision files of the branch folders, in path order, and the `.sql`
 // files found where no revision belongs.
-std::vector<Candidate> list_candidates(const fs::path& root, std::vector<Diagnostic>& problems) {
+std::vector<Candidate> list_candidates(const fs::path& root, std::vector<Directory>& folders,
+                                       std::vector<Diagnostic>& problems) {
     fs::path migrations = root / k_migrations_folder;
     std::error_code error;
     if (!fs::is_directory(migrations, error)) {
@@ -112,7 +120,7 @@ std::vector<Candidate> list_candidates(const fs::path& root, std::vector<Diagnos
         std::string name = folder.path().filename().string();
         auto branch = parse_branch(name);
         if (folder.is_directory() && branch) {
-            list_branch(root, *branch, candidates, problems);
+            list_branch(root, *branch, folders, candidates, problems);
         } else if (folder.is_directory() && name != k_snapshot_folder) {
             find_misplaced(folder.path(), root, problems);
         } else if (is_sql_file(folder)) {
@@ -146,7 +154,7 @@ struct Project::State {
         std::string lint_facts;
     };
     std::vector<Learnt> learnt;
-    mutable std::vector<std::optional<RevisionFile>> full;
+    mutable std::vector<std::unique_ptr<RevisionFile>> full;
     // Whether the cache must be written: a file read from disk, or
     // something learnt or forgotten since it was loaded.
     bool changed = false;
@@ -166,41 +174,80 @@ Project::Project(fs::path root, RevisionCache cache) : m_state(std::make_unique<
     State& state = *m_state;
     state.root = std::move(root);
     state.cache = std::move(cache);
-    for (Candidate& candidate : list_candidates(state.root, state.problems)) {
-        if (auto hit = state.cache.get(candidate.path, candidate.stamp)) {
-            RevisionFile& header = state.headers.emplace_back(std::move(hit->header));
-            header.path = std::move(candidate.path);
-            header.branch = candidate.branch;
-            state.learnt.push_back({hit->stamp, std::move(hit->content_hash), hit->sql_checked,
-                                    std::move(hit->lint_facts)});
-            state.full.emplace_back();
-            continue;
+    std::vector<Directory> folders;
+    std::vector<Candidate> candidates = list_candidates(state.root, folders, state.problems);
+
+    // Each file: its stamp, then its header from the cache or from the
+    // file itself. With thousands of files this is mostly system calls,
+    // which two threads halve (for_halves).
+    struct Found {
+        RevisionFile header;
+        std::unique_ptr<RevisionFile> full; // read from disk
+        State::Learnt learnt;
+        std::unique_ptr<Diagnostic> problem;
+        bool read = false; // from disk, whether it parsed or not
+    };
+    std::vector<Found> found(candidates.size());
+    auto examine = [&](const Candidate& candidate, Found& out) {
+        struct stat info {};
+        const char* name = candidate.path.c_str() + candidate.name_at;
+        if (::fstatat(candidate.folder_fd, name, &info, 0) != 0) {
+            out.problem = std::make_unique<Diagnostic>(
+                Diagnostic{SourceLocation{candidate.path},
+                           std::string("cannot read the file: ") + std::strerror(errno), "", true});
+            return;
+        }
+        FileStamp stamp = stamp_of(info);
+        if (auto hit = state.cache.get(candidate.path, stamp)) {
+            out.header = std::move(hit->header);
+            out.learnt = {stamp, std::move(hit->content_hash), hit->sql_checked,
+                          std::move(hit->lint_facts)};
+            return;
         }
         try {
             std::string content = read_file(state.root / candidate.path);
-            ++state.files_read;
-            state.changed = true;
+            out.read = true;
             RevisionFile revision = parse_revision_file(content, candidate.path, candidate.branch);
             RevisionFile header = revision;
             header.upgrade.text.clear();
             header.downgrade.text.clear();
             header.sections_loaded = false;
-            State::Learnt learnt{candidate.stamp, sha256_hex(content), false, {}};
+            out.learnt = {stamp, sha256_hex(content), false, {}};
             // A file touched since, its content unchanged: what was learnt holds.
             if (auto before = state.cache.get(candidate.path);
-                before && before->content_hash == learnt.content_hash) {
-                learnt.sql_checked = before->sql_checked;
-                learnt.lint_facts = std::move(before->lint_facts);
+                before && before->content_hash == out.learnt.content_hash) {
+                out.learnt.sql_checked = before->sql_checked;
+                out.learnt.lint_facts = std::move(before->lint_facts);
             }
-            state.learnt.push_back(std::move(learnt));
-            state.headers.push_back(std::move(header));
-            state.full.emplace_back(std::move(revision));
+            out.header = std::move(header);
+            out.full = std::make_unique<RevisionFile>(std::move(revision));
         } catch (const InputError& error) {
             SourceLocation where = error.location();
             where.file = candidate.path;
-            state.problems.push_back({where, error.bare_message(), error.hint(), true});
-            state.changed = true;
+            out.problem = std::make_unique<Diagnostic>(
+                Diagnostic{where, error.bare_message(), error.hint(), true});
         }
+    };
+    for_halves(candidates.size(), 1024, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            examine(candidates[i], found[i]);
+        }
+    });
+    state.headers.reserve(candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        Found& file = found[i];
+        state.files_read += file.read ? 1 : 0;
+        if (file.problem) {
+            state.problems.push_back(std::move(*file.problem));
+            state.changed = true;
+            continue;
+        }
+        RevisionFile& header = state.headers.emplace_back(std::move(file.header));
+        header.path = std::move(candidates[i].path);
+        header.branch = candidates[i].branch;
+        state.learnt.push_back(std::move(file.learnt));
+        state.changed = state.changed || file.full != nullptr;
+        state.full.push_back(std::move(file.full));
     }
     // A file gone since the cache was written leaves it.
     state.changed = state.changed || state.headers.size() != state.cache.loaded_size();
@@ -222,7 +269,7 @@ Project Project::from_revisions(std::vector<RevisionFile> revisions) {
         header.sections_loaded = false;
         state.learnt.push_back({});
         state.headers.push_back(std::move(header));
-        state.full.emplace_back(std::move(revision));
+        state.full.push_back(std::make_unique<RevisionFile>(std::move(revision)));
     }
     return project;
 }
@@ -264,7 +311,7 @@ const RevisionFile& Project::sql(const RevisionFile& header) const {
                                             "(its header is no longer the one read first)",
                               "run the command again");
         }
-        state.full[i] = std::move(full);
+        state.full[i] = std::make_unique<RevisionFile>(std::move(full));
     }
     return *state.full[i];
 }

@@ -237,7 +237,10 @@ std::optional<CachedFile> RevisionCache::get(std::string_view path) const {
 
 std::optional<CachedFile> RevisionCache::get(std::string_view path, const FileStamp& stamp) const {
     auto entry = get(path);
-    return entry && entry->stamp == stamp ? entry : std::nullopt;
+    if (entry && entry->stamp != stamp) {
+        entry.reset();
+    }
+    return entry;
 }
 
 void RevisionCache::put(const std::string& path, CachedFile entry) {

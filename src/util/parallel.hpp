@@ -1,10 +1,11 @@
 #pragma once
 
-// The one place where ecluse runs work on more than one thread: parsing
-// the SQL of thousands of revisions (check, lint), which libpg_query does
-// on one core at a time per thread. Measured on bench/graph's 20,000
-// revisions: `check` without a cache takes about half the time on two
-// threads. Nothing else needs threads.
+// The one place where ecluse runs work on more than one thread: reading a
+// project of thousands of revision files (a stat, and often a read and a
+// parse, per file: mostly system calls) and parsing their SQL (check,
+// lint), where libpg_query keeps its state per thread. bench/graph's
+// 20,000 revisions measure what it gains (bench/README.md). Nothing else
+// needs threads.
 
 #include <cstddef>
 #include <functional>
