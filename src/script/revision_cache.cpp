@@ -102,10 +102,11 @@ void append_entry(std::string& out, const std::string& path, const CachedFile& e
     out += entry.content_hash;
     out += entry.sql_checked ? "\t1\t" : "\t0\t";
     append_escaped(out, entry.lint_facts);
-    for (std::string_view text :
-         {std::string_view(header.revision), std::string_view(header.down_revision.value_or(""))}) {
-        out += '\t';
-        out += text;
+    out += '\t';
+    out += header.revision;
+    out += '\t';
+    if (header.down_revision) {
+        out += *header.down_revision;
     }
     out += '\t';
     out += join(header.depends_on, ",");

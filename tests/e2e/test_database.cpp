@@ -1204,7 +1204,9 @@ TEST_SUITE("passwords") {
             {"upgrade", "heads", "--sql"},
             {"downgrade", "base"},
         };
-        for (const auto& [url, password] : urls) {
+        for (const auto& entry : urls) {
+            const std::string& url = entry.first; // named: lambdas cannot capture bindings
+            const std::string& password = entry.second;
             for (const auto& command : commands) {
                 for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
                          {}, {"--format", "json"}, {"-v"}, {"-v", "-v", "--format", "json"}}) {
@@ -1220,7 +1222,9 @@ TEST_SUITE("passwords") {
             }
         }
         // The same through the environment.
-        for (const auto& [url, password] : urls) {
+        for (const auto& entry : urls) {
+            const std::string& url = entry.first;
+            const std::string& password = entry.second;
             ecluse::ProcessOptions options;
             options.working_directory = project.root();
             options.extra_environment = {{"ECLUSE_DATABASE_URL", url}};
