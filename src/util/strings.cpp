@@ -351,40 +351,28 @@ std::optional<std::string> text_problem(std::string_view text, bool allow_tab) {
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
+    auto append_hex = [&out](char c) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(c));
+        out += buffer;
+    };
     std::size_t i = 0;
     while (i < text.size()) {
-        // The well-formed UTF-8 from here, copied as it is but for controls.
+        // The well-formed UTF-8 from here: backslash and line breaks as the
+        // cache escapes them, other control characters in hex.
         std::string_view rest = text.substr(i);
         std::size_t valid = find_invalid_utf8(rest).value_or(rest.size());
         for (char c : rest.substr(0, valid)) {
-            switch (c) {
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (is_control(static_cast<unsigned char>(c))) {
-                    char buffer[8];
-                    std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(c));
-                    out += buffer;
-                } else {
-                    out += c;
-                }
+            bool escaped = c == '\\' || c == '\n' || c == '\r' || c == '\t';
+            if (!escaped && is_control(static_cast<unsigned char>(c))) {
+                append_hex(c);
+            } else {
+                append_escaped(out, std::string_view(&c, 1));
             }
         }
         i += valid;
         if (i < text.size()) {
-            char buffer[8];
-            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(text[i]));
-            out += buffer;
+            append_hex(text[i]); // a byte that is not UTF-8
             ++i;
         }
     }
