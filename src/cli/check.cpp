@@ -25,11 +25,13 @@ nlohmann::json problem_json(const Diagnostic& problem) {
 }
 
 // With a database: drift (an applied revision's upgrade section changed
-// since) and orphans (applied revisions missing from disk).
+// since), orphans (applied revisions missing from disk) and revisions out
+// of order (unless ecluse.toml allows them).
 void check_database(const Settings& settings, const Project& project, CheckReport& report) {
     const RevisionGraph& graph = *report.graph;
     DatabaseSession session = open_database(settings, false);
-    for (Diagnostic& problem : database_problems(graph, project, session.ledger->applied())) {
+    for (Diagnostic& problem : database_problems(graph, project, session.ledger->applied(),
+                                                 settings.migrate.out_of_order, "upgrade")) {
         report.problems.push_back(std::move(problem));
     }
 }

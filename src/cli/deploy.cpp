@@ -356,7 +356,10 @@ int run_deploy(const Invocation& invocation) {
         "else the unfinished deploy's of the same heads, else a new one)")(
         "allow-unsafe", po::value<std::string>()->value_name("REASON"),
         "deploy even though the preflight's safety checks refuse something; the reason is "
-        "recorded in the event log");
+        "recorded in the event log")(
+        "out-of-order",
+        "also apply revisions that a merge left below applied ones, after them, instead of "
+        "refusing (default: out_of_order in ecluse.toml's [migrate] table)");
     auto values = parse_options(invocation, options);
     if (!values) {
         return 0;
@@ -378,6 +381,7 @@ int run_deploy(const Invocation& invocation) {
     deploy.deploy_id =
         optional("deploy-id").value_or(process_environment("ECLUSE_DEPLOY_ID").value_or(""));
     deploy.allow_unsafe = optional("allow-unsafe");
+    deploy.out_of_order = values->count("out-of-order") != 0 || settings.migrate.out_of_order;
     if (deploy.allow_unsafe && trim(*deploy.allow_unsafe).empty()) {
         throw UsageError("--allow-unsafe needs a reason", "say why, for the event log: "
                                                           "--allow-unsafe 'table is empty'");

@@ -28,6 +28,12 @@ const char* k_settings_template =
 
 # [lint]
 # disable = []               # lint rule ids or families (ecluse lint --rules)
+
+# [migrate]
+# out_of_order = false       # apply revisions a merge left below applied ones
+
+# [rebase]
+# integration_branch = "origin/main"  # whose revisions rebase never moves
 )";
 
 } // namespace

@@ -138,6 +138,12 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                                      "range FROM:TO, either side optional, which needs no "
                                      "database: the script from FROM to TO)");
     }
+    if (mode == MigrateMode::upgrade) {
+        options.add_options()("out-of-order",
+                              "also apply revisions that a merge left below applied ones, after "
+                              "them, instead of refusing (default: out_of_order in ecluse.toml's "
+                              "[migrate] table)");
+    }
     if (mode == MigrateMode::stamp) {
         options.add_options()("forget-orphan", po::value<std::string>()->value_name("REV"),
                               "forget the record of REV, an orphan (applied, its file missing) "
@@ -158,6 +164,7 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
     MigrateOptions run;
     run.mode = mode;
     run.orphans = values->count("orphans") != 0;
+    run.out_of_order = values->count("out-of-order") != 0 || settings.migrate.out_of_order;
     run.migrator = migrator_options(settings);
     if (values->count("target") != 0) {
         run.target = (*values)["target"].as<std::string>();

@@ -16,7 +16,9 @@ namespace ecluse::cli {
 
 namespace {
 
-// The edits planned from git: this side's new revisions onto the upstream's heads.
+// The edits planned from git: the revisions that are not on the
+// integration branch go on top of those that are, whichever way the merge
+// or rebase goes; with --upstream, on top of that commit's.
 std::vector<Rechain> plan_from_git(const Settings& settings,
                                    const std::vector<RevisionFile>& revisions,
                                    const std::optional<std::string>& upstream_flag,
@@ -26,15 +28,24 @@ std::vector<Rechain> plan_from_git(const Settings& settings,
                          "without git, say what goes where: `ecluse rebase REV --onto REV`");
     }
     integration = detect_integration(settings.root);
-    std::string upstream;
     if (upstream_flag) {
-        upstream = *upstream_flag;
-    } else if (integration) {
-        upstream = integration->upstream;
-    } else {
+        return plan_rebase(revisions, revision_paths_at(settings.root, *upstream_flag));
+    }
+    if (!integration) {
         return {};
     }
-    return plan_rebase(revisions, revision_paths_at(settings.root, upstream));
+    if (auto branch = integration_branch(settings.root, settings.rebase.integration_branch)) {
+        return plan_rebase(revisions, integration_revision_paths(settings.root, *branch), true);
+    }
+    if (integration->kind == GitIntegration::Kind::merge) {
+        throw CheckFailed(
+            "ecluse cannot tell which side of the merge databases already have: there is no "
+            "integration branch (no remote default branch, no main, no master)",
+            "name it in ecluse.toml (`[rebase]` integration_branch = \"develop\"), pass "
+            "--upstream REF, or move one revision yourself: `ecluse rebase REV --onto REV`");
+    }
+    // A rebase puts this side's work on top of what it rebases onto.
+    return plan_rebase(revisions, revision_paths_at(settings.root, integration->upstream));
 }
 
 } // namespace
@@ -45,8 +56,9 @@ int run_rebase(const Invocation& invocation) {
                           "the revision to move (with --onto)")(
         "onto", po::value<std::string>()->value_name("REV"), "its new down_revision")(
         "upstream", po::value<std::string>()->value_name("REF"),
-        "the git commit whose revisions stay as they are (default: the rebase's onto, or "
-        "MERGE_HEAD)")("no-stage", "do not `git add` the rewritten files");
+        "the git commit whose revisions stay as they are (default: those of the integration "
+        "branch: [rebase] integration_branch in ecluse.toml, else the remote's default branch, "
+        "else main, else master)")("no-stage", "do not `git add` the rewritten files");
     po::positional_options_description positional;
     positional.add("revision", 1);
     auto values = parse_options(invocation, options, positional);

@@ -19,7 +19,7 @@ int run_current(const Invocation& invocation) {
     // The position and whether it is a head: no SQL to read.
     RevisionGraph graph = load_project(invocation.settings).graph;
     DatabaseSession session = open_database(invocation.settings, false);
-    Position position = Ledger::position_of(session.ledger->applied(true));
+    Position position = Ledger::position_of(session.ledger->applied(true), graph);
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json out;
         for (Branch branch : k_branches) {
@@ -68,8 +68,8 @@ int run_status(const Invocation& invocation) {
     for (const auto& state : states) {
         std::string name(state_name(state.state));
         std::cout << branch_name(state.branch) << (state.branch == Branch::pre ? "   " : "  ")
-                  << state.revision << "  " << name << std::string(9 - name.size(), ' ')
-                  << state.message
+                  << state.revision << "  " << name
+                  << std::string(name.size() < 9 ? 9 - name.size() : 1, ' ') << state.message
                   << (state.applied_at.empty() ? "" : "  (applied " + state.applied_at + ")")
                   << '\n';
     }

@@ -31,12 +31,12 @@ constexpr std::array<SettingSource, 6> k_sources = {{
 }};
 
 // Tables that later parts of ecluse read (lint rules); accepted here.
-constexpr std::array<const char*, 2> k_known_tables = {"lint", "deploy"};
+constexpr std::array<const char*, 4> k_known_tables = {"lint", "deploy", "migrate", "rebase"};
 
 // What the settings file may hold, for hints.
 const char* k_settings_list = "the settings are database_url, format, lock_timeout, "
-                              "statement_timeout, lock_wait and schema, and the tables [lint] "
-                              "and [deploy]";
+                              "statement_timeout, lock_wait and schema, and the tables [lint], "
+                              "[deploy], [migrate] and [rebase]";
 
 // toml11's message without its "[error] toml::function: " prefix and the
 // source excerpt that follows the first line (the location says where).
@@ -207,6 +207,41 @@ DeploySettings read_deploy_table(const toml::table& table, const std::string& pa
     return deploy;
 }
 
+MigrateSettings read_migrate_table(const toml::table& table, const std::string& path) {
+    MigrateSettings migrate;
+    for (const auto& [key, value] : table) {
+        SourceLocation where{path, static_cast<int>(value.location().line())};
+        if (key != "out_of_order") {
+            throw InputError(where, "unknown [migrate] setting `" + key + "`",
+                             "[migrate] takes `out_of_order` (true or false)");
+        }
+        if (!value.is_boolean()) {
+            throw InputError(where, "[migrate] `out_of_order` must be true or false",
+                             "for example out_of_order = true (no quotes)");
+        }
+        migrate.out_of_order = value.as_boolean();
+    }
+    return migrate;
+}
+
+RebaseSettings read_rebase_table(const toml::table& table, const std::string& path) {
+    RebaseSettings rebase;
+    for (const auto& [key, value] : table) {
+        SourceLocation where{path, static_cast<int>(value.location().line())};
+        if (key != "integration_branch") {
+            throw InputError(where, "unknown [rebase] setting `" + key + "`",
+                             "[rebase] takes `integration_branch` (a git branch, such as "
+                             "\"main\" or \"origin/develop\")");
+        }
+        if (!value.is_string() || value.as_string().str.empty()) {
+            throw InputError(where, "[rebase] `integration_branch` must be a branch name",
+                             "for example integration_branch = \"origin/main\"");
+        }
+        rebase.integration_branch = value.as_string().str;
+    }
+    return rebase;
+}
+
 bool is_duration_setting(const std::string& name) {
     return name == "lock_timeout" || name == "statement_timeout" || name == "lock_wait";
 }
@@ -274,6 +309,14 @@ SettingsFile parse_settings_file(const std::string& content, const std::string& 
                 file.deploy = read_deploy_table(value.as_table(), path);
                 continue;
             }
+            if (key == "migrate") {
+                file.migrate = read_migrate_table(value.as_table(), path);
+                continue;
+            }
+            if (key == "rebase") {
+                file.rebase = read_rebase_table(value.as_table(), path);
+                continue;
+            }
             std::string suggestion = closest_setting(key);
             throw InputError(where, "unknown setting `" + key + "`",
                              suggestion.empty() ? k_settings_list
@@ -339,6 +382,8 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     settings.verbosity = verbosity;
     settings.lint = std::move(file.lint);
     settings.deploy = std::move(file.deploy);
+    settings.migrate = file.migrate;
+    settings.rebase = std::move(file.rebase);
     if (auto no_cache = environment("ECLUSE_NO_CACHE");
         no_cache && !no_cache->empty() && *no_cache != "0") {
         settings.cache = false;

@@ -35,6 +35,18 @@ struct DeploySettings {
     int hook_line = 0;                    // 0 when absent
 };
 
+// ecluse.toml's [migrate] and [rebase] tables.
+struct MigrateSettings {
+    // Apply a revision left below applied ones by a merge (a hole) instead
+    // of refusing, as --out-of-order does.
+    bool out_of_order = false;
+};
+struct RebaseSettings {
+    // The branch whose revisions `rebase` never moves; empty: the remote's
+    // default branch, else main, else master.
+    std::string integration_branch;
+};
+
 struct Settings {
     std::filesystem::path root = ".";        // the project root (-C)
     std::optional<std::string> database_url; // nullopt: libpq's own PG* defaults
@@ -46,6 +58,8 @@ struct Settings {
     std::string schema = "ecluse";                        // ecluse's bookkeeping tables
     LintSettings lint;                                    // from ecluse.toml only
     DeploySettings deploy;                                // from ecluse.toml only
+    MigrateSettings migrate;                              // from ecluse.toml only
+    RebaseSettings rebase;                                // from ecluse.toml only
     bool cache = true; // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
 };
 
@@ -76,6 +90,8 @@ struct SettingsFile {
     std::map<std::string, SettingsFileValue> values; // by setting name
     LintSettings lint;                               // its [lint] table
     DeploySettings deploy;                           // its [deploy] table
+    MigrateSettings migrate;                         // its [migrate] table
+    RebaseSettings rebase;                           // its [rebase] table
 };
 
 // Parses ecluse.toml's content; throws InputError at file:line for bad

@@ -64,8 +64,58 @@ std::size_t branch_index(Branch branch) {
 
 } // namespace
 
+std::vector<OutOfOrder> find_out_of_order(const RevisionGraph& graph, const Position& position,
+                                          const std::unordered_set<std::string_view>& applied) {
+    std::vector<OutOfOrder> holes;
+    for (Branch branch : k_branches) {
+        const auto& at = position[branch];
+        const RevisionFile* top = at ? graph.find(*at) : nullptr;
+        if (top == nullptr) {
+            continue; // at base, or on an orphan or a replaced revision: nothing below on disk
+        }
+        const auto& chain = graph.chain(branch);
+        for (std::size_t i = 0; i < graph.position_in_chain(*top); ++i) {
+            if (applied.count(chain[i]->revision) == 0) {
+                holes.push_back({chain[i], *at});
+            }
+        }
+    }
+    return holes;
+}
+
+std::vector<Diagnostic> out_of_order_problems(const RevisionGraph& graph,
+                                              const std::vector<OutOfOrder>& holes,
+                                              const std::vector<Branch>& branches,
+                                              const std::string& command) {
+    std::vector<Diagnostic> problems;
+    for (const OutOfOrder& hole : holes) {
+        const RevisionFile& revision = *hole.revision;
+        if (std::find(branches.begin(), branches.end(), revision.branch) == branches.end()) {
+            continue;
+        }
+        std::string name(branch_name(revision.branch));
+        std::string parent = revision.down_revision.value_or(name + "@base");
+        if (graph.find(parent) == nullptr && revision.down_revision) {
+            parent = name + "@base"; // replaced by a snapshot
+        }
+        problems.push_back(
+            {SourceLocation{revision.path},
+             "revision " + revision.revision + " (" + name + ", " + revision.message +
+                 ") is not applied, but " + hole.after +
+                 ", after it in the chain, is: it is out of order (a merge put it below "
+                 "revisions this database already has)",
+             "apply it now, after them: `ecluse " + command +
+                 " --out-of-order` (or out_of_order = true in ecluse.toml's [migrate] table); or "
+                 "undo back to before it, then apply in order: `ecluse downgrade " +
+                 parent + "`, then `ecluse " + command + "`",
+             false});
+    }
+    return problems;
+}
+
 std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& position,
-                               const std::vector<BranchTarget>& targets) {
+                               const std::vector<BranchTarget>& targets,
+                               const std::vector<OutOfOrder>& out_of_order) {
     long current[2] = {position_index(graph, position, Branch::pre),
                        position_index(graph, position, Branch::post)};
     long wanted[2] = {current[0], current[1]};
@@ -107,6 +157,15 @@ std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& posit
         const auto& chain = graph.chain(branch);
         for (long i = current[branch_index(branch)] + 1; i <= wanted[branch_index(branch)]; ++i) {
             chosen.insert(chain[static_cast<std::size_t>(i)]);
+        }
+    }
+    for (const OutOfOrder& hole : out_of_order) {
+        bool targeted = std::any_of(targets.begin(), targets.end(), [&](const BranchTarget& t) {
+            return t.branch == hole.revision->branch;
+        });
+        if (targeted && chosen.insert(hole.revision).second) {
+            reasons.emplace(hole.revision,
+                            "out of order: " + hole.after + ", after it, is applied");
         }
     }
     std::vector<Step> steps;

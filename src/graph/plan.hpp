@@ -8,6 +8,8 @@
 
 #include <map>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace ecluse {
@@ -22,14 +24,36 @@ struct Step {
     std::string reason;
 };
 
+// A revision that is not applied while a later revision of its chain is:
+// a merge put another line of work's revision below one a database already
+// has (a hole). `after` is the applied revision that stands above it.
+struct OutOfOrder {
+    const RevisionFile* revision;
+    std::string after;
+};
+
+// The holes below the database's position, in chain order; `applied` holds
+// the id of every applied revision.
+std::vector<OutOfOrder> find_out_of_order(const RevisionGraph& graph, const Position& position,
+                                          const std::unordered_set<std::string_view>& applied);
+
+// What `upgrade` and `deploy` (named by `command`) refuse for each hole of
+// `branches`, with the two ways out.
+std::vector<Diagnostic> out_of_order_problems(const RevisionGraph& graph,
+                                              const std::vector<OutOfOrder>& holes,
+                                              const std::vector<Branch>& branches,
+                                              const std::string& command);
+
 // Revisions to apply, each after its parent and its dependencies, to bring
 // every targeted branch up to its target. A revision of another branch that
 // a planned revision depends on is planned too, with a reason. A target
-// below the current position plans nothing for that branch. Throws
+// below the current position plans nothing for that branch. The holes of
+// `out_of_order` in a targeted branch are planned too, saying so. Throws
 // UsageError when the database stands on a revision the graph does not
 // know (an orphan). Requires a valid graph.
 std::vector<Step> plan_upgrade(const RevisionGraph& graph, const Position& position,
-                               const std::vector<BranchTarget>& targets);
+                               const std::vector<BranchTarget>& targets,
+                               const std::vector<OutOfOrder>& out_of_order = {});
 
 // Revisions to undo, newest first, to bring every targeted branch down to
 // its target. `applied_depends_on` maps each applied revision to its

@@ -68,7 +68,7 @@ bool created_before(const RevisionFile* a, const RevisionFile* b) {
 } // namespace
 
 std::vector<Rechain> plan_rebase(const std::vector<RevisionFile>& revisions,
-                                 const std::set<std::string>& upstream_paths) {
+                                 const std::set<std::string>& upstream_paths, bool single_line) {
     std::vector<Rechain> edits;
     for (Branch branch : k_branches) {
         auto is_upstream = [&](const RevisionFile& r) { return upstream_paths.count(r.path) != 0; };
@@ -91,6 +91,20 @@ std::vector<Rechain> plan_rebase(const std::vector<RevisionFile>& revisions,
             }
         }
         std::sort(starts.begin(), starts.end(), created_before);
+        if (single_line && starts.size() > 1) {
+            const RevisionFile& first = mine.tip(*starts[0]);
+            const RevisionFile& second = *starts[1];
+            throw CheckFailed("two lines of work in " + std::string(branch_name(branch)) +
+                                  " are not on the integration branch yet: one starts at " +
+                                  starts[0]->revision + " (" + starts[0]->path +
+                                  "), the other at " + second.revision + " (" + second.path +
+                                  "); ecluse cannot tell which one databases already have, so it "
+                                  "moves neither",
+                              "say which goes on top: `ecluse rebase " + second.revision +
+                                  " --onto " + first.revision +
+                                  "` (a database that has the moved one then lists the other "
+                                  "as out of order)");
+        }
         std::optional<std::string> tip;
         if (!upstream_heads.empty()) {
             tip = upstream_heads.front()->revision;

@@ -25,9 +25,12 @@ struct Rechain {
 // the upstream side has; every other revision is new on this side. New
 // lines of work are chained one after the other, oldest first. Throws
 // CheckFailed when the upstream side itself has two heads in a branch or a
-// new line of work forks.
+// new line of work forks. With `single_line`, two new lines of work in one
+// branch are refused too (CheckFailed): which of them databases already
+// have cannot be told, so the user says which goes on top.
 std::vector<Rechain> plan_rebase(const std::vector<RevisionFile>& revisions,
-                                 const std::set<std::string>& upstream_paths);
+                                 const std::set<std::string>& upstream_paths,
+                                 bool single_line = false);
 
 // Plans `rebase REV --onto ONTO`. Throws UsageError when the two are in
 // different branches, are the same, or ONTO descends from REV.

@@ -1,6 +1,7 @@
 #include "runtime/database_state.hpp"
 
 #include <map>
+#include <unordered_set>
 
 namespace ecluse {
 
@@ -14,6 +15,8 @@ std::string_view state_name(RevisionState state) {
         return "drifted";
     case RevisionState::orphan:
         return "orphan";
+    case RevisionState::out_of_order:
+        return "out_of_order";
     }
     return "";
 }
@@ -23,6 +26,10 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
     std::map<std::string, const AppliedRevision*> by_id;
     for (const auto& revision : applied) {
         by_id[revision.revision] = &revision;
+    }
+    std::unordered_set<const RevisionFile*> holes;
+    for (const OutOfOrder& hole : out_of_order(graph, applied)) {
+        holes.insert(hole.revision);
     }
     std::vector<RevisionStatus> out;
     for (const RevisionFile* revision : graph.topological_order()) {
@@ -35,6 +42,8 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
                                    it->second->checksum == upgrade_checksum(project.sql(*revision))
                                ? RevisionState::applied
                                : RevisionState::drifted;
+        } else if (holes.count(revision) != 0) {
+            status.state = RevisionState::out_of_order;
         }
         out.push_back(std::move(status));
     }
@@ -48,9 +57,23 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
     return out;
 }
 
+std::vector<OutOfOrder> out_of_order(const RevisionGraph& graph,
+                                     const std::vector<AppliedRevision>& applied) {
+    std::unordered_set<std::string_view> ids;
+    for (const auto& revision : applied) {
+        ids.insert(revision.revision);
+    }
+    return find_out_of_order(graph, Ledger::position_of(applied, graph), ids);
+}
+
 std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Project& project,
-                                          const std::vector<AppliedRevision>& applied) {
+                                          const std::vector<AppliedRevision>& applied,
+                                          bool allow_out_of_order, const std::string& command) {
     std::vector<Diagnostic> problems;
+    if (!allow_out_of_order) {
+        problems = out_of_order_problems(graph, out_of_order(graph, applied),
+                                         {Branch::pre, Branch::post}, command);
+    }
     for (const RevisionStatus& status : revision_states(graph, project, applied)) {
         if (status.state == RevisionState::drifted) {
             const RevisionFile& revision = *graph.find(status.revision);

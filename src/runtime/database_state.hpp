@@ -1,8 +1,10 @@
 #pragma once
 
 // Each revision's state in a database: applied, pending, drifted (applied,
-// then its upgrade section changed), orphan (applied, unknown on disk).
+// then its upgrade section changed), orphan (applied, unknown on disk),
+// out of order (not applied, below an applied revision of its chain).
 
+#include "graph/plan.hpp"
 #include "graph/revision_graph.hpp"
 #include "runtime/ledger.hpp"
 #include "script/project.hpp"
@@ -13,7 +15,7 @@
 
 namespace ecluse {
 
-enum class RevisionState { applied, pending, drifted, orphan };
+enum class RevisionState { applied, pending, drifted, orphan, out_of_order };
 
 std::string_view state_name(RevisionState state);
 
@@ -30,10 +32,16 @@ struct RevisionStatus {
 std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
                                             const std::vector<AppliedRevision>& applied);
 
+// The revisions of the database that are out of order (find_out_of_order).
+std::vector<OutOfOrder> out_of_order(const RevisionGraph& graph,
+                                     const std::vector<AppliedRevision>& applied);
+
 // What `check` with a database and `deploy`'s preflight refuse: drifted
-// revisions (at the upgrade section's first line) and orphans, each with
-// what to do about it.
+// revisions (at the upgrade section's first line), orphans and, unless
+// `allow_out_of_order`, revisions out of order, each with what to do about
+// it; `command` is the one to suggest for the latter.
 std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Project& project,
-                                          const std::vector<AppliedRevision>& applied);
+                                          const std::vector<AppliedRevision>& applied,
+                                          bool allow_out_of_order, const std::string& command);
 
 } // namespace ecluse

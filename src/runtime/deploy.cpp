@@ -82,20 +82,22 @@ DeployPhase parse_phase(const std::string& text) {
 }
 
 DeployPlan plan_deploy(const RevisionGraph& graph, const Position& position,
-                       std::optional<DeployPhase> only) {
+                       std::optional<DeployPhase> only,
+                       const std::vector<OutOfOrder>& out_of_order) {
     DeployPlan plan;
     plan.target.pre = graph.head(Branch::pre);
     plan.target.post = graph.head(Branch::post);
     Position after_pre = position;
     if (includes(only, DeployPhase::pre)) {
-        plan.pre = plan_upgrade(graph, position, {{Branch::pre, plan.target.pre}});
+        plan.pre = plan_upgrade(graph, position, {{Branch::pre, plan.target.pre}}, out_of_order);
         for (const Step& step : plan.pre) {
             after_pre[step.revision->branch] = step.revision->revision;
         }
     }
     plan.hook = includes(only, DeployPhase::hook);
     if (includes(only, DeployPhase::post)) {
-        plan.post = plan_upgrade(graph, after_pre, {{Branch::post, plan.target.post}});
+        plan.post =
+            plan_upgrade(graph, after_pre, {{Branch::post, plan.target.post}}, out_of_order);
     }
     return plan;
 }
@@ -129,9 +131,11 @@ DeployPlan Deployer::preflight() {
     m_graph.require_valid();
     auto applied = m_ledger.applied();
     throw_if_any("the database does not match the project: nothing was deployed",
-                 database_problems(m_graph, m_project, applied));
-    Position position = Ledger::position_of(applied);
-    DeployPlan plan = plan_deploy(m_graph, position, m_options.only);
+                 database_problems(m_graph, m_project, applied, m_options.out_of_order, "deploy"));
+    Position position = Ledger::position_of(applied, m_graph);
+    DeployPlan plan = plan_deploy(m_graph, position, m_options.only,
+                                  m_options.out_of_order ? out_of_order(m_graph, applied)
+                                                         : std::vector<OutOfOrder>{});
 
     if (m_options.only && *m_options.only != DeployPhase::pre) {
         auto pending = plan_deploy(m_graph, position, DeployPhase::pre).pre;
@@ -249,7 +253,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
                                            {Branch::post, m_graph.head(Branch::post)}};
         try {
             start = start_upgrade(m_connection, m_ledger, m_graph, m_project, m_options.snapshots,
-                                  {heads.front()}, &heads);
+                                  {heads.front()}, m_options.out_of_order, &heads);
         } catch (const Error& error) {
             fail(phase, error.what(),
                  error.hint() + "\n  the pre phase failed, so the hook did not run; run `ecluse "
@@ -418,9 +422,12 @@ int Deployer::run(const DeployPlan& plan) {
     }
     if (includes(m_options.only, DeployPhase::post)) {
         // Planned again: the database may have moved since preflight.
-        Position position = Ledger::position_of(m_ledger.applied(true));
+        auto applied = m_ledger.applied(true);
         run_migrations(DeployPhase::post,
-                       plan_upgrade(m_graph, position, {{Branch::post, plan.target.post}}));
+                       plan_upgrade(m_graph, Ledger::position_of(applied, m_graph),
+                                    {{Branch::post, plan.target.post}},
+                                    m_options.out_of_order ? out_of_order(m_graph, applied)
+                                                           : std::vector<OutOfOrder>{}));
     }
     bool complete = includes(m_options.only, DeployPhase::post);
     log("deploy", complete ? "succeeded" : "partial", "phases " + phases);

@@ -58,6 +58,7 @@ struct DeployOptions {
     std::optional<DeployPhase> only;           // nullopt: pre, then the hook, then post
     std::vector<std::string> hook;             // argv; needed when the hook phase runs
     bool plan_only = false;                    // --plan: preflight() does not refuse a missing hook
+    bool out_of_order = false;                 // apply revisions out of order instead of refusing
     std::chrono::milliseconds hook_timeout{0}; // 0: none
     MigratorOptions migrator;
     std::string deploy_id; // empty: the unfinished deploy's, else a new one
@@ -76,9 +77,11 @@ struct DeployPlan {
     std::vector<Step> post; // upgrade post@head, once pre is done
 };
 
-// Plans the phases `only` selects (all when nullopt). Requires a valid graph.
+// Plans the phases `only` selects (all when nullopt), each with its
+// branch's holes of `out_of_order`. Requires a valid graph.
 DeployPlan plan_deploy(const RevisionGraph& graph, const Position& position,
-                       std::optional<DeployPhase> only);
+                       std::optional<DeployPhase> only,
+                       const std::vector<OutOfOrder>& out_of_order = {});
 
 // What happens, as it happens, for the caller to print.
 struct DeployEvent {

@@ -1,6 +1,7 @@
 #include "runtime/fresh.hpp"
 
 #include "pg/conninfo.hpp"
+#include "runtime/database_state.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -111,7 +112,7 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
 
 UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
                            const Project& project, const std::vector<SnapshotFile>& snapshots,
-                           const std::vector<BranchTarget>& targets,
+                           const std::vector<BranchTarget>& targets, bool out_of_order,
                            const std::vector<BranchTarget>* snapshot_for) {
     UpgradeStart start;
     // The ledger is read once when no snapshot is applied (a database made
@@ -124,8 +125,18 @@ UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const Rev
             applied = ledger.applied(true);
         }
     }
-    start.position = Ledger::position_of(applied);
-    start.steps = plan_upgrade(graph, start.position, targets);
+    start.position = Ledger::position_of(applied, graph);
+    std::vector<OutOfOrder> holes = ecluse::out_of_order(graph, applied);
+    if (!out_of_order) {
+        std::vector<Branch> branches;
+        for (const BranchTarget& target : targets) {
+            branches.push_back(target.branch);
+        }
+        throw_if_any("revisions are out of order: nothing was applied",
+                     out_of_order_problems(graph, holes, branches, "upgrade"));
+        holes.clear();
+    }
+    start.steps = plan_upgrade(graph, start.position, targets, holes);
     return start;
 }
 
@@ -133,7 +144,8 @@ std::size_t upgrade_to(pg::Connection& connection, Ledger& ledger, const Revisio
                        const Project& project, const std::vector<SnapshotFile>& snapshots,
                        const std::vector<BranchTarget>& targets, const MigratorOptions& options,
                        SnapshotOutcome* snapshot_outcome) {
-    UpgradeStart start = start_upgrade(connection, ledger, graph, project, snapshots, targets);
+    UpgradeStart start =
+        start_upgrade(connection, ledger, graph, project, snapshots, targets, false);
     if (snapshot_outcome != nullptr) {
         *snapshot_outcome = start.snapshot;
     }

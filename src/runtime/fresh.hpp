@@ -42,7 +42,9 @@ SnapshotOutcome apply_snapshot(pg::Connection& connection, Ledger& ledger,
 // Where an upgrade to `targets` starts. When the ledger records no
 // revision and `snapshots` has one usable for `snapshot_for` (usable_snapshot;
 // by default `targets`), it is applied first; the steps to `targets` are then
-// planned from where the database stands. Call with the lock held.
+// planned from where the database stands. Revisions out of order in a
+// targeted branch are refused (CheckFailed, before anything runs) or, with
+// `out_of_order`, planned too. Call with the lock held.
 struct UpgradeStart {
     SnapshotOutcome snapshot;
     Position position;       // after the snapshot, if one was applied
@@ -50,7 +52,7 @@ struct UpgradeStart {
 };
 UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
                            const Project& project, const std::vector<SnapshotFile>& snapshots,
-                           const std::vector<BranchTarget>& targets,
+                           const std::vector<BranchTarget>& targets, bool out_of_order,
                            const std::vector<BranchTarget>* snapshot_for = nullptr);
 
 // start_upgrade, then every step run; returns how many revisions ran.

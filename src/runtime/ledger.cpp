@@ -239,7 +239,8 @@ std::optional<std::string> Ledger::stored_downgrade(const std::string& revision)
     return std::move(rows.front().at(0));
 }
 
-Position Ledger::position_of(const std::vector<AppliedRevision>& applied) {
+Position Ledger::position_of(const std::vector<AppliedRevision>& applied,
+                             const RevisionGraph& graph) {
     Position position;
     for (Branch branch : k_branches) {
         // A set, not a list: this runs on every command, with thousands of rows.
@@ -249,11 +250,26 @@ Position Ledger::position_of(const std::vector<AppliedRevision>& applied) {
                 parents.insert(*revision.down_revision);
             }
         }
+        std::vector<const AppliedRevision*> tops;
         for (const auto& revision : applied) {
             if (revision.branch == branch && parents.count(revision.revision) == 0) {
-                position[branch] = revision.revision;
+                tops.push_back(&revision);
             }
         }
+        if (tops.empty()) {
+            continue;
+        }
+        // Several tops on disk (applied out of order): the furthest along
+        // the chain. Otherwise the newest, so that an orphan or a replaced
+        // revision stays the position that plans refuse or explain.
+        auto on_disk = [&](const AppliedRevision* top) { return graph.find(top->revision); };
+        const AppliedRevision* chosen = tops.back();
+        if (graph.valid() && std::all_of(tops.begin(), tops.end(), on_disk)) {
+            chosen = *std::max_element(tops.begin(), tops.end(), [&](auto* a, auto* b) {
+                return graph.position_in_chain(*on_disk(a)) < graph.position_in_chain(*on_disk(b));
+            });
+        }
+        position[branch] = chosen->revision;
     }
     return position;
 }

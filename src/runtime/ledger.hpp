@@ -116,8 +116,12 @@ public:
     // The downgrade SQL stored with an applied revision; nullopt when it
     // had no downgrade section or is not applied.
     std::optional<std::string> stored_downgrade(const std::string& revision);
-    // The top applied revision of each branch (nullopt at base).
-    static Position position_of(const std::vector<AppliedRevision>& applied);
+    // The top applied revision of each branch (nullopt at base): the one no
+    // other applied revision was applied on top of. When revisions were
+    // applied out of order there are several, and the one furthest along
+    // its chain in `graph` is the position.
+    static Position position_of(const std::vector<AppliedRevision>& applied,
+                                const RevisionGraph& graph);
 
     const LedgerSql& sql() const { return m_sql; }
     // Appends to the log (outside any migration transaction).

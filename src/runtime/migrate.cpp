@@ -1,5 +1,6 @@
 #include "runtime/migrate.hpp"
 
+#include "runtime/database_state.hpp"
 #include "runtime/sql_script.hpp"
 #include "script/project.hpp"
 #include "util/strings.hpp"
@@ -113,14 +114,14 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
     // the links between applied revisions are all that is needed.
     auto applied = ledger.applied(!options.orphans);
     MigrateEvent started{MigrateEvent::Kind::started};
-    started.position = Ledger::position_of(applied);
+    started.position = Ledger::position_of(applied, graph);
     on_event(started);
     std::size_t done = 0;
     if (options.orphans) {
         done += undo_orphans(migrator, graph, applied, on_event);
         applied = ledger.applied(true);
     }
-    Position position = Ledger::position_of(applied);
+    Position position = Ledger::position_of(applied, graph);
     if (options.mode == MigrateMode::stamp) {
         require_no_orphan_position(graph, position);
     }
@@ -134,8 +135,8 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
             if (applied.empty()) {
                 snapshots = load_snapshot_files(project.root());
             }
-            UpgradeStart start =
-                start_upgrade(connection, ledger, graph, project, snapshots, targets);
+            UpgradeStart start = start_upgrade(connection, ledger, graph, project, snapshots,
+                                               targets, options.out_of_order);
             if (start.snapshot.snapshot != nullptr) {
                 MigrateEvent event{MigrateEvent::Kind::snapshot_applied};
                 event.snapshot = &start.snapshot;
@@ -181,7 +182,7 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
         done += steps.size();
     }
     MigrateEvent finished{MigrateEvent::Kind::finished};
-    finished.position = done != 0 ? Ledger::position_of(ledger.applied(true)) : position;
+    finished.position = done != 0 ? Ledger::position_of(ledger.applied(true), graph) : position;
     finished.done = done;
     on_event(finished);
 }
@@ -215,16 +216,29 @@ std::string migration_script(const RevisionGraph& graph, const Project& project,
             }
         }
     } else if (applied) {
-        position = Ledger::position_of(*applied);
+        position = Ledger::position_of(*applied, graph);
         dependencies = applied_dependencies(*applied);
     }
     auto targets = resolve(parse_specifier(to), graph, position);
     bool down = options.mode == MigrateMode::downgrade;
+    std::vector<OutOfOrder> holes;
     if (!down) {
         require_upgrade_targets(graph, position, targets, to);
+        if (applied && !is_range(options.target.value_or(""))) {
+            holes = out_of_order(graph, *applied);
+            std::vector<Branch> branches;
+            for (const BranchTarget& target : targets) {
+                branches.push_back(target.branch);
+            }
+            if (!options.out_of_order) {
+                throw_if_any("revisions are out of order: nothing was written",
+                             out_of_order_problems(graph, holes, branches, "upgrade --sql"));
+                holes.clear();
+            }
+        }
     }
     auto steps = down ? plan_downgrade(graph, position, targets, dependencies)
-                      : plan_upgrade(graph, position, targets);
+                      : plan_upgrade(graph, position, targets, holes);
     return render_sql_script(prepare_steps(project, steps), LedgerSql(schema), options.migrator,
                              title + " (" + std::to_string(steps.size()) + " revision" +
                                  (steps.size() == 1 ? "" : "s") + ")");

@@ -23,6 +23,7 @@ struct MigrateOptions {
     MigrateMode mode = MigrateMode::upgrade;
     std::optional<std::string> target; // "heads", "pre@-1", ...; nullopt: only the orphans
     bool orphans = false;              // downgrade: first undo what is applied but not on disk
+    bool out_of_order = false;         // upgrade: apply revisions out of order, not refuse
     MigratorOptions migrator;
 };
 

@@ -74,6 +74,53 @@ std::optional<GitIntegration> detect_integration(const fs::path& root) {
     return std::nullopt;
 }
 
+namespace {
+
+bool is_commit(const fs::path& root, const std::string& name) {
+    return git(root, {"rev-parse", "--verify", "--quiet", name + "^{commit}"}).exit_code == 0;
+}
+
+} // namespace
+
+std::optional<std::string> integration_branch(const fs::path& root, const std::string& configured) {
+    if (!configured.empty()) {
+        if (!is_commit(root, configured)) {
+            throw UsageError("the integration branch " + quote_value(configured) +
+                                 " (integration_branch in ecluse.toml's [rebase] table) is not "
+                                 "a branch git knows",
+                             "fetch it (`git fetch`), or name an existing branch");
+        }
+        return configured;
+    }
+    for (const std::string& remote : split(git_output(root, {"remote"}), '\n')) {
+        if (remote.empty()) {
+            continue;
+        }
+        ProcessResult head =
+            git(root, {"symbolic-ref", "--quiet", "--short", "refs/remotes/" + remote + "/HEAD"});
+        if (head.exit_code == 0 && !trim(head.output).empty()) {
+            return std::string(trim(head.output));
+        }
+    }
+    for (const char* name : {"main", "master"}) {
+        if (is_commit(root, name)) {
+            return std::string(name);
+        }
+    }
+    return std::nullopt;
+}
+
+std::set<std::string> integration_revision_paths(const fs::path& root, const std::string& branch) {
+    std::set<std::string> paths = revision_paths_at(root, branch);
+    // "origin/main" is also on its way through a local "main".
+    if (auto slash = branch.find('/'); slash != std::string::npos &&
+                                       is_commit(root, "refs/remotes/" + branch) &&
+                                       is_commit(root, "refs/heads/" + branch.substr(slash + 1))) {
+        paths.merge(revision_paths_at(root, "refs/heads/" + branch.substr(slash + 1)));
+    }
+    return paths;
+}
+
 std::set<std::string> revision_paths_at(const fs::path& root, const std::string& commit) {
     std::string pre = std::string(k_migrations_folder) + "/pre";
     std::string post = std::string(k_migrations_folder) + "/post";

@@ -27,6 +27,19 @@ bool is_git_repository(const std::filesystem::path& root);
 // way in the repository, or nullopt. Throws Error when git fails.
 std::optional<GitIntegration> detect_integration(const std::filesystem::path& root);
 
+// The branch whose revisions `rebase` never moves: `configured` when not
+// empty (UsageError when git does not know it), else the remote's default
+// branch (refs/remotes/REMOTE/HEAD), else main, else master; nullopt when
+// there is none. Returned as git names it ("origin/main", "main").
+std::optional<std::string> integration_branch(const std::filesystem::path& root,
+                                              const std::string& configured);
+
+// The `.sql` paths of an integration branch: those of the branch, and of
+// the local branch of the same name when it is a remote's ("main" for
+// "origin/main"), whose commits are on their way to it.
+std::set<std::string> integration_revision_paths(const std::filesystem::path& root,
+                                                 const std::string& branch);
+
 // The `.sql` paths under migrations/pre and migrations/post in a commit.
 std::set<std::string> revision_paths_at(const std::filesystem::path& root,
                                         const std::string& commit);

@@ -1,7 +1,7 @@
 // Two lines of work each add a revision: git conflicts on the conflict file,
 // `ecluse rebase` re-chains, the rebase or merge finishes. Real git.
 
-#include "tests/support/e2e.hpp"
+#include "tests/e2e/database_support.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -50,6 +50,45 @@ struct History {
 
 bool contains_text(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
+}
+
+// The down_revision in a revision file's header, read without ecluse (whose
+// `show` needs a valid graph).
+std::string header_down_revision(const std::filesystem::path& root, const std::string& id) {
+    for (const auto& file : revision_files(root, "pre")) {
+        if (file.filename().string().find(id) != std::string::npos) {
+            std::string text = read(file);
+            auto at = text.find("-- down_revision: ") + 18;
+            return text.substr(at, text.find('\n', at) - at);
+        }
+    }
+    return "";
+}
+
+// Creates a revision that creates table `table` (and drops it to undo).
+std::string add_table_revision(const std::filesystem::path& root, const std::string& table) {
+    std::string id = add_revision(root, "add " + table, "pre@head");
+    for (const auto& file : revision_files(root, "pre")) {
+        if (file.filename().string().find(id) != std::string::npos) {
+            std::string text = read(file);
+            text.replace(text.find("-- ecluse:upgrade\n"), 18,
+                         "-- ecluse:upgrade\nCREATE TABLE " + table + " (id int);\n");
+            text.replace(text.find("-- ecluse:downgrade\n"), 20,
+                         "-- ecluse:downgrade\nDROP TABLE " + table + ";\n");
+            write(file, text);
+        }
+    }
+    return id;
+}
+
+// Merges `other` into the branch checked out, re-chains with `ecluse
+// rebase` and commits the merge; returns rebase's output.
+std::string merge_and_rebase(const std::filesystem::path& root, const std::string& other) {
+    REQUIRE(git(root, {"merge", "-q", other}, true).exit_code != 0);
+    auto fixed = run_ecluse(root, {"rebase"});
+    REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
+    git(root, {"commit", "-q", "--no-edit"});
+    return fixed.output;
 }
 
 } // namespace
@@ -218,5 +257,111 @@ TEST_SUITE("git rebase") {
         CHECK(contains_text(history.output, " -> " + h.post1 + " (post) (head)"));
         CHECK(contains_text(history.errors, "pre has 2 heads"));
         CHECK(run_ecluse(h.root(), {"check"}).exit_code == 1);
+    }
+
+    TEST_CASE("feature merges main: the dev database's hole is refused by upgrade, check -d and "
+              "deploy until --out-of-order applies it, saying so") {
+        History h;
+        std::string url = create_database();
+        REQUIRE(run_on(h.root(), url, {"upgrade", "heads"}).exit_code == 0);
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string bookings = add_table_revision(h.root(), "bookings");
+        commit_all(h.root(), "feature: bookings");
+        REQUIRE(run_on(h.root(), url, {"upgrade", "heads"}).exit_code == 0);
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string venues = add_table_revision(h.root(), "venues");
+        commit_all(h.root(), "main: venues");
+        git(h.root(), {"checkout", "-q", "feature"});
+
+        CHECK(contains_text(merge_and_rebase(h.root(), "main"), "re-chained " + bookings));
+        CHECK(down_revision_of(h.root(), bookings) == venues);
+        CHECK(down_revision_of(h.root(), venues) == h.pre2);
+        CHECK(states(h.root(), url)[venues] == "out_of_order");
+
+        auto refused = run_on(h.root(), url, {"upgrade", "heads"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains_text(refused.errors, "revision " + venues));
+        CHECK(contains_text(refused.errors, "out of order"));
+        CHECK(contains_text(refused.errors, "ecluse upgrade --out-of-order"));
+        CHECK(contains_text(refused.errors, "ecluse downgrade " + h.pre2));
+        CHECK_FALSE(relation_exists(url, "venues"));
+        auto check = run_on(h.root(), url, {"check"});
+        CHECK(check.exit_code == 1);
+        CHECK(contains_text(check.errors, venues));
+        auto plan = run_on(h.root(), url, {"deploy", "--plan"});
+        CHECK(plan.exit_code == 1);
+        CHECK(contains_text(plan.errors, venues));
+        auto script = run_on(h.root(), url, {"upgrade", "heads", "--sql"});
+        CHECK(script.exit_code == 1);
+
+        // [migrate] out_of_order lets deploy plan it; --out-of-order applies it.
+        write(h.root() / "ecluse.toml", "[migrate]\nout_of_order = true\n");
+        auto allowed = run_on(h.root(), url, {"deploy", "--plan"});
+        CHECK_MESSAGE(allowed.exit_code == 0, allowed.errors);
+        CHECK(contains_text(allowed.output, venues));
+        CHECK(contains_text(allowed.output, "out of order"));
+        CHECK(run_on(h.root(), url, {"check"}).exit_code == 0);
+        write(h.root() / "ecluse.toml", "");
+        auto applied = run_on(h.root(), url, {"upgrade", "heads", "--out-of-order"});
+        REQUIRE_MESSAGE(applied.exit_code == 0, applied.errors);
+        CHECK(contains_text(applied.output, venues));
+        CHECK(contains_text(applied.output, "out of order"));
+        CHECK(relation_exists(url, "venues"));
+        CHECK(states(h.root(), url)[venues] == "applied");
+        CHECK(contains_text(run_on(h.root(), url, {"current"}).output, bookings + " (pre) (head)"));
+        auto again = run_on(h.root(), url, {"upgrade", "heads"});
+        CHECK_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(run_on(h.root(), url, {"check"}).exit_code == 0);
+
+        // Both are undone going down past them.
+        auto down = run_on(h.root(), url, {"downgrade", h.pre2});
+        REQUIRE_MESSAGE(down.exit_code == 0, down.errors);
+        CHECK_FALSE(relation_exists(url, "venues"));
+        CHECK_FALSE(relation_exists(url, "bookings"));
+    }
+
+    TEST_CASE("main merges feature: main's committed revision stays where it is and production, "
+              "which has it, gets the feature's") {
+        History h;
+        std::string url = create_database();
+        git(h.root(), {"checkout", "-q", "-b", "feature"});
+        std::string bookings = add_table_revision(h.root(), "bookings");
+        commit_all(h.root(), "feature: bookings");
+        git(h.root(), {"checkout", "-q", "main"});
+        std::string venues = add_table_revision(h.root(), "venues");
+        commit_all(h.root(), "main: venues");
+        REQUIRE(run_on(h.root(), url, {"upgrade", "heads"}).exit_code == 0);
+
+        CHECK(contains_text(merge_and_rebase(h.root(), "feature"), "re-chained " + bookings));
+        CHECK(down_revision_of(h.root(), venues) == h.pre2);
+        CHECK(down_revision_of(h.root(), bookings) == venues);
+        auto upgrade = run_on(h.root(), url, {"upgrade", "heads"});
+        REQUIRE_MESSAGE(upgrade.exit_code == 0, upgrade.errors);
+        CHECK(relation_exists(url, "bookings"));
+        CHECK(run_on(h.root(), url, {"check"}).exit_code == 0);
+    }
+
+    TEST_CASE("two lines of work that are both not on main: rebase moves neither and asks for "
+              "--onto") {
+        History h;
+        git(h.root(), {"checkout", "-q", "-b", "feature-a"});
+        std::string a = add_revision(h.root(), "add a", "pre@head");
+        commit_all(h.root(), "a");
+        git(h.root(), {"checkout", "-q", "main"});
+        git(h.root(), {"checkout", "-q", "-b", "feature-b"});
+        std::string b = add_revision(h.root(), "add b", "pre@head");
+        commit_all(h.root(), "b");
+        REQUIRE(git(h.root(), {"merge", "-q", "feature-a"}, true).exit_code != 0);
+        auto refused = run_ecluse(h.root(), {"rebase"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains_text(refused.errors, "cannot tell"));
+        CHECK(contains_text(refused.errors, "--onto"));
+        CHECK(header_down_revision(h.root(), a) == h.pre2);
+        CHECK(header_down_revision(h.root(), b) == h.pre2);
+        // The integration branch can be named: then feature-b's revision stays.
+        write(h.root() / "ecluse.toml", "[rebase]\nintegration_branch = \"feature-b\"\n");
+        auto named = run_ecluse(h.root(), {"rebase"});
+        CHECK_MESSAGE(named.exit_code == 0, named.errors);
+        CHECK(down_revision_of(h.root(), a) == b);
     }
 } // TEST_SUITE

@@ -322,8 +322,8 @@ TEST_SUITE("settings file") {
         CHECK(error.location().line == 1);
         CHECK(error.bare_message() == "unknown setting `colour`");
         CHECK(error.hint() == "the settings are database_url, format, lock_timeout, "
-                              "statement_timeout, lock_wait and schema, and the tables [lint] and "
-                              "[deploy]");
+                              "statement_timeout, lock_wait and schema, and the tables [lint], "
+                              "[deploy], [migrate] and [rebase]");
     }
 
     TEST_CASE("an unknown table is refused at its header line") {
@@ -461,5 +461,37 @@ TEST_SUITE("settings file: [deploy]") {
                   "ecluse.toml:3: [deploy] hook_timeout: invalid duration \"30\"");
             CHECK(error.hint() == k_duration_hint);
         }
+    }
+}
+
+TEST_SUITE("settings file: [migrate] and [rebase]") {
+    TEST_CASE("out_of_order and integration_branch are read; load_settings keeps them") {
+        SettingsFile file = parse_settings_file(
+            "[migrate]\nout_of_order = true\n[rebase]\nintegration_branch = \"origin/develop\"\n",
+            "ecluse.toml");
+        CHECK(file.migrate.out_of_order);
+        CHECK(file.rebase.integration_branch == "origin/develop");
+        SettingsFile none = parse_settings_file("schema = \"s\"\n", "ecluse.toml");
+        CHECK_FALSE(none.migrate.out_of_order);
+        CHECK(none.rebase.integration_branch.empty());
+    }
+
+    TEST_CASE("a quoted boolean, an empty branch or another key is refused at its line") {
+        auto error_of = [](const std::string& text) {
+            try {
+                parse_settings_file(text, "ecluse.toml");
+            } catch (const InputError& error) {
+                return std::string(error.what());
+            }
+            return std::string("no error");
+        };
+        CHECK(error_of("[migrate]\nout_of_order = \"true\"\n") ==
+              "ecluse.toml:2: [migrate] `out_of_order` must be true or false");
+        CHECK(error_of("[migrate]\n\noutoforder = true\n") ==
+              "ecluse.toml:3: unknown [migrate] setting `outoforder`");
+        CHECK(error_of("[rebase]\nintegration_branch = \"\"\n") ==
+              "ecluse.toml:2: [rebase] `integration_branch` must be a branch name");
+        CHECK(error_of("[rebase]\nonto = \"main\"\n") ==
+              "ecluse.toml:2: unknown [rebase] setting `onto`");
     }
 }
