@@ -170,6 +170,7 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
                 {"attempts", event.attempts}};
         if (event.kind == DeployEvent::Kind::migration_applied) {
             line["duration_ms"] = event.duration_ms;
+            line["note"] = event.text;
         } else {
             line["why"] = event.text;
         }
@@ -249,7 +250,7 @@ public:
                       << "  (" << milliseconds(event.duration_ms)
                       << (event.attempts > 1 ? ", " + std::to_string(event.attempts) + " attempts"
                                              : "")
-                      << ")\n";
+                      << (event.text.empty() ? "" : ", " + event.text) << ")\n";
             break;
         case DeployEvent::Kind::migration_retry:
             std::cout << "  " << event.revision->revision << ": " << event.text

@@ -46,7 +46,10 @@ struct Report {
                  {"message", revision.message},
                  {"duration_ms", outcome.duration_ms},
                  {"attempts", outcome.attempts},
-                 {"reason", step.reason}});
+                 {"reason", step.reason},
+                 {"resumed_at_statement", outcome.resumed_at == 0
+                                              ? nlohmann::json(nullptr)
+                                              : nlohmann::json(outcome.resumed_at)}});
             return;
         }
         if (settings.verbosity < 0) {
@@ -60,7 +63,8 @@ struct Report {
         std::cout << "  " << verb << branch_name(revision.branch)
                   << (revision.branch == Branch::pre ? "  " : " ") << revision.revision << "  "
                   << revision.message << "  (" << duration
-                  << (step.reason.empty() ? "" : ", " + step.reason) << ")\n";
+                  << (step_note(step, outcome).empty() ? "" : ", " + step_note(step, outcome))
+                  << ")\n";
     }
 
     void finish(const RevisionGraph& graph, const Position& position, std::size_t done) const {

@@ -49,7 +49,8 @@ int run_status(const Invocation& invocation) {
     auto [project, graph] = load_project(invocation.settings);
     graph.require_valid();
     DatabaseSession session = open_database(invocation.settings, false);
-    auto states = revision_states(graph, project, session.ledger->applied());
+    auto states =
+        revision_states(graph, project, session.ledger->applied(), session.ledger->progress());
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& state : states) {
@@ -60,7 +61,9 @@ int run_status(const Invocation& invocation) {
                  {"message", state.message},
                  {"path", state.path},
                  {"applied_at", state.applied_at.empty() ? nlohmann::json(nullptr)
-                                                         : nlohmann::json(state.applied_at)}});
+                                                         : nlohmann::json(state.applied_at)},
+                 {"progress", state.progress.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(state.progress)}});
         }
         print_json({{"revisions", list}});
         return 0;
@@ -71,7 +74,7 @@ int run_status(const Invocation& invocation) {
                   << state.revision << "  " << name
                   << std::string(name.size() < 9 ? 9 - name.size() : 1, ' ') << state.message
                   << (state.applied_at.empty() ? "" : "  (applied " + state.applied_at + ")")
-                  << '\n';
+                  << (state.progress.empty() ? "" : "  (" + state.progress + ")") << '\n';
     }
     return 0;
 }

@@ -17,12 +17,15 @@ std::string_view state_name(RevisionState state) {
         return "orphan";
     case RevisionState::out_of_order:
         return "out_of_order";
+    case RevisionState::interrupted:
+        return "interrupted";
     }
     return "";
 }
 
 std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
-                                            const std::vector<AppliedRevision>& applied) {
+                                            const std::vector<AppliedRevision>& applied,
+                                            const std::vector<StatementProgress>& progress) {
     std::map<std::string, const AppliedRevision*> by_id;
     for (const auto& revision : applied) {
         by_id[revision.revision] = &revision;
@@ -34,8 +37,13 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
     std::vector<RevisionStatus> out;
     for (const RevisionFile* revision : graph.topological_order()) {
         auto it = by_id.find(revision->revision);
-        RevisionStatus status{revision->revision, revision->branch, RevisionState::pending,
-                              revision->message,  revision->path,   {}};
+        RevisionStatus status{revision->revision,
+                              revision->branch,
+                              RevisionState::pending,
+                              revision->message,
+                              revision->path,
+                              {},
+                              {}};
         if (it != by_id.end()) {
             status.applied_at = it->second->applied_at;
             status.state = it->second->stamped ||
@@ -45,13 +53,29 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
         } else if (holes.count(revision) != 0) {
             status.state = RevisionState::out_of_order;
         }
+        for (const StatementProgress& run : progress) {
+            bool undoing = run.action == "downgrade";
+            if (run.revision == revision->revision && undoing == (it != by_id.end())) {
+                status.progress = run.action + " interrupted at statement " +
+                                  std::to_string(run.done + 1) + " of " +
+                                  std::to_string(run.total) + " (" + run.at + ")";
+                if (!undoing) {
+                    status.state = RevisionState::interrupted;
+                }
+            }
+        }
         out.push_back(std::move(status));
     }
     for (const auto& revision : applied) {
         if (graph.find(revision.revision) == nullptr &&
             graph.replaced(revision.revision) == nullptr) {
-            out.push_back({revision.revision, revision.branch, RevisionState::orphan,
-                           revision.message, revision.path, revision.applied_at});
+            out.push_back({revision.revision,
+                           revision.branch,
+                           RevisionState::orphan,
+                           revision.message,
+                           revision.path,
+                           revision.applied_at,
+                           {}});
         }
     }
     return out;

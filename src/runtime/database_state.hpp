@@ -2,7 +2,8 @@
 
 // Each revision's state in a database: applied, pending, drifted (applied,
 // then its upgrade section changed), orphan (applied, unknown on disk),
-// out of order (not applied, below an applied revision of its chain).
+// out of order (not applied, below an applied revision of its chain),
+// interrupted (a `transaction: none` upgrade stopped partway).
 
 #include "graph/plan.hpp"
 #include "graph/revision_graph.hpp"
@@ -15,7 +16,7 @@
 
 namespace ecluse {
 
-enum class RevisionState { applied, pending, drifted, orphan, out_of_order };
+enum class RevisionState { applied, pending, drifted, orphan, out_of_order, interrupted };
 
 std::string_view state_name(RevisionState state);
 
@@ -26,11 +27,16 @@ struct RevisionStatus {
     std::string message;
     std::string path;
     std::string applied_at; // empty when pending
+    // An interrupted run of its statements: "upgrade interrupted at
+    // statement 3 of 4 (2026-12-02T10:00:00Z)"; empty otherwise.
+    std::string progress;
 };
 
 // Every revision on disk in topological order, then the orphans.
+// `progress` (Ledger::progress) marks the interrupted ones.
 std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
-                                            const std::vector<AppliedRevision>& applied);
+                                            const std::vector<AppliedRevision>& applied,
+                                            const std::vector<StatementProgress>& progress = {});
 
 // The revisions of the database that are out of order (find_out_of_order).
 std::vector<OutOfOrder> out_of_order(const RevisionGraph& graph,

@@ -290,6 +290,7 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
             DeployEvent applied{DeployEvent::Kind::migration_applied, phase, step.step.revision};
             applied.duration_ms = outcome.duration_ms;
             applied.attempts = outcome.attempts;
+            applied.text = step_note(step.step, outcome);
             emit(applied);
         }
     } catch (const Interrupted&) {

@@ -92,7 +92,7 @@ struct DeployEvent {
         phase_started,     // phase; count: migrations planned
         snapshot_applied,  // phase, text: the snapshot's name, count: revisions it replaces,
                            // duration_ms
-        migration_applied, // phase, revision, duration_ms, attempts
+        migration_applied, // phase, revision, duration_ms, attempts, text: step_note()
         migration_retry,   // phase, revision, attempts, text: why
         hook_started,      // text: the command
         hook_output,       // stream, text: one line

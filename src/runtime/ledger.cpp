@@ -4,6 +4,7 @@
 #include "script/revision_file.hpp"
 #include "script/snapshot_file.hpp"
 #include "util/error.hpp"
+#include "util/hash.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -122,6 +123,18 @@ std::string LedgerSql::create_sql() const {
            "deploy_id = substr(split_part(detail, '; ', 2), 8) "
            "WHERE deploy_id IS NULL AND action LIKE 'deploy%' AND detail LIKE 'heads %; deploy "
            "_%';\n"
+           // Layout 4.
+           "CREATE TABLE IF NOT EXISTS " +
+           m_quoted +
+           ".statement_progress (\n"
+           "    revision text NOT NULL,\n"
+           "    action text NOT NULL CHECK (action IN ('upgrade', 'downgrade')),\n"
+           "    statements_done integer NOT NULL,\n"
+           "    statements_total integer NOT NULL,\n"
+           "    done_checksum text NOT NULL,\n"
+           "    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+           "    PRIMARY KEY (revision, action)\n"
+           ");\n"
            "UPDATE " +
            m_quoted + ".ledger_version SET version = " + std::to_string(k_ledger_version) +
            " WHERE version < " + std::to_string(k_ledger_version) + ";\n";
@@ -225,6 +238,57 @@ std::vector<AppliedRevision> Ledger::applied(bool links_only) {
                 equals(row[14], "none") ? TransactionMode::none : TransactionMode::per_migration;
         }
         out.push_back(std::move(applied));
+    }
+    return out;
+}
+
+std::vector<std::string> progress_checksums(const std::vector<std::string>& statements) {
+    std::vector<std::string> out = {std::string()};
+    out.reserve(statements.size() + 1);
+    for (const std::string& statement : statements) {
+        out.push_back(sha256_hex(out.back() + '\n' + statement));
+    }
+    return out;
+}
+
+std::string LedgerSql::progress_sql(const std::string& revision, const std::string& action,
+                                    int done, int total, const std::string& checksum) const {
+    return "INSERT INTO " + m_quoted +
+           ".statement_progress (revision, action, statements_done, statements_total, "
+           "done_checksum) VALUES (" +
+           quote_literal(revision) + ", " + quote_literal(action) + ", " + std::to_string(done) +
+           ", " + std::to_string(total) + ", " + quote_literal(checksum) +
+           ") ON CONFLICT (revision, action) DO UPDATE SET statements_done = "
+           "excluded.statements_done, statements_total = excluded.statements_total, "
+           "done_checksum = excluded.done_checksum, updated_at = clock_timestamp()";
+}
+
+std::string LedgerSql::clear_progress_sql(const std::string& revision) const {
+    return "DELETE FROM " + m_quoted +
+           ".statement_progress WHERE revision = " + quote_literal(revision);
+}
+
+std::vector<StatementProgress> Ledger::progress() {
+    // A read-only command may find an older layout, without the table.
+    if (!m_tables_exist &&
+        m_connection.query("SELECT to_regclass($1) IS NOT NULL", {m_quoted + ".statement_progress"})
+                .at(0)
+                .at(0) != std::optional<std::string>("t")) {
+        return {};
+    }
+    std::vector<StatementProgress> out;
+    for (auto& row : m_connection.query(
+             "SELECT revision, action, statements_done, statements_total, done_checksum, "
+             "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM " +
+             m_quoted + ".statement_progress ORDER BY updated_at")) {
+        StatementProgress progress;
+        progress.revision = take(row[0]);
+        progress.action = take(row[1]);
+        progress.done = std::stoi(take(row[2]));
+        progress.total = std::stoi(take(row[3]));
+        progress.checksum = take(row[4]);
+        progress.at = take(row[5]);
+        out.push_back(std::move(progress));
     }
     return out;
 }

@@ -17,8 +17,9 @@ namespace ecluse {
 // The layout of the bookkeeping tables; a later ecluse migrates from older ones.
 // 2: applied_revision.snapshot (revisions recorded through a snapshot) and
 // the seed table. 3: event_log.deploy_id and deploy_heads, the deploy an
-// event belongs to (layout 2 kept them in the detail text only).
-inline constexpr int k_ledger_version = 3;
+// event belongs to (layout 2 kept them in the detail text only). 4: the
+// statement_progress table, how far a `transaction: none` revision got.
+inline constexpr int k_ledger_version = 4;
 
 struct AppliedRevision {
     std::string revision;
@@ -37,6 +38,25 @@ struct AppliedRevision {
     bool stamped = false;
     std::optional<std::string> snapshot; // the snapshot file it was applied through
 };
+
+// How far a `transaction: none` revision got while it ran: its first
+// `done` statements of `total` completed. The row outlives an interrupted
+// or failed run and goes when the revision is recorded (or forgotten).
+struct StatementProgress {
+    std::string revision;
+    std::string action; // "upgrade" or "downgrade"
+    int done = 0;
+    int total = 0;
+    // progress_checksum() of the statements done, so that a rerun resumes
+    // only where the statements it skips are still the same.
+    std::string checksum;
+    std::string at; // when the last of them completed
+};
+
+// A checksum of the statements before each position: checksums[i] covers
+// statements 0 to i-1 (checksums[0] is of none), chained so that it costs
+// one hash per statement.
+std::vector<std::string> progress_checksums(const std::vector<std::string>& statements);
 
 // Which deploy an event of the log belongs to.
 struct DeployMark {
@@ -68,6 +88,11 @@ public:
     // transaction so that both commit together.
     std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped) const;
     std::string forget_sql(const std::string& revision) const;
+    // Records that the first `done` of `total` statements of `revision` ran
+    // (`action`: upgrade or downgrade); forgets it (once recorded).
+    std::string progress_sql(const std::string& revision, const std::string& action, int done,
+                             int total, const std::string& checksum) const;
+    std::string clear_progress_sql(const std::string& revision) const;
     // Records revisions as applied through snapshot file `snapshot`, in one
     // statement (empty when there are none).
     std::string record_replaced_sql(const std::vector<ReplacedRevision>& revisions,
@@ -116,6 +141,9 @@ public:
     // The downgrade SQL stored with an applied revision; nullopt when it
     // had no downgrade section or is not applied.
     std::optional<std::string> stored_downgrade(const std::string& revision);
+    // The progress rows of interrupted `transaction: none` revisions (none
+    // when the table does not exist yet).
+    std::vector<StatementProgress> progress();
     // The top applied revision of each branch (nullopt at base): the one no
     // other applied revision was applied on top of. When revisions were
     // applied out of order there are several, and the one furthest along

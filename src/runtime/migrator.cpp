@@ -186,11 +186,52 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
     }
 }
 
+std::string step_note(const Step& step, const StepOutcome& outcome) {
+    std::string note = step.reason;
+    if (outcome.resumed_at > 0) {
+        note += (note.empty() ? "" : ", ") + std::string("resumed at statement ") +
+                std::to_string(outcome.resumed_at) + " of " + std::to_string(outcome.statements);
+    }
+    return note;
+}
+
 void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
-                              const std::vector<Statement>& statements, double& duration_ms) {
+                              const std::vector<Statement>& statements, StepOutcome& outcome) {
     auto start = std::chrono::steady_clock::now();
+    std::vector<std::string> texts;
+    texts.reserve(statements.size());
+    for (const Statement& statement : statements) {
+        texts.push_back(statement.sql + '\n' + statement.copy_data.value_or(""));
+    }
+    std::vector<std::string> checksums = progress_checksums(texts);
+    int total = static_cast<int>(statements.size());
+    std::size_t first = 0;
+    if (m_ledger != nullptr) {
+        for (const StatementProgress& progress : m_ledger->progress()) {
+            if (progress.revision != revision.revision || progress.action != verb(direction) ||
+                progress.done <= 0 || progress.done >= total) {
+                continue;
+            }
+            auto done = static_cast<std::size_t>(progress.done);
+            std::string where = revision.revision + " (" + revision.path + ")";
+            if (checksums[done] != progress.checksum) {
+                log::warn("the " + std::string(verb(direction)) + " of " + where +
+                          " was interrupted after statement " + std::to_string(done) + " of " +
+                          std::to_string(progress.total) +
+                          ", but those statements changed since: running it from statement 1");
+                continue;
+            }
+            first = done;
+            outcome.resumed_at = progress.done + 1;
+            log::info("resuming the interrupted " + std::string(verb(direction)) + " of " + where +
+                      " at statement " + std::to_string(outcome.resumed_at) + " of " +
+                      std::to_string(total) + ": statements 1 to " + std::to_string(done) +
+                      " completed on " + progress.at);
+        }
+    }
+    outcome.statements = total;
     m_sink.send(timeout_settings(revision, m_options));
-    for (std::size_t i = 0; i < statements.size(); ++i) {
+    for (std::size_t i = first; i < statements.size(); ++i) {
         try {
             m_sink.run(statements[i]);
         } catch (const pg::DatabaseError& error) {
@@ -201,14 +242,23 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
                  : i == 1
                      ? std::string("statement 1 is applied and stays applied")
                      : "statements 1 to " + std::to_string(i) + " are applied and stay applied") +
-                "; the revision is not recorded. Fix the cause and run it again: each statement "
-                "should be safe to rerun (IF [NOT] EXISTS)";
+                "; the revision is not recorded. Fix the cause and run it again: " +
+                (i == 0 ? std::string("it starts from statement 1")
+                        : "it resumes at statement " + std::to_string(i + 1) +
+                              " as long as the statements before it stay as they are");
             fail(revision, direction, &statements[i], error, left);
         }
+        // Autocommitted after the statement: a kill between the two reruns
+        // this one statement, never more.
+        int done = static_cast<int>(i) + 1;
+        if (done < total) {
+            m_sink.send({m_sql.progress_sql(revision.revision, verb(direction), done, total,
+                                            checksums[i + 1])});
+        }
     }
-    duration_ms = elapsed_since(start);
+    outcome.duration_ms = elapsed_since(start);
     std::vector<std::string> end = {"BEGIN"};
-    for (std::string& statement : bookkeeping_sql(revision, direction, duration_ms)) {
+    for (std::string& statement : bookkeeping_sql(revision, direction, outcome.duration_ms)) {
         end.push_back(std::move(statement));
     }
     end.insert(end.end(), {"COMMIT", "RESET lock_timeout", "RESET statement_timeout"});
@@ -219,6 +269,7 @@ std::vector<std::string> Migrator::bookkeeping_sql(const RevisionFile& revision,
                                                    Direction direction, double duration_ms) const {
     return {direction == Direction::upgrade ? m_sql.record_sql(revision, duration_ms, false)
                                             : m_sql.forget_sql(revision.revision),
+            m_sql.clear_progress_sql(revision.revision),
             m_sql.log_sql(verb(direction), revision.revision, "applied",
                           m_sink.runs_now() ? "" : "--sql", duration_ms)};
 }
@@ -237,7 +288,7 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
     }
     m_sink.begin_step(revision, direction);
     if (revision.transaction == TransactionMode::none) {
-        run_one_by_one(revision, direction, prepared.statements, outcome.duration_ms);
+        run_one_by_one(revision, direction, prepared.statements, outcome);
         return outcome;
     }
     auto pause = m_options.retry_pause;
@@ -284,6 +335,7 @@ void Migrator::stamp(const Step& step) {
         {"BEGIN",
          step.direction == Direction::upgrade ? m_sql.record_sql(revision, 0, true)
                                               : m_sql.forget_sql(revision.revision),
+         m_sql.clear_progress_sql(revision.revision),
          m_sql.log_sql("stamp", revision.revision,
                        step.direction == Direction::upgrade ? "recorded" : "forgotten", "", 0),
          "COMMIT"});

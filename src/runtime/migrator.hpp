@@ -99,7 +99,15 @@ private:
 struct StepOutcome {
     double duration_ms = 0;
     int attempts = 1;
+    // A `transaction: none` revision interrupted before: the statement the
+    // rerun started at (1-based) and how many it has; 0 when it ran whole.
+    int resumed_at = 0;
+    int statements = 0;
 };
+
+// What a step's outcome and reason add to the line that reports it:
+// "out of order: ...", "resumed at statement 3 of 4"; empty for neither.
+std::string step_note(const Step& step, const StepOutcome& outcome);
 
 class Migrator {
 public:
@@ -128,8 +136,10 @@ public:
 private:
     void run_transactional(const RevisionFile& revision, Direction direction,
                            const std::vector<Statement>& statements, double& duration_ms);
+    // Records each statement's completion as it goes, and resumes after
+    // the statements an interrupted run recorded.
     void run_one_by_one(const RevisionFile& revision, Direction direction,
-                        const std::vector<Statement>& statements, double& duration_ms);
+                        const std::vector<Statement>& statements, StepOutcome& outcome);
     // The ledger row (recorded or forgotten) and the log line of a step.
     std::vector<std::string> bookkeeping_sql(const RevisionFile& revision, Direction direction,
                                              double duration_ms) const;

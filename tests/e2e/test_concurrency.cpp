@@ -201,6 +201,89 @@ TEST_SUITE("interrupted migrations") {
         CHECK(ledger_rows(db.url) == 1);
     }
 
+    TEST_CASE("an ecluse killed inside a transaction: none revision: status shows where it "
+              "stopped, and the rerun resumes at that statement, saying so") {
+        Project project;
+        std::string url = create_database();
+        project.add({"aaaaaaaaaaaa", "pre", "counter",
+                     "CREATE TABLE counter (n int);\nCREATE TABLE gate (open boolean);\n",
+                     "DROP TABLE counter;\nDROP TABLE gate;\n"});
+        RevisionSpec steps{
+            "bbbbbbbbbbbb", "pre", "backfill in steps",
+            "INSERT INTO counter VALUES (1);\n"
+            "SELECT pg_sleep(CASE WHEN EXISTS (SELECT FROM gate) THEN 0 ELSE 60 END);\n"
+            "INSERT INTO counter VALUES (3);\n",
+            "DELETE FROM counter;\n"};
+        steps.no_transaction = true;
+        project.add(steps);
+        auto process = Spawned::ecluse(project.root(), {"-d", url, "upgrade", "pre@head"});
+        REQUIRE(wait_until([&] { return !ecluse_backend_running(url, "pg_sleep").empty(); }));
+        process->kill(SIGKILL);
+        CHECK(process->wait().exit_code == 128 + SIGKILL);
+        psql(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                  "current_database() AND application_name = 'ecluse'");
+        REQUIRE(wait_until([&] { return !ecluse_connected(url); }, 10s));
+
+        CHECK(states(project.root(), url)["bbbbbbbbbbbb"] == "interrupted");
+        CHECK(contains(run_on(project.root(), url, {"status"}).output,
+                       "upgrade interrupted at statement 2 of 3"));
+        psql(url, "INSERT INTO gate VALUES (true)");
+        ProcessResult again = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        CHECK(contains(again.errors, "resuming the interrupted upgrade of bbbbbbbbbbbb"));
+        CHECK(contains(again.output, "resumed at statement 2 of 3"));
+        CHECK(psql(url, "SELECT string_agg(n::text, ',' ORDER BY n) FROM counter") == "1,3");
+        CHECK(states(project.root(), url)["bbbbbbbbbbbb"] == "applied");
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.statement_progress") == "0");
+    }
+
+    TEST_CASE("a transaction: none revision that failed resumes at the failed statement once it "
+              "is fixed, and from statement 1 when an earlier statement changed") {
+        Project project;
+        std::string url = create_database();
+        project.add({"aaaaaaaaaaaa", "pre", "counter", "CREATE TABLE counter (n int);\n",
+                     "DROP TABLE counter;\n"});
+        RevisionSpec steps{"bbbbbbbbbbbb", "pre", "backfill in steps",
+                           "INSERT INTO counter VALUES (1);\nSELECT 1/0;\n",
+                           "DELETE FROM counter;\n"};
+        steps.no_transaction = true;
+        std::filesystem::path path = project.add(steps);
+        ProcessResult failed = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK(failed.exit_code == 1);
+        CHECK(contains(failed.errors, "it resumes at statement 2"));
+
+        write(path, Project::render({"bbbbbbbbbbbb",
+                                     "pre",
+                                     "backfill in steps",
+                                     "INSERT INTO counter VALUES (1);\nSELECT 1/1;\n",
+                                     "DELETE FROM counter;\n",
+                                     {},
+                                     true},
+                                    "aaaaaaaaaaaa"));
+        ProcessResult fixed = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(fixed.exit_code == 0, fixed.errors);
+        CHECK(contains(fixed.output, "resumed at statement 2 of 2"));
+        CHECK(psql(url, "SELECT count(*) FROM counter") == "1");
+
+        // Down, fail again, then change statement 1: nothing is skipped.
+        REQUIRE(run_on(project.root(), url, {"downgrade", "aaaaaaaaaaaa"}).exit_code == 0);
+        write(path, Project::render(steps, "aaaaaaaaaaaa"));
+        CHECK(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 1);
+        write(path, Project::render({"bbbbbbbbbbbb",
+                                     "pre",
+                                     "backfill in steps",
+                                     "INSERT INTO counter VALUES (2);\nSELECT 1/1;\n",
+                                     "DELETE FROM counter;\n",
+                                     {},
+                                     true},
+                                    "aaaaaaaaaaaa"));
+        ProcessResult changed = run_on(project.root(), url, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(changed.exit_code == 0, changed.errors);
+        CHECK(contains(changed.errors, "changed since: running it from statement 1"));
+        CHECK_FALSE(contains(changed.output, "resumed"));
+        CHECK(psql(url, "SELECT string_agg(n::text, ',' ORDER BY n) FROM counter") == "1,2");
+    }
+
     TEST_CASE("a connection terminated by the server mid-migration is a clear error and nothing is "
               "half-applied") {
         SlowProject db("3");

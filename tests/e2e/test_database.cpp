@@ -258,7 +258,7 @@ TEST_SUITE("example application") {
                  "FROM ecluse.applied_revision WHERE revision = 'ebb4d23eaaa5'") ==
             "pre|none|64|create users and venues|migrations/pre/"
             "20260901T090000_ebb4d23eaaa5_create_users_and_venues.sql|postgres|t|t|f");
-        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "3");
+        CHECK(psql(url, "SELECT version FROM ecluse.ledger_version") == "4");
     }
 
     TEST_CASE("a broken revision file is reported before anything touches the database") {
@@ -770,9 +770,9 @@ TEST_SUITE("transaction: none") {
         CHECK(relation_exists(url, "step_one"));
         CHECK_FALSE(relation_exists(url, "step_three"));
         CHECK(ledger_rows(url) == 0);
-        CHECK(states(project.root(), url)["d2e3f4a5b6c7"] == "pending");
+        CHECK(states(project.root(), url)["d2e3f4a5b6c7"] == "interrupted");
 
-        // Fixed, it runs again from the start: statement 1 is safe to rerun.
+        // Fixed, it resumes at statement 2: statement 1 is not run again.
         write(path,
               Project::render({"d2e3f4a5b6c7",
                                "pre",
@@ -784,6 +784,7 @@ TEST_SUITE("transaction: none") {
                               "none"));
         ProcessResult fixed = run_on(project.root(), url, {"upgrade", "pre@head"});
         CHECK_MESSAGE(fixed.exit_code == 0, fixed.errors);
+        CHECK(contains(fixed.output, "resumed at statement 2 of 3"));
         CHECK(relation_exists(url, "step_two"));
         CHECK(relation_exists(url, "step_three"));
         CHECK(applied_ids(url) == "d2e3f4a5b6c7");
@@ -1116,20 +1117,20 @@ TEST_SUITE("connection and ledger") {
                      "DROP TABLE first;\n"});
         ProcessResult stamp = run_on(project.root(), url, {"stamp", "pre@base"});
         REQUIRE_MESSAGE(stamp.exit_code == 0, stamp.errors);
-        psql(url, "INSERT INTO ecluse.ledger_version VALUES (4)");
+        psql(url, "INSERT INTO ecluse.ledger_version VALUES (5)");
         ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
         CHECK(up.exit_code == 1);
-        CHECK_MESSAGE(contains(up.errors, "have layout 4, newer than this ecluse knows (3)"),
+        CHECK_MESSAGE(contains(up.errors, "have layout 5, newer than this ecluse knows (4)"),
                       up.errors);
         CHECK(public_tables(url) == "");
-        // Back to layout 3, the same command works.
-        psql(url, "DELETE FROM ecluse.ledger_version WHERE version = 4");
+        // Back to layout 4, the same command works.
+        psql(url, "DELETE FROM ecluse.ledger_version WHERE version = 5");
         ProcessResult again = run_on(project.root(), url, {"upgrade", "pre@head"});
         CHECK_MESSAGE(again.exit_code == 0, again.errors);
         CHECK(public_tables(url) == "first");
     }
 
-    TEST_CASE("a ledger of layout 1 is brought up to layout 3 by the next run") {
+    TEST_CASE("a ledger of layout 1 is brought up to layout 4 by the next run") {
         Project project;
         std::string url = create_database();
         project.add({"c1d2e3f4a5b7", "pre", "first", "CREATE TABLE first (id int);\n",
@@ -1139,10 +1140,14 @@ TEST_SUITE("connection and ledger") {
         // no deploy columns in the event log.
         psql(url, "ALTER TABLE ecluse.applied_revision DROP COLUMN snapshot; "
                   "ALTER TABLE ecluse.event_log DROP COLUMN deploy_id, DROP COLUMN deploy_heads; "
-                  "DROP TABLE ecluse.seed; UPDATE ecluse.ledger_version SET version = 1");
+                  "DROP TABLE ecluse.seed; DROP TABLE ecluse.statement_progress; "
+                  "UPDATE ecluse.ledger_version SET version = 1");
+        ProcessResult status = run_on(project.root(), url, {"status"});
+        CHECK_MESSAGE(status.exit_code == 0, status.errors);
         ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
         REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
-        CHECK(psql(url, "SELECT max(version) FROM ecluse.ledger_version") == "3");
+        CHECK(psql(url, "SELECT max(version) FROM ecluse.ledger_version") == "4");
+        CHECK(psql(url, "SELECT to_regclass('ecluse.statement_progress') IS NOT NULL") == "t");
         CHECK(psql(url, "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
                         "'ecluse' AND table_name = 'applied_revision' AND column_name = "
                         "'snapshot'") == "1");

@@ -193,7 +193,7 @@ TEST_SUITE("deploy") {
         ProcessResult again = deploy.run({"deploy"});
         REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
         CHECK(contains(again.output, "resuming deploy " + id + ": it stopped (failed) at "));
-        CHECK(psql(deploy.url, "SELECT max(version) FROM ecluse.ledger_version") == "3");
+        CHECK(psql(deploy.url, "SELECT max(version) FROM ecluse.ledger_version") == "4");
         // Every deploy event, the old ones included, carries the deploy in its columns.
         CHECK(psql(deploy.url, "SELECT count(*) FROM ecluse.event_log WHERE action LIKE "
                                "'deploy%' AND (deploy_id IS DISTINCT FROM '" +
