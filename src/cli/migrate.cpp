@@ -133,6 +133,27 @@ int forget(const Invocation& invocation, const std::string& revision) {
     return 0;
 }
 
+// `stamp --accept-drift REV`.
+int accept(const Invocation& invocation, const std::string& revision) {
+    const Settings& settings = invocation.settings;
+    LoadedProject loaded = load_project(settings);
+    loaded.graph.require_valid();
+    DatabaseSession session = connect_database(settings);
+    take_migration_lock(settings, session);
+    AppliedRevision accepted =
+        accept_drift(*session.connection, *session.ledger, loaded.graph, loaded.project, revision);
+    if (settings.format == OutputFormat::json) {
+        print_json({{"accepted_drift", accepted.revision},
+                    {"branch", branch_name(accepted.branch)},
+                    {"message", accepted.message}});
+    } else if (settings.verbosity >= 0) {
+        std::cout << "accepted the drift of " << accepted.revision << " ("
+                  << branch_name(accepted.branch) << ", " << accepted.message
+                  << "): its file as it is now is recorded as applied; nothing was run\n";
+    }
+    return 0;
+}
+
 int migrate(const Invocation& invocation, MigrateMode mode) {
     po::options_description options(invocation.command + " options");
     options.add_options()("target", po::value<std::string>()->value_name("TARGET"),
@@ -151,7 +172,10 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
     if (mode == MigrateMode::stamp) {
         options.add_options()("forget-orphan", po::value<std::string>()->value_name("REV"),
                               "forget the record of REV, an orphan (applied, its file missing) "
-                              "that `downgrade --orphans` cannot undo; runs nothing, logged");
+                              "that `downgrade --orphans` cannot undo; runs nothing, logged")(
+            "accept-drift", po::value<std::string>()->value_name("REV"),
+            "record REV, applied and changed since (drift), as its file is now, once the change "
+            "is reviewed; runs nothing, logged");
     }
     if (mode == MigrateMode::downgrade) {
         options.add_options()("orphans",
@@ -179,6 +203,13 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                              "forget the orphan first, then `ecluse stamp TARGET`");
         }
         return forget(invocation, (*values)["forget-orphan"].as<std::string>());
+    }
+    if (values->count("accept-drift") != 0) {
+        if (run.target) {
+            throw UsageError("stamp --accept-drift takes no TARGET",
+                             "accept the drift first, then `ecluse stamp TARGET`");
+        }
+        return accept(invocation, (*values)["accept-drift"].as<std::string>());
     }
     if (!run.target && !run.orphans) {
         throw UsageError("ecluse " + invocation.command + " needs a TARGET",

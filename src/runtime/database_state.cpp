@@ -23,6 +23,22 @@ std::string_view state_name(RevisionState state) {
     return "";
 }
 
+bool has_drifted(const AppliedRevision& applied, const RevisionFile& revision) {
+    if (applied.stamped || applied.checksum == upgrade_checksum(revision)) {
+        return false;
+    }
+    // Rows of older layouts have only the section's own checksum.
+    if (applied.statements_checksum.empty()) {
+        return true;
+    }
+    try {
+        return statements_checksum(split_section(revision, revision.upgrade)) !=
+               applied.statements_checksum;
+    } catch (const Error&) {
+        return true; // it no longer splits: it changed
+    }
+}
+
 std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Project& project,
                                             const std::vector<AppliedRevision>& applied,
                                             const std::vector<StatementProgress>& progress) {
@@ -46,10 +62,9 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
                               {}};
         if (it != by_id.end()) {
             status.applied_at = it->second->applied_at;
-            status.state = it->second->stamped ||
-                                   it->second->checksum == upgrade_checksum(project.sql(*revision))
-                               ? RevisionState::applied
-                               : RevisionState::drifted;
+            status.state = has_drifted(*it->second, project.sql(*revision))
+                               ? RevisionState::drifted
+                               : RevisionState::applied;
         } else if (holes.count(revision) != 0) {
             status.state = RevisionState::out_of_order;
         }
@@ -108,7 +123,10 @@ std::vector<Diagnostic> database_problems(const RevisionGraph& graph, const Proj
                                     "recorded on " +
                                     status.applied_at,
                                 "restore the applied SQL (git log -p " + revision.path +
-                                    ") and put the change in a new revision",
+                                    ") and put the change in a new revision; or, once the "
+                                    "change is reviewed as matching the database, `ecluse "
+                                    "stamp --accept-drift " +
+                                    status.revision + "` records it (logged)",
                                 false});
         } else if (status.state == RevisionState::orphan) {
             problems.push_back(

@@ -38,6 +38,11 @@ std::vector<RevisionStatus> revision_states(const RevisionGraph& graph, const Pr
                                             const std::vector<AppliedRevision>& applied,
                                             const std::vector<StatementProgress>& progress = {});
 
+// Whether applied revision `applied` differs from `revision` (its file
+// with its SQL) in more than comments around its statements. A stamped
+// revision never drifts: nothing of it ran.
+bool has_drifted(const AppliedRevision& applied, const RevisionFile& revision);
+
 // The revisions of the database that are out of order (find_out_of_order).
 std::vector<OutOfOrder> out_of_order(const RevisionGraph& graph,
                                      const std::vector<AppliedRevision>& applied);

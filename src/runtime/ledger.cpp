@@ -124,6 +124,9 @@ std::string LedgerSql::create_sql() const {
            "WHERE deploy_id IS NULL AND action LIKE 'deploy%' AND detail LIKE 'heads %; deploy "
            "_%';\n"
            // Layout 4.
+           "ALTER TABLE " +
+           m_quoted +
+           ".applied_revision ADD COLUMN IF NOT EXISTS statements_checksum text;\n"
            "CREATE TABLE IF NOT EXISTS " +
            m_quoted +
            ".statement_progress (\n"
@@ -208,7 +211,9 @@ std::vector<AppliedRevision> Ledger::applied(bool links_only) {
         links_only ? ""
                    : ", checksum, message, path, to_char(applied_at AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, ecluse_version, "
-                     "downgrade_sql IS NOT NULL, stamped, transaction_mode";
+                     "downgrade_sql IS NOT NULL, stamped, transaction_mode, " +
+                         std::string(m_tables_exist ? "statements_checksum"
+                                                    : "to_jsonb(a)->>'statements_checksum'");
     auto rows = m_connection.query("SELECT revision, branch, down_revision, "
                                    "array_to_string(depends_on, ','), " +
                                    snapshot + details + " FROM " + m_quoted +
@@ -236,6 +241,7 @@ std::vector<AppliedRevision> Ledger::applied(bool links_only) {
             applied.stamped = equals(row[13], "t");
             applied.transaction =
                 equals(row[14], "none") ? TransactionMode::none : TransactionMode::per_migration;
+            applied.statements_checksum = take(row[15]);
         }
         out.push_back(std::move(applied));
     }
@@ -338,8 +344,26 @@ Position Ledger::position_of(const std::vector<AppliedRevision>& applied,
     return position;
 }
 
-std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_ms,
-                                  bool stamped) const {
+std::string statements_checksum(const std::vector<Statement>& statements) {
+    std::string text;
+    for (const Statement& statement : statements) {
+        text += statement.sql;
+        text += "\n;\n";
+        text += statement.copy_data.value_or("");
+    }
+    return sha256_hex(text);
+}
+
+std::string LedgerSql::accept_drift_sql(const RevisionFile& revision,
+                                        const std::vector<Statement>& statements) const {
+    return "UPDATE " + m_quoted +
+           ".applied_revision SET checksum = " + quote_literal(upgrade_checksum(revision)) +
+           ", statements_checksum = " + quote_literal(statements_checksum(statements)) +
+           " WHERE revision = " + quote_literal(revision.revision);
+}
+
+std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_ms, bool stamped,
+                                  const std::vector<Statement>& statements) const {
     std::optional<std::string> downgrade;
     if (revision.downgrade.present) {
         downgrade = revision.downgrade.text;
@@ -347,7 +371,8 @@ std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_
     return "INSERT INTO " + m_quoted +
            ".applied_revision (revision, branch, down_revision, depends_on, checksum, message, "
            "path, "
-           "duration_ms, ecluse_version, downgrade_sql, transaction_mode, stamped) VALUES (" +
+           "duration_ms, ecluse_version, downgrade_sql, transaction_mode, stamped, "
+           "statements_checksum) VALUES (" +
            quote_literal(revision.revision) + ", " +
            quote_literal(std::string(branch_name(revision.branch))) + ", " +
            literal_or_null(revision.down_revision) + ", " + array_literal(revision.depends_on) +
@@ -356,7 +381,8 @@ std::string LedgerSql::record_sql(const RevisionFile& revision, double duration_
            number(duration_ms) + ", " + quote_literal(ECLUSE_VERSION) + ", " +
            literal_or_null(downgrade) + ", " +
            quote_literal(std::string(transaction_mode_name(revision.transaction))) + ", " +
-           (stamped ? "true" : "false") + ")";
+           (stamped ? "true" : "false") + ", " +
+           (stamped ? std::string("NULL") : quote_literal(statements_checksum(statements))) + ")";
 }
 
 std::string LedgerSql::record_replaced_sql(const std::vector<ReplacedRevision>& revisions,

@@ -6,6 +6,7 @@
 
 #include "graph/specifier.hpp"
 #include "pg/connection.hpp"
+#include "script/sql_splitter.hpp"
 
 #include <map>
 #include <optional>
@@ -18,7 +19,8 @@ namespace ecluse {
 // 2: applied_revision.snapshot (revisions recorded through a snapshot) and
 // the seed table. 3: event_log.deploy_id and deploy_heads, the deploy an
 // event belongs to (layout 2 kept them in the detail text only). 4: the
-// statement_progress table, how far a `transaction: none` revision got.
+// statement_progress table, how far a `transaction: none` revision got, and
+// applied_revision.statements_checksum.
 inline constexpr int k_ledger_version = 4;
 
 struct AppliedRevision {
@@ -26,7 +28,10 @@ struct AppliedRevision {
     Branch branch = Branch::pre;
     std::optional<std::string> down_revision;
     std::vector<std::string> depends_on;
-    std::string checksum;
+    std::string checksum; // upgrade_checksum() of the section applied
+    // statements_checksum() of its statements; empty for rows written
+    // before layout 4 and for stamped revisions.
+    std::string statements_checksum;
     std::string message;
     std::string path;
     std::string applied_at;
@@ -75,6 +80,11 @@ struct LoggedEvent {
 };
 struct ReplacedRevision;
 
+// A checksum of a section's statements alone, without the comments around
+// them: adding or editing a comment line (`-- ecluse:ignore ...`) leaves it
+// as it was.
+std::string statements_checksum(const std::vector<Statement>& statements);
+
 // The SQL of the bookkeeping, with no connection: what Ledger runs, and
 // what `--sql` scripts contain.
 class LedgerSql {
@@ -85,8 +95,14 @@ public:
     // layouts up to k_ledger_version (every statement can run again).
     std::string create_sql() const;
     // Records or forgets a revision; run inside the migration's own
-    // transaction so that both commit together.
-    std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped) const;
+    // transaction so that both commit together. `statements` are its
+    // upgrade section's, split (none for a stamp).
+    std::string record_sql(const RevisionFile& revision, double duration_ms, bool stamped,
+                           const std::vector<Statement>& statements = {}) const;
+    // Records the checksums of `revision` as it is on disk now, for an
+    // applied revision whose drift was reviewed and accepted.
+    std::string accept_drift_sql(const RevisionFile& revision,
+                                 const std::vector<Statement>& statements) const;
     std::string forget_sql(const std::string& revision) const;
     // Records that the first `done` of `total` statements of `revision` ran
     // (`action`: upgrade or downgrade); forgets it (once recorded).

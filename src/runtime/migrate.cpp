@@ -3,6 +3,7 @@
 #include "runtime/database_state.hpp"
 #include "runtime/sql_script.hpp"
 #include "script/project.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <map>
@@ -57,6 +58,23 @@ void require_no_orphan_position(const RevisionGraph& graph, const Position& posi
     }
 }
 
+// Drift is never skipped in silence: `upgrade` goes on (the revision is
+// not run again) but says which applied revisions changed since.
+void warn_of_drift(const RevisionGraph& graph, const Project& project,
+                   const std::vector<AppliedRevision>& applied) {
+    for (const AppliedRevision& revision : applied) {
+        const RevisionFile* file = graph.find(revision.revision);
+        if (file != nullptr && has_drifted(revision, project.sql(*file))) {
+            log::warn("revision " + revision.revision + " (" + file->path +
+                      ") changed after it was applied on " + revision.applied_at +
+                      " (drift); upgrade does not run it again. Restore the applied SQL and put "
+                      "the change in a new revision, or, once reviewed, `ecluse stamp "
+                      "--accept-drift " +
+                      revision.revision + "`");
+        }
+    }
+}
+
 // Undoes, newest first, what is applied but neither on disk nor replaced
 // by a snapshot; returns how many.
 std::size_t undo_orphans(Migrator& migrator, const RevisionGraph& graph,
@@ -103,6 +121,46 @@ AppliedRevision forget_orphan(pg::Connection& connection, Ledger& ledger,
                      "`ecluse status` lists the orphans with their full ids");
 }
 
+AppliedRevision accept_drift(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                             const Project& project, const std::string& revision) {
+    auto matches = graph.find_prefix(revision);
+    if (matches.size() != 1) {
+        throw UsageError(matches.empty() ? "no revision file matches " + revision
+                                         : revision + " matches several revisions",
+                         "`ecluse status` lists the drifted revisions with their ids");
+    }
+    const RevisionFile& full = project.sql(*matches.front());
+    for (AppliedRevision& applied : ledger.applied()) {
+        if (applied.revision != full.revision) {
+            continue;
+        }
+        if (!has_drifted(applied, full)) {
+            throw UsageError(full.revision + " has not drifted: its file matches what was applied",
+                             "`ecluse status` lists the drifted revisions");
+        }
+        std::string now = upgrade_checksum(full);
+        connection.execute("BEGIN");
+        try {
+            connection.execute(
+                ledger.sql().accept_drift_sql(full, split_section(full, full.upgrade)) + ";\n" +
+                ledger.sql().log_sql("accept drift", full.revision, "accepted",
+                                     "stamp --accept-drift: checksum " + applied.checksum + " -> " +
+                                         now + "; nothing was run",
+                                     0));
+            connection.execute("COMMIT");
+        } catch (...) {
+            try {
+                connection.execute("ROLLBACK");
+            } catch (...) {
+            }
+            throw;
+        }
+        return applied;
+    }
+    throw UsageError(full.revision + " is not applied to the database, so it cannot drift",
+                     "`ecluse upgrade` applies it as it is now");
+}
+
 bool is_range(const std::string& target) {
     return target.find(':') != std::string::npos;
 }
@@ -112,7 +170,11 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
     Migrator migrator(connection, ledger, options.migrator);
     // Orphans are undone from what the ledger recorded of them; otherwise
     // the links between applied revisions are all that is needed.
-    auto applied = ledger.applied(!options.orphans);
+    // An upgrade warns of drift among what it skips, so it reads the checksums too.
+    auto applied = ledger.applied(!options.orphans && options.mode != MigrateMode::upgrade);
+    if (options.mode == MigrateMode::upgrade) {
+        warn_of_drift(graph, project, applied);
+    }
     MigrateEvent started{MigrateEvent::Kind::started};
     started.position = Ledger::position_of(applied, graph);
     on_event(started);

@@ -75,6 +75,13 @@ AppliedRevision forget_orphan(pg::Connection& connection, Ledger& ledger,
                               const RevisionGraph& graph, const std::string& revision,
                               const MigratorOptions& options);
 
+// `stamp --accept-drift REV`: records the checksums of REV (an id or a
+// unique prefix), applied and drifted, as its file is now, running nothing,
+// and logs it ("accept drift", with both checksums). Throws UsageError when
+// REV is not applied or has not drifted. Returns the record as it was.
+AppliedRevision accept_drift(pg::Connection& connection, Ledger& ledger, const RevisionGraph& graph,
+                             const Project& project, const std::string& revision);
+
 // Whether `target` is a range FROM:TO, which --sql alone takes.
 bool is_range(const std::string& target);
 

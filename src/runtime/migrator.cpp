@@ -173,7 +173,8 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
         }
         current = nullptr;
         duration_ms = elapsed_since(start);
-        std::vector<std::string> end = bookkeeping_sql(revision, direction, duration_ms);
+        std::vector<std::string> end =
+            bookkeeping_sql(revision, direction, statements, duration_ms);
         end.emplace_back("COMMIT");
         m_sink.send(end);
     } catch (const pg::DatabaseError& error) {
@@ -258,7 +259,8 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
     }
     outcome.duration_ms = elapsed_since(start);
     std::vector<std::string> end = {"BEGIN"};
-    for (std::string& statement : bookkeeping_sql(revision, direction, outcome.duration_ms)) {
+    for (std::string& statement :
+         bookkeeping_sql(revision, direction, statements, outcome.duration_ms)) {
         end.push_back(std::move(statement));
     }
     end.insert(end.end(), {"COMMIT", "RESET lock_timeout", "RESET statement_timeout"});
@@ -266,9 +268,12 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
 }
 
 std::vector<std::string> Migrator::bookkeeping_sql(const RevisionFile& revision,
-                                                   Direction direction, double duration_ms) const {
-    return {direction == Direction::upgrade ? m_sql.record_sql(revision, duration_ms, false)
-                                            : m_sql.forget_sql(revision.revision),
+                                                   Direction direction,
+                                                   const std::vector<Statement>& statements,
+                                                   double duration_ms) const {
+    return {direction == Direction::upgrade
+                ? m_sql.record_sql(revision, duration_ms, false, statements)
+                : m_sql.forget_sql(revision.revision),
             m_sql.clear_progress_sql(revision.revision),
             m_sql.log_sql(verb(direction), revision.revision, "applied",
                           m_sink.runs_now() ? "" : "--sql", duration_ms)};

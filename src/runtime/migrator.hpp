@@ -140,8 +140,10 @@ private:
     // the statements an interrupted run recorded.
     void run_one_by_one(const RevisionFile& revision, Direction direction,
                         const std::vector<Statement>& statements, StepOutcome& outcome);
-    // The ledger row (recorded or forgotten) and the log line of a step.
+    // The ledger row (recorded or forgotten) and the log line of a step
+    // whose statements are `statements`.
     std::vector<std::string> bookkeeping_sql(const RevisionFile& revision, Direction direction,
+                                             const std::vector<Statement>& statements,
                                              double duration_ms) const;
     double elapsed_since(std::chrono::steady_clock::time_point start) const;
     // The online ledger; throws when this Migrator only writes a script.

@@ -924,6 +924,54 @@ TEST_SUITE("drift and orphans") {
         CHECK(states(project.root(), url)["c3d4e5f6a7b8"] == "applied");
     }
 
+    TEST_CASE("comments around statements are not drift; upgrade warns of a real drift, and "
+              "stamp --accept-drift records it, logged; an old row keeps validating") {
+        Project project;
+        std::string url = create_database();
+        fs::path path =
+            project.add({"c3d4e5f6a7b9", "pre", "commented",
+                         "CREATE TABLE commented (id int);\nCREATE TABLE other (id int);\n",
+                         "DROP TABLE other;\nDROP TABLE commented;\n"});
+        REQUIRE(run_on(project.root(), url, {"upgrade", "pre@head"}).exit_code == 0);
+        std::string content = read(path);
+
+        // An ecluse:ignore line and an edited comment between statements.
+        std::string commented = content;
+        commented.replace(commented.find("CREATE TABLE other"), 0,
+                          "-- ecluse:ignore post-create-table\n-- reviewed by ops\n");
+        write(path, commented);
+        CHECK(states(project.root(), url)["c3d4e5f6a7b9"] == "applied");
+        CHECK_FALSE(contains(run_on(project.root(), url, {"check"}).errors, "drift"));
+        CHECK_FALSE(contains(run_on(project.root(), url, {"upgrade", "heads"}).errors, "drift"));
+
+        // A real change: upgrade goes on but says so; check -d fails.
+        std::string changed = content;
+        changed.replace(changed.find("other (id int)"), 14, "other (id bigint)");
+        write(path, changed);
+        ProcessResult up = run_on(project.root(), url, {"upgrade", "pre@head"});
+        CHECK_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.errors, "revision c3d4e5f6a7b9"));
+        CHECK(contains(up.errors, "(drift)"));
+        CHECK(contains(up.errors, "stamp --accept-drift c3d4e5f6a7b9"));
+        CHECK(run_on(project.root(), url, {"check"}).exit_code == 1);
+
+        ProcessResult accepted = run_on(project.root(), url, {"stamp", "--accept-drift", "c3d4e5"});
+        REQUIRE_MESSAGE(accepted.exit_code == 0, accepted.errors);
+        CHECK(contains(accepted.output, "accepted the drift of c3d4e5f6a7b9"));
+        CHECK(states(project.root(), url)["c3d4e5f6a7b9"] == "applied");
+        CHECK(psql(url, "SELECT count(*) FROM ecluse.event_log WHERE action = 'accept drift' AND "
+                        "revision = 'c3d4e5f6a7b9' AND detail LIKE '%nothing was run%'") == "1");
+        CHECK_FALSE(contains(run_on(project.root(), url, {"upgrade", "pre@head"}).errors, "drift"));
+        ProcessResult again =
+            run_on(project.root(), url, {"stamp", "--accept-drift", "c3d4e5f6a7b9"});
+        CHECK(again.exit_code == 2);
+        CHECK(contains(again.errors, "has not drifted"));
+
+        // A row recorded before statement checksums existed validates by its own.
+        psql(url, "UPDATE ecluse.applied_revision SET statements_checksum = NULL");
+        CHECK(states(project.root(), url)["c3d4e5f6a7b9"] == "applied");
+    }
+
     TEST_CASE(
         "a revision applied but gone from disk is an orphan, and downgrade --orphans undoes it") {
         Project project;
