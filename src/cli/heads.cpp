@@ -22,14 +22,31 @@ int run_heads(const Invocation& invocation) {
             for (const RevisionFile* head : graph.heads(branch)) {
                 heads.push_back(revision_json(*head, graph));
             }
+            if (graph.heads(branch).empty() && graph.valid()) {
+                if (auto base = graph.snapshot_base(branch)) {
+                    heads.push_back({{"revision", *base},
+                                     {"branch", branch_name(branch)},
+                                     {"snapshot", graph.replaced(*base)->snapshot}});
+                }
+            }
         }
         print_json({{"heads", heads}});
     } else {
         for (Branch branch : k_branches) {
+            std::vector<std::string> ids;
             for (const RevisionFile* head : graph.heads(branch)) {
-                std::cout << render_conflict_file(ConflictFileHeads{
-                    branch == Branch::pre ? std::optional(head->revision) : std::nullopt,
-                    branch == Branch::post ? std::optional(head->revision) : std::nullopt});
+                ids.push_back(head->revision);
+            }
+            if (ids.empty() && graph.valid()) {
+                // A branch whose files were all deleted after a snapshot.
+                if (auto base = graph.snapshot_base(branch)) {
+                    ids.push_back(*base);
+                }
+            }
+            for (const std::string& id : ids) {
+                std::cout << render_conflict_file(
+                    ConflictFileHeads{branch == Branch::pre ? std::optional(id) : std::nullopt,
+                                      branch == Branch::post ? std::optional(id) : std::nullopt});
             }
         }
     }

@@ -70,7 +70,9 @@ int run_revision(const Invocation& invocation) {
     revision.revision = new_revision_id(
         graph, values->count("rev-id") ? std::optional((*values)["rev-id"].as<std::string>())
                                        : std::nullopt);
-    revision.down_revision = graph.head(branch);
+    // On top of the head; after a snapshot whose replaced files were all
+    // deleted, on top of the snapshot's head.
+    revision.down_revision = graph.head(branch) ? graph.head(branch) : graph.snapshot_base(branch);
     if (values->count("depends-on") != 0) {
         for (const auto& spec : (*values)["depends-on"].as<std::vector<std::string>>()) {
             revision.depends_on.push_back(resolve_revision(spec, graph).revision);
@@ -94,7 +96,8 @@ int run_revision(const Invocation& invocation) {
 
     std::vector<RevisionFile> revisions = graph.revisions();
     revisions.push_back(revision);
-    sync_conflict_file(invocation.settings, RevisionGraph(std::move(revisions)));
+    sync_conflict_file(invocation.settings,
+                       RevisionGraph(std::move(revisions), graph.replaced_all()));
 
     if (invocation.settings.format == OutputFormat::json) {
         print_json(

@@ -7,6 +7,9 @@ ConflictFileHeads expected_conflict_heads(const RevisionGraph& graph) {
     for (Branch branch : k_branches) {
         if (graph.heads(branch).size() == 1) {
             heads[branch] = graph.heads(branch).front()->revision;
+        } else if (graph.heads(branch).empty() && graph.valid()) {
+            // Every file of the branch deleted after a snapshot: its head stands.
+            heads[branch] = graph.snapshot_base(branch);
         }
     }
     return heads;

@@ -305,6 +305,20 @@ void RevisionGraph::require_valid() const {
     }
 }
 
+std::optional<std::string> RevisionGraph::snapshot_base(Branch branch) const {
+    const auto& branch_chain = chain(branch);
+    if (!branch_chain.empty()) {
+        const auto& parent = branch_chain.front()->down_revision;
+        return parent && replaced(*parent) != nullptr ? parent : std::nullopt;
+    }
+    for (const auto& [id, by] : m_replaced) {
+        if (by.branch == branch && by.head) {
+            return id;
+        }
+    }
+    return std::nullopt;
+}
+
 const ReplacedBy* RevisionGraph::replaced(std::string_view id) const {
     auto it = m_replaced.find(id);
     return it == m_replaced.end() ? nullptr : &it->second;

@@ -22,6 +22,7 @@ namespace ecluse {
 struct ReplacedBy {
     Branch branch = Branch::pre;
     std::string snapshot; // the newest snapshot file that replaces it
+    bool head = false;    // that snapshot's head of its branch
 };
 using ReplacedRevisions = std::map<std::string, ReplacedBy, std::less<>>;
 
@@ -60,6 +61,14 @@ public:
     }
     // A revision replaced by a snapshot whose file is gone, or nullptr.
     const ReplacedBy* replaced(std::string_view id) const;
+    // Every such revision.
+    const ReplacedRevisions& replaced_all() const { return m_replaced; }
+    // The revision a branch's files stand on when the history below them
+    // was deleted after a snapshot: the parent of the chain's first
+    // revision, or, for a branch whose files are all gone, the newest
+    // snapshot's head of it. nullopt when the branch's history is whole.
+    // Requires a valid graph.
+    std::optional<std::string> snapshot_base(Branch branch) const;
 
     // The single head of a branch (nullopt for an empty branch). Requires
     // a valid graph.

@@ -16,12 +16,21 @@ namespace ecluse {
 // does; `snapshots` oldest first.
 ReplacedRevisions replaced_revisions(const std::vector<SnapshotFile>& snapshots);
 
+// The revisions still on disk that `snapshot` replaces and whose SQL no
+// longer has the checksum the snapshot recorded.
+std::vector<const RevisionFile*> changed_since(const RevisionGraph& graph, const Project& project,
+                                               const SnapshotFile& snapshot);
+// The way out of such a change, for messages.
+std::string changed_revision_hint(const SnapshotFile& snapshot);
+
 // The newest snapshot that an empty database can start from on its way to
 // `targets`, or nullptr: each of its heads must be in the graph's chain of
-// its branch (or be the deleted parent of that chain's first revision), at
-// or below that branch's target, every replaced revision still on disk must
-// have the checksum the snapshot recorded, and a branch the targets leave
-// alone must be empty in the snapshot. Requires a valid graph.
+// its branch (or be what that chain stands on once the files below were
+// deleted), at or below that branch's target, and a branch the targets
+// leave alone must be empty in the snapshot. Throws CheckFailed when that
+// snapshot replaces a revision changed since (changed_since): neither it
+// nor a replay around it would be what the other databases got. Requires
+// a valid graph.
 const SnapshotFile* usable_snapshot(const RevisionGraph& graph, const Project& project,
                                     const std::vector<SnapshotFile>& snapshots,
                                     const std::vector<BranchTarget>& targets);

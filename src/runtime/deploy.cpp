@@ -253,7 +253,8 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
                                            {Branch::post, m_graph.head(Branch::post)}};
         try {
             start = start_upgrade(m_connection, m_ledger, m_graph, m_project, m_options.snapshots,
-                                  {heads.front()}, m_options.out_of_order, &heads);
+                                  {heads.front()}, m_options.out_of_order,
+                                  m_options.only ? nullptr : &heads);
         } catch (const Error& error) {
             fail(phase, error.what(),
                  error.hint() + "\n  the pre phase failed, so the hook did not run; run `ecluse "
@@ -415,8 +416,10 @@ int Deployer::run(const DeployPlan& plan) {
     }
 
     if (includes(m_options.only, DeployPhase::pre)) {
-        // Only a full deploy may start from a snapshot: it also holds post revisions.
-        run_migrations(DeployPhase::pre, plan.pre, !m_options.only.has_value());
+        // An empty database starts from a snapshot: a full deploy from one at
+        // both heads, `--phase pre` only when the history below pre's files
+        // was deleted (start_upgrade).
+        run_migrations(DeployPhase::pre, plan.pre, true);
     }
     if (plan.hook) {
         run_hook(plan);

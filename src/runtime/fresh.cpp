@@ -26,6 +26,18 @@ std::vector<Statement> batches_of(const std::vector<Statement>& statements) {
     return out;
 }
 
+// What the first branch whose history below its files was deleted after a
+// snapshot stands on (RevisionGraph::snapshot_base); nullopt when the whole
+// history is on disk.
+std::optional<std::string> deleted_base(const RevisionGraph& graph) {
+    for (Branch branch : k_branches) {
+        if (auto base = graph.snapshot_base(branch)) {
+            return base;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 void run_in_transaction(pg::Connection& connection, const std::vector<Statement>& statements,
@@ -119,8 +131,23 @@ UpgradeStart start_upgrade(pg::Connection& connection, Ledger& ledger, const Rev
     // from a template or a spare already holds its snapshot's rows).
     std::vector<AppliedRevision> applied = ledger.applied(true);
     if (applied.empty() && !snapshots.empty()) {
-        if (const SnapshotFile* usable = usable_snapshot(
-                graph, project, snapshots, snapshot_for != nullptr ? *snapshot_for : targets)) {
+        const SnapshotFile* usable = usable_snapshot(
+            graph, project, snapshots, snapshot_for != nullptr ? *snapshot_for : targets);
+        if (usable == nullptr && deleted_base(graph)) {
+            // The first files stand on revisions only a snapshot holds: the
+            // one at every head, although the targets name fewer branches.
+            usable = usable_snapshot(
+                graph, project, snapshots,
+                {{Branch::pre, graph.head(Branch::pre)}, {Branch::post, graph.head(Branch::post)}});
+            if (usable == nullptr) {
+                throw CheckFailed("the revision files stand on " + *deleted_base(graph) +
+                                      ", whose history was deleted, and no snapshot can start an "
+                                      "empty database there: nothing was applied",
+                                  "restore the snapshot file that replaced it from git, or the "
+                                  "deleted revision files");
+            }
+        }
+        if (usable != nullptr) {
             start.snapshot = apply_snapshot(connection, ledger, *usable);
             applied = ledger.applied(true);
         }

@@ -1,5 +1,6 @@
 #include "runtime/snapshot.hpp"
 
+#include "graph/snapshots.hpp"
 #include "pg/connection.hpp"
 #include "runtime/fresh.hpp"
 #include "runtime/ledger.hpp"
@@ -37,9 +38,11 @@ std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& grap
 }
 
 // Brings the database at `url` to `targets` by replaying the revision
-// files, and returns its pg_dump.
+// files (through one of `snapshots` where the history below them was
+// deleted), and returns its pg_dump.
 std::string dump_after_upgrade(const std::string& url, const RevisionGraph& graph,
-                               const Project& project, const std::vector<BranchTarget>& targets,
+                               const Project& project, const std::vector<SnapshotFile>& snapshots,
+                               const std::vector<BranchTarget>& targets,
                                const std::vector<std::string>& dump_arguments,
                                const SnapshotRunOptions& options) {
     {
@@ -47,7 +50,7 @@ std::string dump_after_upgrade(const std::string& url, const RevisionGraph& grap
         Ledger ledger(connection, options.ledger_schema);
         AdvisoryLock lock(connection, options.ledger_schema, options.lock_wait);
         ledger.ensure_tables();
-        upgrade_to(connection, ledger, graph, project, {}, targets, options.migrator);
+        upgrade_to(connection, ledger, graph, project, snapshots, targets, options.migrator);
     }
     std::vector<std::string> arguments = without_ledger(options.ledger_schema);
     arguments.insert(arguments.end(), dump_arguments.begin(), dump_arguments.end());
@@ -96,8 +99,8 @@ SnapshotFile take_snapshot(const RevisionGraph& graph, const Project& project,
     }
     std::vector<BranchTarget> heads = {{Branch::pre, snapshot.pre_head},
                                        {Branch::post, snapshot.post_head}};
-    snapshot.sql =
-        dump_after_upgrade(url, graph, project, heads, {"--no-owner", "--no-privileges"}, options);
+    snapshot.sql = dump_after_upgrade(url, graph, project, older, heads,
+                                      {"--no-owner", "--no-privileges"}, options);
     snapshot.created = format_iso8601_utc(taken_at);
     snapshot.replaces = replaced_by_new_snapshot(graph, project, older);
     return snapshot;
@@ -115,6 +118,14 @@ std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph, const Proje
     int counter = 0;
     std::vector<std::string> schema_only = {"--schema-only", "--no-owner", "--no-privileges"};
     for (const SnapshotFile& snapshot : snapshots) {
+        for (const RevisionFile* changed : changed_since(graph, project, snapshot)) {
+            problems.push_back(
+                {SourceLocation{changed->path},
+                 "revision " + changed->revision + " changed after snapshot " + snapshot.name +
+                     " replaced it: an empty database would get what the snapshot recorded, not "
+                     "this file",
+                 changed_revision_hint(snapshot), false});
+        }
         bool replayable = true;
         for (const ReplacedRevision& replaced : snapshot.replaces) {
             replayable = replayable && graph.find(replaced.revision) != nullptr;
@@ -127,8 +138,8 @@ std::vector<Diagnostic> verify_snapshots(const RevisionGraph& graph, const Proje
         admin.execute("CREATE DATABASE " + replayed);
         admin.execute("CREATE DATABASE " + restored);
         std::string from_history =
-            dump_after_upgrade(server->url(replayed), graph, project, snapshot_targets(snapshot),
-                               schema_only, options);
+            dump_after_upgrade(server->url(replayed), graph, project, {},
+                               snapshot_targets(snapshot), schema_only, options);
         {
             pg::Connection connection(server->url(restored));
             Ledger ledger(connection, options.ledger_schema);

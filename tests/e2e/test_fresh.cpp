@@ -158,11 +158,13 @@ TEST_SUITE("snapshot") {
             CHECK(contains(stale.errors, "snapshot " + name +
                                              " does not give the schema that replaying its "
                                              "revisions gives"));
-            // A stale snapshot is not used: the database replays.
+            CHECK(contains(stale.errors, "changed after snapshot " + name));
+            // A stale snapshot is neither used nor replayed around in silence.
             std::string replaying = create_database();
             ProcessResult up = run_on(root, replaying, {"upgrade", "heads"});
-            REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
-            CHECK_FALSE(contains(up.output, "snapshot"));
+            CHECK(up.exit_code == 1);
+            CHECK(contains(up.errors, "changed after the snapshot was taken"));
+            CHECK_FALSE(relation_exists(replaying, "item_0"));
         }
     }
 
@@ -208,6 +210,118 @@ TEST_SUITE("snapshot") {
                                        "the revision files that remain"));
         CHECK(contains(too_old.errors, "snapshot " + name));
         CHECK_FALSE(relation_exists(old, "c"));
+    }
+
+    TEST_CASE("every old revision file deleted after a snapshot (DomiFa's cleanup): new "
+              "revisions chain onto it, existing and empty databases both go on") {
+        Project project;
+        const fs::path& root = project.root();
+        std::vector<fs::path> old_files = {
+            project.add({"eeee00000001", "pre", "create a", "CREATE TABLE a (id int, gone int);\n",
+                         "DROP TABLE a;\n"}),
+            project.add({"eeee00000002", "pre", "create b", "CREATE TABLE b (id int);\n",
+                         "DROP TABLE b;\n"}),
+            project.add({"eeee00000003", "post", "drop gone", "ALTER TABLE a DROP COLUMN gone;\n",
+                         "ALTER TABLE a ADD COLUMN gone int;\n"})};
+        std::string production = create_database();
+        REQUIRE(run_on(root, production, {"upgrade", "heads"}).exit_code == 0);
+        ProcessResult snapshot = run_ecluse(root, {"snapshot"});
+        REQUIRE_MESSAGE(snapshot.exit_code == 0, snapshot.errors);
+        std::string conflict_file = read(root / "alembic_version_conflict_detection.txt");
+        for (const fs::path& file : old_files) {
+            fs::remove(file);
+        }
+
+        ProcessResult check = run_ecluse(root, {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, check.errors);
+        ProcessResult heads = run_ecluse(root, {"heads"});
+        CHECK(heads.output == conflict_file);
+
+        // New revisions stand on the snapshot's heads; the conflict file
+        // keeps a line for each branch.
+        ProcessResult pre = run_ecluse(
+            root, {"revision", "-m", "create c", "--head", "pre@head", "--rev-id", "eeee00000004"});
+        REQUIRE_MESSAGE(pre.exit_code == 0, pre.errors);
+        ProcessResult post = run_ecluse(
+            root, {"revision", "-m", "drop b", "--head", "post@head", "--rev-id", "eeee00000005"});
+        REQUIRE_MESSAGE(post.exit_code == 0, post.errors);
+        std::string recorded = read(root / "alembic_version_conflict_detection.txt");
+        CHECK(contains(recorded, "eeee00000004"));
+        CHECK(contains(recorded, "eeee00000005"));
+        for (const auto& entry : fs::recursive_directory_iterator(root / "migrations")) {
+            std::string text = entry.is_regular_file() ? read(entry.path()) : "";
+            if (contains(text, "-- revision: eeee00000004")) {
+                CHECK(contains(text, "-- down_revision: eeee00000002"));
+                auto at = text.find("-- ecluse:upgrade\n");
+                REQUIRE(at != std::string::npos);
+                write(entry.path(), text.insert(at + 18, "CREATE TABLE c (id int);\n"));
+            }
+            if (contains(text, "-- revision: eeee00000005")) {
+                CHECK(contains(text, "-- down_revision: eeee00000003"));
+            }
+        }
+        check = run_ecluse(root, {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, check.errors);
+
+        // The database at the snapshot's heads upgrades.
+        ProcessResult up = run_on(root, production, {"upgrade", "heads"});
+        CHECK_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(relation_exists(production, "c"));
+
+        // An empty database goes through the snapshot for pre alone too,
+        // by upgrade and by deploy.
+        std::string fresh = create_database();
+        up = run_on(root, fresh, {"upgrade", "pre@head"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "applied snapshot"));
+        CHECK(relation_exists(fresh, "b"));
+        CHECK(relation_exists(fresh, "c"));
+        CHECK(states(root, fresh) == std::map<std::string, std::string>{
+                                         {"eeee00000004", "applied"}, {"eeee00000005", "pending"}});
+
+        std::string deployed = create_database();
+        ProcessResult deploy = run_on(root, deployed, {"deploy", "--phase", "pre"});
+        REQUIRE_MESSAGE(deploy.exit_code == 0, (deploy.errors + deploy.output));
+        CHECK(relation_exists(deployed, "c"));
+        CHECK(states(root, deployed) ==
+              std::map<std::string, std::string>{{"eeee00000004", "applied"},
+                                                 {"eeee00000005", "pending"}});
+
+        // A later snapshot replays through the first one.
+        ProcessResult again = run_ecluse(root, {"snapshot"});
+        REQUIRE_MESSAGE(again.exit_code == 0, again.errors);
+        std::string newest = snapshot_files(root).back().filename().string();
+        std::string later = create_database();
+        up = run_on(root, later, {"upgrade", "heads"});
+        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(contains(up.output, "applied snapshot " + newest));
+        CHECK(relation_exists(later, "c"));
+        CHECK(states(root, later) == std::map<std::string, std::string>{
+                                         {"eeee00000004", "applied"}, {"eeee00000005", "applied"}});
+    }
+
+    TEST_CASE("a replaced revision edited after its snapshot: an empty database refuses, check "
+              "--verify-snapshots names it") {
+        Project project;
+        const fs::path& root = project.root();
+        fs::path first = project.add(
+            {"ffff00000001", "pre", "create a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n"});
+        REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+        std::string text = read(first);
+        write(first,
+              text.replace(text.find("CREATE TABLE a (id int)"), 23, "CREATE TABLE a (id bigint)"));
+
+        std::string fresh = create_database();
+        ProcessResult up = run_on(root, fresh, {"upgrade", "heads"});
+        CHECK(up.exit_code == 1);
+        CHECK(contains(up.errors, "replaces ffff00000001"));
+        CHECK(contains(up.errors, "changed after the snapshot was taken"));
+        CHECK_FALSE(relation_exists(fresh, "a"));
+
+        ProcessResult verify = run_ecluse(root, {"check", "--verify-snapshots"});
+        CHECK(verify.exit_code != 0);
+        CHECK(contains(verify.output + verify.errors,
+                       "revision ffff00000001 changed after snapshot"));
     }
 
     TEST_CASE("a snapshot at the current heads is not taken twice") {

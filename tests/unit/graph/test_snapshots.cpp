@@ -1,3 +1,4 @@
+#include "graph/conflict.hpp"
 #include "graph/plan.hpp"
 #include "graph/snapshots.hpp"
 #include "tests/unit/graph/revision_builder.hpp"
@@ -70,14 +71,26 @@ TEST_SUITE("snapshots") {
               &with_post[0]);
     }
 
-    TEST_CASE("a snapshot whose replaced revision changed on disk is not used") {
+    TEST_CASE("a snapshot whose replaced revision changed on disk is refused, not replayed "
+              "around") {
         auto a = pre("aaaaaaaaaaaa", none);
+        auto b = pre("bbbbbbbbbbbb", "aaaaaaaaaaaa");
         std::vector<SnapshotFile> snapshots = {
-            snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a})};
-        a.upgrade = {"CREATE TABLE changed ();\n", 2, true};
-        RevisionGraph graph({a});
-        CHECK(usable_snapshot(graph, project_of(graph), snapshots,
-                              {{Branch::pre, "aaaaaaaaaaaa"}}) == nullptr);
+            snapshot_of("1_a.sql", "aaaaaaaaaaaa", std::nullopt, {a}),
+            snapshot_of("2_b.sql", "bbbbbbbbbbbb", std::nullopt, {a, b})};
+        b.upgrade = {"CREATE TABLE changed ();\n", 2, true};
+        RevisionGraph graph({a, b});
+        Project project = project_of(graph);
+        CHECK(changed_since(graph, project, snapshots[0]).empty());
+        REQUIRE(changed_since(graph, project, snapshots[1]).size() == 1);
+        CHECK(changed_since(graph, project, snapshots[1]).front()->revision == "bbbbbbbbbbbb");
+        // The older snapshot does not stand in for the newer one.
+        CHECK_THROWS_WITH(
+            usable_snapshot(graph, project, snapshots, {{Branch::pre, "bbbbbbbbbbbb"}}),
+            doctest::Contains("snapshot 2_b.sql replaces bbbbbbbbbbbb"));
+        // Below the changed revision, the older one is still what fits.
+        CHECK(usable_snapshot(graph, project, snapshots, {{Branch::pre, "aaaaaaaaaaaa"}}) ==
+              &snapshots[0]);
     }
 
     TEST_CASE("after the replaced files are deleted the first remaining revision may revise one") {
@@ -112,6 +125,44 @@ TEST_SUITE("snapshots") {
                           "the database's pre position is aaaaaaaaaaaa, older than the revision "
                           "files that remain: the revisions after it up to bbbbbbbbbbbb were "
                           "deleted once snapshot 2_b.sql replaced them");
+    }
+
+    TEST_CASE("history deleted after a snapshot: the branches stand on its heads") {
+        auto a = pre("aaaaaaaaaaaa", none);
+        auto b = pre("bbbbbbbbbbbb", "aaaaaaaaaaaa");
+        auto p = post("dddddddddddd", none);
+        std::vector<SnapshotFile> snapshots = {
+            snapshot_of("2_b.sql", "bbbbbbbbbbbb", "dddddddddddd", {a, b, p})};
+        RevisionGraph whole({a, b, p}, replaced_revisions(snapshots));
+        CHECK_FALSE(whole.snapshot_base(Branch::pre));
+        CHECK_FALSE(whole.snapshot_base(Branch::post));
+
+        // Every file deleted: the snapshot's heads stay the heads.
+        RevisionGraph none_left({}, replaced_revisions(snapshots));
+        REQUIRE(none_left.valid());
+        CHECK(none_left.snapshot_base(Branch::pre) == "bbbbbbbbbbbb");
+        CHECK(none_left.snapshot_base(Branch::post) == "dddddddddddd");
+        CHECK(expected_conflict_heads(none_left)[Branch::pre] == "bbbbbbbbbbbb");
+        CHECK(expected_conflict_heads(none_left)[Branch::post] == "dddddddddddd");
+        const std::vector<BranchTarget> empty_heads = {{Branch::pre, std::nullopt},
+                                                       {Branch::post, std::nullopt}};
+        CHECK(usable_snapshot(none_left, project_of(none_left), snapshots, empty_heads) ==
+              &snapshots[0]);
+
+        // A new revision on pre's snapshot head; post's files all gone.
+        auto c = pre("cccccccccccc", "bbbbbbbbbbbb");
+        RevisionGraph one_new({c}, replaced_revisions(snapshots));
+        REQUIRE(one_new.valid());
+        CHECK(one_new.snapshot_base(Branch::pre) == "bbbbbbbbbbbb");
+        CHECK(one_new.snapshot_base(Branch::post) == "dddddddddddd");
+        CHECK(expected_conflict_heads(one_new)[Branch::pre] == "cccccccccccc");
+        CHECK(expected_conflict_heads(one_new)[Branch::post] == "dddddddddddd");
+        // pre alone cannot start from a snapshot holding post; both heads can.
+        CHECK(usable_snapshot(one_new, project_of(one_new), snapshots,
+                              {{Branch::pre, "cccccccccccc"}}) == nullptr);
+        CHECK(usable_snapshot(one_new, project_of(one_new), snapshots,
+                              {{Branch::pre, "cccccccccccc"}, {Branch::post, std::nullopt}}) ==
+              &snapshots[0]);
     }
 
     TEST_CASE("a replaced revision in the other branch is still a wrong parent") {
