@@ -400,6 +400,11 @@ int run_deploy(const Invocation& invocation) {
     bool plan_only = values->count("plan") != 0;
     deploy.plan_only = plan_only;
     DatabaseSession session = open_database(settings, !plan_only);
+    deploy.connect = [url = session.scratch ? session.scratch->url()
+                                            : settings.database_url.value_or("")] {
+        return std::make_unique<pg::Connection>(url);
+    };
+    deploy.lock_wait = settings.lock_wait.value();
     bool json = settings.format == OutputFormat::json;
     TextLog text(settings, graph);
     Deployer* self = nullptr;

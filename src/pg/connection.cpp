@@ -187,11 +187,20 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
     }
     PQsetNoticeProcessor(m_impl->raw, log_notice, nullptr);
     // The server reports standard_conforming_strings at connection start
-    // (on by default since PostgreSQL 9.1); a SET only when it is off.
+    // (on by default since PostgreSQL 9.1). ecluse's sessions are never
+    // ended for being idle: one of them holds the migration lock through a
+    // deploy's hook. And the server checks that the client is still there
+    // while a statement runs, so that a killed ecluse's statement does not
+    // go on holding locks.
+    std::string settings = "SET idle_in_transaction_session_timeout = 0";
     const char* conforming = PQparameterStatus(m_impl->raw, "standard_conforming_strings");
     if (conforming == nullptr || std::string(conforming) != "on") {
-        execute("SET standard_conforming_strings = on");
+        settings += "; SET standard_conforming_strings = on";
     }
+    if (PQserverVersion(m_impl->raw) >= 140000) {
+        settings += "; SET idle_session_timeout = 0; SET client_connection_check_interval = '2s'";
+    }
+    execute(settings);
     const char* user = PQuser(m_impl->raw);
     const char* host = PQhost(m_impl->raw);
     const char* db = PQdb(m_impl->raw);

@@ -3,6 +3,7 @@
 #include "graph/project_check.hpp"
 #include "runtime/database_state.hpp"
 #include "runtime/fresh.hpp"
+#include "runtime/lock.hpp"
 #include "util/hash.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -345,6 +346,28 @@ void Deployer::run_hook(const DeployPlan& plan) {
         forwarded = SignalCatcher::count();
         return SignalCatcher::last_signal();
     };
+    // The hook lock, then both sessions watched while the hook runs: a
+    // lost one stops the hook, since another deploy may now take the
+    // migration lock.
+    std::unique_ptr<pg::Connection> guard;
+    std::optional<AdvisoryLock> hook_lock;
+    if (m_options.connect) {
+        try {
+            guard = m_options.connect();
+            hook_lock.emplace(*guard, m_ledger.sql().schema(), m_options.lock_wait, "",
+                              LockScope::hook);
+        } catch (const Error& error) {
+            fail(DeployPhase::hook, error.what(),
+                 error.hint() + "\n  pre is applied; the hook did not run; post did not run",
+                 elapsed_ms(started));
+        }
+    }
+    std::vector<pg::Connection*> watched = {&m_connection};
+    if (guard) {
+        watched.push_back(guard.get());
+    }
+    SessionWatch watch(watched, m_options.watch_every);
+    options.keep_running = [&watch] { return !watch.lost(); };
     StreamResult result;
     try {
         result = stream_process(
@@ -355,15 +378,31 @@ void Deployer::run_hook(const DeployPlan& plan) {
                 emit(output);
             });
     } catch (const Error& error) {
+        watch.stop();
         fail(DeployPhase::hook, error.what(),
              error.hint() + "\n  pre is applied; code N still runs; post did not run",
              elapsed_ms(started));
     }
+    watch.stop();
     double duration = elapsed_ms(started);
-    stop_if_interrupted(DeployPhase::hook, duration);
     std::string after = "pre is applied and stays applied, post did not run; fix the cause and "
                         "run `ecluse deploy` again (applied migrations are skipped, the hook "
                         "runs again)";
+    if (watch.lost()) {
+        // Post never runs without the lock, even when the hook succeeded.
+        fail(DeployPhase::hook,
+             "the database session holding the " +
+                 std::string(hook_lock ? "migration or hook lock" : "migration lock") +
+                 " was lost during the deploy phase (" + std::string(trim(watch.why())) + ")" +
+                 (result.stopped ? ": the hook `" + command +
+                                       "` was stopped, so that no other deploy's hook overlaps it"
+                                 : ""),
+             "another deploy may have taken the lock since; once no other deploy runs, run "
+             "`ecluse deploy` again\n  " +
+                 after,
+             duration);
+    }
+    stop_if_interrupted(DeployPhase::hook, duration);
     if (result.timed_out) {
         fail(DeployPhase::hook,
              "the deploy hook `" + command + "` did not finish within the hook timeout (" +
@@ -425,8 +464,20 @@ int Deployer::run(const DeployPlan& plan) {
         run_hook(plan);
     }
     if (includes(m_options.only, DeployPhase::post)) {
-        // Planned again: the database may have moved since preflight.
-        auto applied = m_ledger.applied(true);
+        // Planned again: the database may have moved since preflight. A
+        // lost session here means a lost lock: post does not run.
+        std::vector<AppliedRevision> applied;
+        try {
+            applied = m_ledger.applied(true);
+        } catch (const Error& error) {
+            fail(DeployPhase::post,
+                 "the database session holding the migration lock was lost before the post "
+                 "phase: " +
+                     std::string(error.what()),
+                 "post did not run, and runs only under the lock: run `ecluse deploy --phase "
+                 "post` (or `ecluse deploy`) again",
+                 0);
+        }
         run_migrations(DeployPhase::post,
                        plan_upgrade(m_graph, Ledger::position_of(applied, m_graph),
                                     {{Branch::post, plan.target.post}},

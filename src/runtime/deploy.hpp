@@ -67,6 +67,12 @@ struct DeployOptions {
     // A full deploy on an empty database starts from the newest usable one
     // (as `upgrade` does); oldest first, as load_snapshot_files returns them.
     std::vector<SnapshotFile> snapshots;
+    // Opens another session on the database: the hook runs holding the hook
+    // lock on one, so that no other deploy's hook starts while it runs even
+    // if the migration lock's session is lost. Unset: no hook lock.
+    std::function<std::unique_ptr<pg::Connection>()> connect;
+    std::chrono::milliseconds lock_wait{60000};  // for the hook lock
+    std::chrono::milliseconds watch_every{1000}; // how often the hook checks both sessions
 };
 
 // What a deploy will do from a database's position. Pure.

@@ -293,6 +293,11 @@ StreamResult stream_process(const std::vector<std::string>& argv, const StreamOp
             result.timed_out = true;
             terminated_at = now;
         }
+        if (options.keep_running && !status && !terminated_at && !options.keep_running()) {
+            ::kill(-pid, SIGTERM);
+            result.stopped = true;
+            terminated_at = now;
+        }
         if (terminated_at && !status && now - *terminated_at >= options.kill_grace) {
             ::kill(-pid, SIGKILL);
         }

@@ -39,11 +39,15 @@ struct StreamOptions {
     // Polled about every 100 ms: a signal to forward to the child's process
     // group now, or 0.
     std::function<int()> signal_to_forward;
+    // Polled about every 100 ms too: false stops the program as a timeout
+    // does (SIGTERM to its process group, SIGKILL kill_grace later).
+    std::function<bool()> keep_running;
 };
 
 struct StreamResult {
     int exit_code = -1;       // 128 + signal number when killed by a signal
     bool timed_out = false;   // it ran past the timeout and was stopped
+    bool stopped = false;     // keep_running said no, and it was stopped
     int forwarded_signal = 0; // the last signal forwarded to it, 0 if none
 };
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -355,6 +356,62 @@ TEST_SUITE("deploy") {
         CHECK(deploy.applied() == "aaaa00000001");
         CHECK(deploy.hook_runs() == 0);
         CHECK(contains(deploy.deploy_log(), "deploy pre interrupted\ndeploy interrupted"));
+    }
+
+    TEST_CASE("the lock's session terminated during the hook: the hook is stopped, post does "
+              "not run (exit 11), and the waiting deploy's hook starts only once it ended") {
+        Deploy deploy;
+        // The first run waits up to 30 s; every run logs its start and end.
+        deploy.set_hook("#!/bin/sh\n"
+                        "echo \"start $$\" >> hook-log\n"
+                        "trap 'echo \"end $$\" >> hook-log; exit 143' TERM\n"
+                        "if [ ! -e first-ran ]; then\n"
+                        "  touch first-ran; i=0\n"
+                        "  while [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n"
+                        "fi\n"
+                        "echo \"end $$\" >> hook-log\n");
+        auto first = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-log")); }, 20s));
+        auto second = deploy.start({"deploy", "--lock-wait", "60s"});
+        REQUIRE(wait_until(
+            [&] {
+                return psql(deploy.url, "SELECT count(*) FROM pg_stat_activity WHERE "
+                                        "application_name = 'ecluse' AND datname = "
+                                        "current_database()") == "3";
+            },
+            20s));
+        auto terminated = std::chrono::steady_clock::now();
+        REQUIRE(psql(deploy.url,
+                     "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE "
+                     "locktype = 'advisory' AND classid = 1701015925 AND granted") == "1");
+        const ProcessResult& a = first->wait(30s);
+        CHECK(std::chrono::steady_clock::now() - terminated < 10s);
+        CHECK_MESSAGE(a.exit_code == 11, a.errors);
+        CHECK(contains(a.errors, "was lost during the deploy phase"));
+        CHECK(contains(a.errors, "was stopped, so that no other deploy's hook overlaps it"));
+        const ProcessResult& b = second->wait(60s);
+        CHECK_MESSAGE(b.exit_code == 0, b.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        CHECK(contains(b.output, "bbbb00000001"));
+        CHECK_FALSE(contains(a.output, "bbbb00000001 "));
+        // Never two hooks at once: each start follows the previous end.
+        std::vector<std::string> lines;
+        std::istringstream log(read(deploy.file("hook-log")));
+        for (std::string line; std::getline(log, line);) {
+            lines.push_back(line.substr(0, line.find(' ')));
+        }
+        CHECK(lines == std::vector<std::string>{"start", "end", "start", "end"});
+    }
+
+    TEST_CASE("a server that ends idle sessions does not end the one holding the lock through a "
+              "hook") {
+        Deploy deploy;
+        psql(deploy.url, "DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                         "idle_session_timeout = ''300ms''', current_database()); END$$");
+        deploy.set_hook("#!/bin/sh\nsleep 2\n");
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
     }
 
     TEST_CASE("two deploys at once: one runs, the other waits; nothing is applied twice") {
