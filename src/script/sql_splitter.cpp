@@ -202,7 +202,7 @@ std::string meta_command_hint(std::string_view name) {
 class Splitter {
 public:
     Splitter(std::string_view text, const SourceLocation& start)
-        : m_text(text), m_clean(text), m_start(start) {}
+        : m_text(text), m_clean(text), m_start(start), m_lines(text) {}
 
     std::vector<Statement> run() {
         std::size_t chunk_start = 0;
@@ -245,8 +245,8 @@ public:
     }
 
 private:
-    SourceLocation location_at(std::size_t offset) const {
-        LineColumn at = line_column_at(m_text, offset);
+    SourceLocation location_at(std::size_t offset) {
+        LineColumn at = m_lines.at(offset);
         SourceLocation location = m_start;
         location.line = m_start.line + at.line - 1;
         location.column = at.line == 1 ? m_start.column + at.column - 1 : at.column;
@@ -352,6 +352,8 @@ private:
     // spaces, so that offsets stay the same; what the parser gets.
     std::string m_clean;
     SourceLocation m_start;
+    // Statements are located in file order: one pass over the text in all.
+    LineCounter m_lines;
     std::vector<Statement> m_statements;
 };
 

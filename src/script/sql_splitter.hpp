@@ -28,6 +28,7 @@ struct Statement {
 // meta-command other than the harmless ones (\echo, \qecho, \warn,
 // \timing, \pset, pg_dump's \restrict and \unrestrict, \set of psql's own
 // ON_ERROR_STOP, ECHO, QUIET, VERBOSITY, SHOW_CONTEXT), which are ignored.
+// Linear in the size of `text`.
 std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start);
 
 // The statements of one section of a revision file, located in that file.

@@ -132,6 +132,47 @@ TEST_SUITE("sql_splitter") {
         CHECK(statements[2].sql == "SELECT\r\n3");
     }
 
+    TEST_CASE("every statement of a long text is located at its own line and column") {
+        // Statements of one, two and three lines, COPY blocks and comments,
+        // each place computed while writing the text.
+        std::string text;
+        Strings expected_places;
+        Strings expected_sql;
+        int line = 1;
+        for (int i = 0; i < 3000; ++i) {
+            std::string n = std::to_string(i);
+            switch (i % 4) {
+            case 0:
+                expected_places.push_back(std::to_string(line) + ":1");
+                expected_sql.push_back("INSERT INTO t VALUES (" + n + ")");
+                text += "INSERT INTO t VALUES (" + n + ");\n";
+                line += 1;
+                break;
+            case 1:
+                expected_places.push_back(std::to_string(line) + ":3");
+                expected_sql.push_back("SELECT\n 'é" + n + "'");
+                text += "  SELECT\n 'é" + n + "';\n";
+                line += 2;
+                break;
+            case 2:
+                expected_places.push_back(std::to_string(line + 1) + ":1");
+                expected_sql.push_back("COPY t (a) FROM stdin");
+                text += "-- rows\nCOPY t (a) FROM stdin;\n" + n + "\n\\.\n";
+                line += 4;
+                break;
+            default:
+                expected_places.push_back(std::to_string(line + 1) + ":6");
+                expected_sql.push_back("SELECT " + n);
+                text += "/* a\nb */ SELECT " + n + ";\n";
+                line += 2;
+                break;
+            }
+        }
+        auto statements = split(text);
+        CHECK(sql_of(statements) == expected_sql);
+        CHECK(places_of(statements) == expected_places);
+    }
+
 } // TEST_SUITE("sql_splitter")
 
 TEST_SUITE("sql_splitter quoting") {
