@@ -201,8 +201,8 @@ std::string meta_command_hint(std::string_view name) {
 
 class Splitter {
 public:
-    Splitter(std::string_view text, const SourceLocation& start)
-        : m_text(text), m_clean(text), m_start(start), m_lines(text) {}
+    Splitter(std::string_view text, const SourceLocation& start, MetaCommands accepted)
+        : m_text(text), m_clean(text), m_start(start), m_accepted(accepted), m_lines(text) {}
 
     std::vector<Statement> run() {
         std::size_t chunk_start = 0;
@@ -268,14 +268,20 @@ private:
         }
         std::string_view name = m_text.substr(pos + 1, name_end - pos - 1);
         std::string_view arguments = m_text.substr(name_end, line_end - name_end);
-        if (!is_harmless_meta_command(name, arguments)) {
+        bool accepted = m_accepted == MetaCommands::harmless
+                            ? is_harmless_meta_command(name, arguments)
+                            : name == "restrict" || name == "unrestrict";
+        if (!accepted) {
             // A syntax error in the statements before comes first: a COPY
             // with a typo makes its data lines (`\.`, `\N`) look like
             // meta-commands.
             split_chunk(chunk_start, statement_start);
             throw InputError(location_at(pos),
                              "psql meta-command `\\" + std::string(name) + "` is not supported",
-                             meta_command_hint(name));
+                             m_accepted == MetaCommands::harmless
+                                 ? meta_command_hint(name)
+                                 : "a data-only dump holds no psql meta-command but pg_dump's "
+                                   "\\restrict and \\unrestrict lines: remove this line");
         }
         std::fill(m_clean.begin() + static_cast<std::ptrdiff_t>(pos),
                   m_clean.begin() + static_cast<std::ptrdiff_t>(line_end), ' ');
@@ -286,6 +292,8 @@ private:
     // returns the offset just after that line.
     std::size_t read_copy_data(std::size_t statement_start, std::size_t after_semicolon) {
         std::size_t line_start = m_text.find('\n', after_semicolon);
+        std::size_t first_line =
+            line_start == std::string_view::npos ? m_text.size() : line_start + 1;
         std::string data;
         while (line_start != std::string_view::npos && line_start < m_text.size()) {
             ++line_start;
@@ -297,6 +305,7 @@ private:
             }
             if (line == "\\.") {
                 m_statements.back().copy_data = std::move(data);
+                m_statements.back().copy_data_line = location_at(first_line).line;
                 return next;
             }
             data += line;
@@ -352,6 +361,7 @@ private:
     // spaces, so that offsets stay the same; what the parser gets.
     std::string m_clean;
     SourceLocation m_start;
+    MetaCommands m_accepted;
     // Statements are located in file order: one pass over the text in all.
     LineCounter m_lines;
     std::vector<Statement> m_statements;
@@ -359,7 +369,8 @@ private:
 
 } // namespace
 
-std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start) {
+std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start,
+                                        MetaCommands accepted) {
     SourceLocation origin = start;
     origin.line = origin.line > 0 ? origin.line : 1;
     origin.column = origin.column > 0 ? origin.column : 1;
@@ -378,7 +389,7 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
             where, offset == nul ? "a NUL byte in the SQL" : "bytes that are not UTF-8 in the SQL",
             "revision files are UTF-8 text; remove the byte or re-save the file as UTF-8");
     }
-    return Splitter(text, origin).run();
+    return Splitter(text, origin, accepted).run();
 }
 
 std::string transaction_control_name(std::string_view kind) {

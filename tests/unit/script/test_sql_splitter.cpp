@@ -457,6 +457,28 @@ TEST_SUITE("sql_splitter COPY") {
                                             "INSERT INTO public.t VALUES (2, 'it''s', NULL)"});
     }
 
+    TEST_CASE("a COPY block knows the file line of its first data line") {
+        auto statements = split("SELECT 1;\nCOPY t (a)\n  FROM stdin;\n1\n2\n\\.\n"
+                                "COPY u FROM stdin;\n\\.\nSELECT 2;\n",
+                                10);
+        REQUIRE(statements.size() == 4);
+        CHECK(statements[0].copy_data_line == 0);
+        CHECK(statements[1].copy_data_line == 13);
+        CHECK(statements[2].copy_data_line == 17);
+        CHECK(statements[3].copy_data_line == 0);
+    }
+
+    TEST_CASE("with MetaCommands::dump_markers only \\restrict and \\unrestrict are accepted") {
+        auto statements =
+            split_statements("\\restrict k\nSELECT 1;\n\\unrestrict k\n",
+                             SourceLocation{k_file, 1, 1}, MetaCommands::dump_markers);
+        CHECK(sql_of(statements) == Strings{"SELECT 1"});
+        CHECK_THROWS_AS(split_statements("\\echo hi\nSELECT 1;\n", SourceLocation{k_file, 1, 1},
+                                         MetaCommands::dump_markers),
+                        InputError);
+        CHECK(split("\\echo hi\nSELECT 1;\n").size() == 1);
+    }
+
 } // TEST_SUITE("sql_splitter COPY")
 
 TEST_SUITE("sql_splitter meta-commands") {
