@@ -27,7 +27,8 @@ struct LoadOutcome {
 // Runs `dump` (read from `path`) in one transaction, after `TRUNCATE ...
 // RESTART IDENTITY CASCADE` of every application table (application_tables)
 // when `truncate`. Throws MigrationFailed at the file:line of the failing
-// statement, with everything rolled back: the database is as it was.
+// statement, or of the failing row of a COPY block, with everything rolled
+// back: the database is as it was.
 LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
                       const std::string& path, DataDump dump, bool truncate);
 

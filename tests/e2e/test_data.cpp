@@ -166,4 +166,37 @@ TEST_SUITE("data load") {
         CHECK(without.exit_code == 0);
         CHECK(database_state(url) == before);
     }
+
+    TEST_CASE("a bad row of a COPY block is reported at that row's own line, and nothing is "
+              "loaded") {
+        Project project;
+        const fs::path& root = project.root();
+        write_shop(project);
+        std::string url = populated_shop(root);
+        fs::path dump = plain_data_dump(url, root / "data.sql");
+        std::string text = read(dump);
+        std::size_t copy = text.find("COPY public.bookings");
+        REQUIRE(copy != std::string::npos);
+        // The 101st row of the block goes bad.
+        std::size_t row = text.find('\n', copy) + 1;
+        for (int i = 0; i < 100; ++i) {
+            row = text.find('\n', row) + 1;
+        }
+        text.insert(row, "7000\t1\tnot-a-number\n");
+        fs::path bad = root / "bad.sql";
+        write(bad, text);
+        int bad_line = line_of(text, "7000\t1\tnot-a-number");
+        REQUIRE(bad_line > line_of(text, "COPY public.bookings") + 100);
+
+        psql(url, "DELETE FROM bookings WHERE booking_id > 250");
+        std::string before = database_state(url);
+        ProcessResult load = run_on(root, url, {"data", "load", bad.string(), "--truncate"});
+        CHECK(load.exit_code == 1);
+        CHECK_MESSAGE(contains(load.errors, "loading " + bad.string() + " failed at " +
+                                                bad.string() + ":" + std::to_string(bad_line) +
+                                                ": 22P02"),
+                      load.errors);
+        CHECK(contains(load.errors, "the load was rolled back: the database is exactly as it was"));
+        CHECK(database_state(url) == before);
+    }
 }
