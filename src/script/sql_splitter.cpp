@@ -199,6 +199,9 @@ std::string meta_command_hint(std::string_view name) {
            "are accepted (and ignored)";
 }
 
+// The most SQL given to the parser at once, unless one statement is longer.
+constexpr std::size_t k_parse_window = 1024 * 1024;
+
 class Splitter {
 public:
     Splitter(std::string_view text, const SourceLocation& start, MetaCommands accepted)
@@ -223,6 +226,7 @@ public:
                 parens = parens > 0 ? parens - 1 : 0;
                 ++pos;
             } else if (c == ';' && parens == 0) {
+                m_cuts.push_back(pos + 1);
                 // Read with the harmless meta-commands blanked out, so that a
                 // COPY right after `\set ON_ERROR_STOP on` is still a COPY.
                 std::string_view statement =
@@ -317,15 +321,42 @@ private:
                          "end the data block with a line holding only `\\.`, as pg_dump does");
     }
 
-    // Splits [begin, end) with PostgreSQL's parser.
+    // Splits [begin, end) with PostgreSQL's parser. The parser keeps the
+    // tree of all it is given, many times the size of the text: a long
+    // chunk goes to it a window at a time, cut after a `;` the scan found.
+    // A window the parser refuses (cut inside a BEGIN ATOMIC body, or a
+    // syntax error) grows to a later cut, up to the chunk's end, where an
+    // error is reported.
     void split_chunk(std::size_t begin, std::size_t end) {
+        std::size_t window = k_parse_window;
+        while (begin < end) {
+            std::size_t piece_end = end;
+            if (end - begin > window) {
+                auto cut = std::lower_bound(m_cuts.begin(), m_cuts.end(), begin + window);
+                piece_end = cut != m_cuts.end() && *cut < end ? *cut : end;
+            }
+            if (split_piece(begin, piece_end, piece_end == end)) {
+                begin = piece_end;
+                window = k_parse_window;
+            } else {
+                window *= 2;
+            }
+        }
+    }
+
+    // Splits [begin, end); returns false, having kept nothing, when the
+    // parser refuses it and it is not the `last` piece of its chunk.
+    bool split_piece(std::size_t begin, std::size_t end, bool last) {
         std::string chunk = m_clean.substr(begin, end - begin);
         if (trim(chunk).empty()) {
-            return;
+            return true;
         }
         PgQuerySplitResult result = pg_query_split_with_parser(chunk.c_str());
         std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
             &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+        if (result.error != nullptr && !last) {
+            return false;
+        }
         if (result.error != nullptr) {
             std::size_t cursor = result.error->cursorpos > 0
                                      ? utf8_offset(chunk, result.error->cursorpos - 1)
@@ -354,6 +385,7 @@ private:
             }
             m_statements.push_back({std::string(sql), location_at(begin + first), std::nullopt});
         }
+        return true;
     }
 
     std::string_view m_text;
@@ -364,6 +396,9 @@ private:
     MetaCommands m_accepted;
     // Statements are located in file order: one pass over the text in all.
     LineCounter m_lines;
+    // The offset after each `;` outside parentheses, quotes and comments:
+    // where split_chunk may cut.
+    std::vector<std::size_t> m_cuts;
     std::vector<Statement> m_statements;
 };
 

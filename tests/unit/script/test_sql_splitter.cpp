@@ -173,6 +173,40 @@ TEST_SUITE("sql_splitter") {
         CHECK(places_of(statements) == expected_places);
     }
 
+    TEST_CASE("a text longer than the parser's window splits the same, cut inside a BEGIN "
+              "ATOMIC body or not") {
+        // About 1.6 MiB of functions whose bodies hold ten `;` each: the
+        // first cut after 1 MiB falls inside a body.
+        std::string text;
+        Strings expected_places;
+        int line = 1;
+        int count = 0;
+        while (text.size() < 1600 * 1024) {
+            expected_places.push_back(std::to_string(line) + ":1");
+            text += "CREATE FUNCTION f_" + std::to_string(count++) +
+                    "() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n";
+            for (int i = 0; i < 10; ++i) {
+                text += "  SELECT " + std::to_string(i) + ";\n";
+            }
+            text += "END;\n";
+            line += 13;
+        }
+        std::size_t cut = text.find(';', 1024 * 1024 - 1);
+        REQUIRE(text.compare(cut + 1, 9, "\n  SELECT") == 0);
+        auto statements = split(text);
+        CHECK(statements.size() == static_cast<std::size_t>(count));
+        CHECK(places_of(statements) == expected_places);
+        CHECK(statements.back().sql.substr(statements.back().sql.size() - 15) ==
+              "  SELECT 9;\nEND");
+
+        // A syntax error in the last window, and one in the first, are
+        // reported at their own lines.
+        InputError late = split_error(text + "SELEC 1;\n");
+        CHECK(late.location().line == line);
+        InputError early = split_error("SELEC 1;\n" + text);
+        CHECK(early.location().line == 1);
+    }
+
 } // TEST_SUITE("sql_splitter")
 
 TEST_SUITE("sql_splitter quoting") {
