@@ -49,7 +49,9 @@ const std::vector<CommandSpec>& commands() {
          "env list-templates | env drop-templates",
          "a database and its own role per pull request", run_env},
         {"data", "data load FILE [--truncate] | data dump FILE",
-         "load or write a data-only dump, ecluse's own tables aside", run_data},
+         "load a data-only dump in one transaction, checked first, or write one; ecluse's own "
+         "tables aside",
+         run_data},
         {"seed", "seed run [NAME...] | seed undo NAME | seed status",
          "test and demo data from seeds/, tracked, never run by upgrade or deploy", run_seed},
         {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",

@@ -1,10 +1,8 @@
 // data load|dump: data-only dumps in and out, ecluse's own tables aside.
 
 #include "cli/command.hpp"
-#include "cli/fresh.hpp"
-#include "runtime/environment.hpp"
-#include "runtime/snapshot.hpp"
-#include "util/file.hpp"
+#include "cli/database.hpp"
+#include "runtime/data_load.hpp"
 #include "util/strings.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,13 +11,44 @@
 
 namespace ecluse::cli {
 
+namespace {
+
+void print_loaded(const Settings& settings, const std::string& file, const LoadOutcome& outcome,
+                  bool truncate) {
+    if (settings.format == OutputFormat::json) {
+        print_json({{"file", file},
+                    {"statements", outcome.statements},
+                    {"truncated_tables", outcome.truncated},
+                    {"skipped_tables", outcome.skipped}});
+        return;
+    }
+    if (settings.verbosity < 0) {
+        return;
+    }
+    if (!outcome.skipped.empty()) {
+        std::cout << "skipped ecluse's own bookkeeping in " << file << ": "
+                  << join(outcome.skipped, ", ") << '\n';
+    }
+    std::cout << "loaded " << file << ": " << outcome.statements << " statements";
+    if (truncate) {
+        std::cout << " after emptying " << outcome.truncated << " tables";
+    }
+    std::cout << '\n';
+}
+
+} // namespace
+
 int run_data(const Invocation& invocation) {
     po::options_description options("data options");
     options.add_options()("action", po::value<std::string>()->value_name("load|dump"),
-                          "what to do")("file", po::value<std::string>()->value_name("FILE"),
-                                        "the dump to read or write")(
+                          "what to do")(
+        "file", po::value<std::string>()->value_name("FILE"),
+        "the dump to read or write; load runs only what a data-only dump holds "
+        "(INSERT ... VALUES, COPY ... FROM stdin and its rows, "
+        "pg_catalog.setval, pg_dump's SET lines) and refuses "
+        "anything else before running any of it")(
         "truncate", "load: first empty every application table (RESTART IDENTITY CASCADE), "
-                    "ecluse's own and extensions' aside");
+                    "ecluse's own and extensions' aside; refused for a file with no row");
     po::positional_options_description positional;
     positional.add("action", 1).add("file", 1);
     auto values = parse_options(invocation, options, positional);
@@ -38,32 +67,20 @@ int run_data(const Invocation& invocation) {
     std::string file = (*values)["file"].as<std::string>();
     if (action == "dump") {
         DatabaseSession session = open_database(settings, false);
-        std::string url = settings.database_url.value_or("");
-        if (session.scratch) {
-            url = session.scratch->url();
-        }
-        std::vector<std::string> arguments = without_ledger(settings.schema);
-        arguments.push_back("--data-only");
-        write_file_atomically(file, run_pg_dump(pg_dump_program(), url, arguments));
+        dump_data(session.scratch ? session.scratch->url() : settings.database_url.value_or(""),
+                  settings.schema, file);
         if (settings.verbosity >= 0 && settings.format == OutputFormat::text) {
             std::cout << "wrote " << file << '\n';
         }
         return 0;
     }
+    bool truncate = values->count("truncate") != 0;
+    // Checked before connecting: a file that is not data changes nothing.
+    DataDump dump = read_data_file(file, settings.schema, truncate);
     DatabaseSession session = open_database(settings, true);
-    LoadOutcome outcome =
-        load_data(*session.connection, settings.schema, file, values->count("truncate") != 0);
-    if (settings.format == OutputFormat::json) {
-        print_json({{"file", file},
-                    {"statements", outcome.statements},
-                    {"truncated_tables", outcome.truncated}});
-    } else if (settings.verbosity >= 0) {
-        std::cout << "loaded " << file << ": " << outcome.statements << " statements";
-        if (values->count("truncate") != 0) {
-            std::cout << " after emptying " << outcome.truncated << " tables";
-        }
-        std::cout << '\n';
-    }
+    print_loaded(settings, file,
+                 load_data(*session.connection, settings.schema, file, std::move(dump), truncate),
+                 truncate);
     return 0;
 }
 

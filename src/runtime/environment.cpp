@@ -1,7 +1,5 @@
 #include "runtime/environment.hpp"
 
-#include "runtime/fresh.hpp"
-#include "util/file.hpp"
 #include "util/strings.hpp"
 
 namespace ecluse {
@@ -111,27 +109,6 @@ std::vector<std::string> application_tables(pg::Connection& connection,
         out.push_back(row.at(0).value_or(""));
     }
     return out;
-}
-
-LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
-                      const std::string& path, bool truncate) {
-    std::vector<Statement> statements =
-        split_statements(read_file(path, k_max_data_file_size), SourceLocation{path, 1, 1});
-    LoadOutcome outcome;
-    outcome.statements = statements.size();
-    if (truncate) {
-        std::vector<std::string> tables = application_tables(connection, ledger_schema);
-        outcome.truncated = tables.size();
-        if (!tables.empty()) {
-            Statement empty_all;
-            empty_all.sql = "TRUNCATE " + join(tables, ", ") + " RESTART IDENTITY CASCADE";
-            empty_all.location = SourceLocation{"(--truncate)"};
-            statements.insert(statements.begin(), empty_all);
-        }
-    }
-    run_in_transaction(connection, statements, {}, "loading " + path,
-                       "the load was rolled back: the database is exactly as it was", true);
-    return outcome;
 }
 
 } // namespace ecluse

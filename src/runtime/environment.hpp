@@ -2,11 +2,10 @@
 
 // Pull-request environments on a server: a role with a random password and
 // a database it owns, both marked as ecluse's (a comment), so that `env
-// drop` and `env list` never touch what ecluse did not make. Also loading
-// data-only dumps and truncating the application's tables.
+// drop` and `env list` never touch what ecluse did not make. Also the
+// application's tables, which `data load --truncate` empties.
 
 #include "pg/connection.hpp"
-#include "script/sql_splitter.hpp"
 
 #include <string>
 #include <vector>
@@ -52,18 +51,5 @@ std::vector<std::string> list_environments(pg::Connection& admin);
 // that belong to extensions; quoted "schema"."table", sorted.
 std::vector<std::string> application_tables(pg::Connection& connection,
                                             const std::string& ledger_schema);
-
-struct LoadOutcome {
-    std::size_t statements = 0;
-    std::size_t truncated = 0; // tables emptied first
-};
-
-// Runs a data-only dump (COPY blocks or INSERTs) read from `path`, in one
-// transaction, after `TRUNCATE ... RESTART IDENTITY CASCADE` of every
-// application table when `truncate`. Throws InputError for a file that
-// cannot be split, MigrationFailed (everything rolled back) for a row the
-// server refuses.
-LoadOutcome load_data(pg::Connection& connection, const std::string& ledger_schema,
-                      const std::string& path, bool truncate);
 
 } // namespace ecluse

@@ -27,6 +27,11 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
                                 const std::function<EnvironmentProject()>& read_project) {
     const std::string& name = options.name;
     const std::string& admin = options.admin_url;
+    // A dump that is not data is refused before anything is made.
+    std::optional<DataDump> data;
+    if (options.data_file) {
+        data = read_data_file(*options.data_file, options.ledger_schema, false);
+    }
     // The server starts a backend for the admin connection while the
     // project is read. So do the environment's state (the new backend's
     // first query, slow with its catalog caches cold) and the password's
@@ -98,8 +103,8 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
             created.snapshot = applied.snapshot->name;
         }
         if (options.data_file) {
-            created.loaded =
-                load_data(connection, options.ledger_schema, *options.data_file, false);
+            created.loaded = load_data(connection, options.ledger_schema, *options.data_file,
+                                       std::move(*data), false);
         }
         if (spare) {
             setting_password.get();

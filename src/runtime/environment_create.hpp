@@ -5,6 +5,7 @@
 // a copy of the snapshot's template when there is one, then a data dump.
 
 #include "graph/revision_graph.hpp"
+#include "runtime/data_load.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/environment_template.hpp"
 #include "runtime/fresh.hpp"

@@ -38,6 +38,29 @@ std::optional<std::string> deleted_base(const RevisionGraph& graph) {
     return std::nullopt;
 }
 
+// Where the failing statement is in its file; for a COPY, the data row the
+// server's context names ("COPY bookings, line 3, column amount: ..."
+// counts the data's own lines).
+SourceLocation failure_location(const Statement& statement, std::string_view context) {
+    SourceLocation where = statement.location;
+    constexpr std::string_view k_line = ", line ";
+    std::size_t at = context.find(k_line);
+    if (!statement.copy_data || statement.copy_data_line <= 0 || context.substr(0, 5) != "COPY " ||
+        at == std::string_view::npos) {
+        return where;
+    }
+    int row = 0;
+    for (std::size_t i = at + k_line.size();
+         i < context.size() && context[i] >= '0' && context[i] <= '9' && row < 100'000'000; ++i) {
+        row = row * 10 + (context[i] - '0');
+    }
+    if (row > 0) {
+        where.line = statement.copy_data_line + row - 1;
+        where.column = 0;
+    }
+    return where;
+}
+
 } // namespace
 
 void run_in_transaction(pg::Connection& connection, const std::vector<Statement>& statements,
@@ -80,7 +103,8 @@ void run_in_transaction(pg::Connection& connection, const std::vector<Statement>
             // A lost connection rolls back on the server's side.
         }
         const pg::ServerError& server = error.server();
-        SourceLocation where = current != nullptr ? current->location : SourceLocation{};
+        SourceLocation where =
+            current != nullptr ? failure_location(*current, server.context) : SourceLocation{};
         std::string message =
             what + " failed" + (where.file.empty() ? "" : " at " + where.to_string()) + ": " +
             (server.sqlstate.empty() ? "" : server.sqlstate + " ") + server.message;

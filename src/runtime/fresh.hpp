@@ -19,7 +19,8 @@ namespace ecluse {
 // `before_commit` inside it, then commits, then RESET ALL (dumps set
 // session settings such as an empty search_path). On a server error rolls
 // back and throws MigrationFailed: "<what> failed at file:line: SQLSTATE
-// message", the server's detail and context, and `rolled_back` as hint.
+// message" (for a bad row of a COPY block, the file:line of that row), the
+// server's detail and context, and `rolled_back` as hint.
 // With `batched`, consecutive statements other than COPY go to the server
 // in one round trip (a dump's thousands of statements cost one each
 // otherwise); on an error everything is rolled back and run again one by

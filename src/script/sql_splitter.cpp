@@ -199,10 +199,13 @@ std::string meta_command_hint(std::string_view name) {
            "are accepted (and ignored)";
 }
 
+// The most SQL given to the parser at once, unless one statement is longer.
+constexpr std::size_t k_parse_window = 1024 * 1024;
+
 class Splitter {
 public:
-    Splitter(std::string_view text, const SourceLocation& start)
-        : m_text(text), m_clean(text), m_start(start) {}
+    Splitter(std::string_view text, const SourceLocation& start, MetaCommands accepted)
+        : m_text(text), m_clean(text), m_start(start), m_accepted(accepted), m_lines(text) {}
 
     std::vector<Statement> run() {
         std::size_t chunk_start = 0;
@@ -223,6 +226,7 @@ public:
                 parens = parens > 0 ? parens - 1 : 0;
                 ++pos;
             } else if (c == ';' && parens == 0) {
+                m_cuts.push_back(pos + 1);
                 // Read with the harmless meta-commands blanked out, so that a
                 // COPY right after `\set ON_ERROR_STOP on` is still a COPY.
                 std::string_view statement =
@@ -245,8 +249,8 @@ public:
     }
 
 private:
-    SourceLocation location_at(std::size_t offset) const {
-        LineColumn at = line_column_at(m_text, offset);
+    SourceLocation location_at(std::size_t offset) {
+        LineColumn at = m_lines.at(offset);
         SourceLocation location = m_start;
         location.line = m_start.line + at.line - 1;
         location.column = at.line == 1 ? m_start.column + at.column - 1 : at.column;
@@ -268,14 +272,20 @@ private:
         }
         std::string_view name = m_text.substr(pos + 1, name_end - pos - 1);
         std::string_view arguments = m_text.substr(name_end, line_end - name_end);
-        if (!is_harmless_meta_command(name, arguments)) {
+        bool accepted = m_accepted == MetaCommands::harmless
+                            ? is_harmless_meta_command(name, arguments)
+                            : name == "restrict" || name == "unrestrict";
+        if (!accepted) {
             // A syntax error in the statements before comes first: a COPY
             // with a typo makes its data lines (`\.`, `\N`) look like
             // meta-commands.
             split_chunk(chunk_start, statement_start);
             throw InputError(location_at(pos),
                              "psql meta-command `\\" + std::string(name) + "` is not supported",
-                             meta_command_hint(name));
+                             m_accepted == MetaCommands::harmless
+                                 ? meta_command_hint(name)
+                                 : "a data-only dump holds no psql meta-command but pg_dump's "
+                                   "\\restrict and \\unrestrict lines: remove this line");
         }
         std::fill(m_clean.begin() + static_cast<std::ptrdiff_t>(pos),
                   m_clean.begin() + static_cast<std::ptrdiff_t>(line_end), ' ');
@@ -286,6 +296,8 @@ private:
     // returns the offset just after that line.
     std::size_t read_copy_data(std::size_t statement_start, std::size_t after_semicolon) {
         std::size_t line_start = m_text.find('\n', after_semicolon);
+        std::size_t first_line =
+            line_start == std::string_view::npos ? m_text.size() : line_start + 1;
         std::string data;
         while (line_start != std::string_view::npos && line_start < m_text.size()) {
             ++line_start;
@@ -297,6 +309,7 @@ private:
             }
             if (line == "\\.") {
                 m_statements.back().copy_data = std::move(data);
+                m_statements.back().copy_data_line = location_at(first_line).line;
                 return next;
             }
             data += line;
@@ -308,15 +321,42 @@ private:
                          "end the data block with a line holding only `\\.`, as pg_dump does");
     }
 
-    // Splits [begin, end) with PostgreSQL's parser.
+    // Splits [begin, end) with PostgreSQL's parser. The parser keeps the
+    // tree of all it is given, many times the size of the text: a long
+    // chunk goes to it a window at a time, cut after a `;` the scan found.
+    // A window the parser refuses (cut inside a BEGIN ATOMIC body, or a
+    // syntax error) grows to a later cut, up to the chunk's end, where an
+    // error is reported.
     void split_chunk(std::size_t begin, std::size_t end) {
+        std::size_t window = k_parse_window;
+        while (begin < end) {
+            std::size_t piece_end = end;
+            if (end - begin > window) {
+                auto cut = std::lower_bound(m_cuts.begin(), m_cuts.end(), begin + window);
+                piece_end = cut != m_cuts.end() && *cut < end ? *cut : end;
+            }
+            if (split_piece(begin, piece_end, piece_end == end)) {
+                begin = piece_end;
+                window = k_parse_window;
+            } else {
+                window *= 2;
+            }
+        }
+    }
+
+    // Splits [begin, end); returns false, having kept nothing, when the
+    // parser refuses it and it is not the `last` piece of its chunk.
+    bool split_piece(std::size_t begin, std::size_t end, bool last) {
         std::string chunk = m_clean.substr(begin, end - begin);
         if (trim(chunk).empty()) {
-            return;
+            return true;
         }
         PgQuerySplitResult result = pg_query_split_with_parser(chunk.c_str());
         std::unique_ptr<PgQuerySplitResult, void (*)(PgQuerySplitResult*)> guard(
             &result, [](PgQuerySplitResult* r) { pg_query_free_split_result(*r); });
+        if (result.error != nullptr && !last) {
+            return false;
+        }
         if (result.error != nullptr) {
             std::size_t cursor = result.error->cursorpos > 0
                                      ? utf8_offset(chunk, result.error->cursorpos - 1)
@@ -345,6 +385,7 @@ private:
             }
             m_statements.push_back({std::string(sql), location_at(begin + first), std::nullopt});
         }
+        return true;
     }
 
     std::string_view m_text;
@@ -352,12 +393,19 @@ private:
     // spaces, so that offsets stay the same; what the parser gets.
     std::string m_clean;
     SourceLocation m_start;
+    MetaCommands m_accepted;
+    // Statements are located in file order: one pass over the text in all.
+    LineCounter m_lines;
+    // The offset after each `;` outside parentheses, quotes and comments:
+    // where split_chunk may cut.
+    std::vector<std::size_t> m_cuts;
     std::vector<Statement> m_statements;
 };
 
 } // namespace
 
-std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start) {
+std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start,
+                                        MetaCommands accepted) {
     SourceLocation origin = start;
     origin.line = origin.line > 0 ? origin.line : 1;
     origin.column = origin.column > 0 ? origin.column : 1;
@@ -376,7 +424,7 @@ std::vector<Statement> split_statements(std::string_view text, const SourceLocat
             where, offset == nul ? "a NUL byte in the SQL" : "bytes that are not UTF-8 in the SQL",
             "revision files are UTF-8 text; remove the byte or re-save the file as UTF-8");
     }
-    return Splitter(text, origin).run();
+    return Splitter(text, origin, accepted).run();
 }
 
 std::string transaction_control_name(std::string_view kind) {

@@ -20,6 +20,13 @@ struct Statement {
     // For `COPY ... FROM stdin`: the data lines, each ending in "\n",
     // without the terminating `\.` line.
     std::optional<std::string> copy_data;
+    int copy_data_line = 0; // the file line of the data's first line (0: no data)
+};
+
+// The psql meta-commands a text may hold; each accepted one is ignored.
+enum class MetaCommands {
+    harmless,     // those listed at split_statements
+    dump_markers, // only pg_dump's \restrict and \unrestrict: a data-only dump
 };
 
 // Splits `text`, whose first byte is at `start` (line and column 1-based)
@@ -27,8 +34,11 @@ struct Statement {
 // a syntax error, a COPY data block without its `\.` line, or a psql
 // meta-command other than the harmless ones (\echo, \qecho, \warn,
 // \timing, \pset, pg_dump's \restrict and \unrestrict, \set of psql's own
-// ON_ERROR_STOP, ECHO, QUIET, VERBOSITY, SHOW_CONTEXT), which are ignored.
-std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start);
+// ON_ERROR_STOP, ECHO, QUIET, VERBOSITY, SHOW_CONTEXT), which are ignored;
+// with MetaCommands::dump_markers, other than \restrict and \unrestrict.
+// Linear in the size of `text`.
+std::vector<Statement> split_statements(std::string_view text, const SourceLocation& start,
+                                        MetaCommands accepted = MetaCommands::harmless);
 
 // The statements of one section of a revision file, located in that file.
 std::vector<Statement> split_section(const RevisionFile& revision, const Section& section);

@@ -147,10 +147,11 @@ std::size_t utf8_offset(std::string_view text, std::size_t n) {
     return text.size();
 }
 
-LineColumn line_column_at(std::string_view text, std::size_t offset) {
-    LineColumn at;
-    offset = std::min(offset, text.size());
-    for (std::size_t i = 0; i < offset; ++i) {
+namespace {
+
+// `at` moved from offset `from` to offset `to` of `text`.
+LineColumn advance(std::string_view text, std::size_t from, std::size_t to, LineColumn at) {
+    for (std::size_t i = from; i < to; ++i) {
         // The same line breaks as split_lines: "\n", "\r\n" and a lone "\r".
         bool crlf = text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
         if (text[i] == '\n' || (text[i] == '\r' && !crlf)) {
@@ -161,6 +162,23 @@ LineColumn line_column_at(std::string_view text, std::size_t offset) {
         }
     }
     return at;
+}
+
+} // namespace
+
+LineColumn line_column_at(std::string_view text, std::size_t offset) {
+    return advance(text, 0, std::min(offset, text.size()), LineColumn{});
+}
+
+LineColumn LineCounter::at(std::size_t offset) {
+    offset = std::min(offset, m_text.size());
+    if (offset < m_offset) {
+        m_offset = 0;
+        m_at = LineColumn{};
+    }
+    m_at = advance(m_text, m_offset, offset, m_at);
+    m_offset = offset;
+    return m_at;
 }
 
 std::vector<std::string> split_command_words(std::string_view command) {

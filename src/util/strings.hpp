@@ -52,6 +52,20 @@ struct LineColumn {
 };
 LineColumn line_column_at(std::string_view text, std::size_t offset);
 
+// line_column_at for many offsets of one text: each call goes on from the
+// offset before, so offsets asked in increasing order cost one pass over the
+// text in all (a smaller offset starts again from the beginning).
+class LineCounter {
+public:
+    explicit LineCounter(std::string_view text) : m_text(text) {}
+    LineColumn at(std::size_t offset);
+
+private:
+    std::string_view m_text;
+    std::size_t m_offset = 0; // where m_at is
+    LineColumn m_at;
+};
+
 // Splits a command line into words the way a POSIX shell splits them, with
 // no expansion of any kind: blanks separate words, 'single quotes' keep
 // everything, "double quotes" keep everything but \\ before $ ` " \\ and a

@@ -516,8 +516,7 @@ TEST_SUITE("data") {
 
         fs::path inserts = root / "inserts.sql";
         write(inserts, "INSERT INTO users (name) VALUES ('carl');\n"
-                       "INSERT INTO bookings (fk_user, amount) SELECT user_id, 10 FROM users "
-                       "WHERE name = 'carl';\n");
+                       "INSERT INTO bookings (fk_user, amount) VALUES (1, 10);\n");
         ProcessResult load = run_on(root, url, {"data", "load", inserts.string(), "--truncate"});
         REQUIRE_MESSAGE(load.exit_code == 0, load.errors);
         CHECK(psql(url, "SELECT string_agg(name || user_id, ',') FROM users") == "carl1");

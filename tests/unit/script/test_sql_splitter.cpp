@@ -132,6 +132,81 @@ TEST_SUITE("sql_splitter") {
         CHECK(statements[2].sql == "SELECT\r\n3");
     }
 
+    TEST_CASE("every statement of a long text is located at its own line and column") {
+        // Statements of one, two and three lines, COPY blocks and comments,
+        // each place computed while writing the text.
+        std::string text;
+        Strings expected_places;
+        Strings expected_sql;
+        int line = 1;
+        for (int i = 0; i < 3000; ++i) {
+            std::string n = std::to_string(i);
+            switch (i % 4) {
+            case 0:
+                expected_places.push_back(std::to_string(line) + ":1");
+                expected_sql.push_back("INSERT INTO t VALUES (" + n + ")");
+                text += "INSERT INTO t VALUES (" + n + ");\n";
+                line += 1;
+                break;
+            case 1:
+                expected_places.push_back(std::to_string(line) + ":3");
+                expected_sql.push_back("SELECT\n 'é" + n + "'");
+                text += "  SELECT\n 'é" + n + "';\n";
+                line += 2;
+                break;
+            case 2:
+                expected_places.push_back(std::to_string(line + 1) + ":1");
+                expected_sql.push_back("COPY t (a) FROM stdin");
+                text += "-- rows\nCOPY t (a) FROM stdin;\n" + n + "\n\\.\n";
+                line += 4;
+                break;
+            default:
+                expected_places.push_back(std::to_string(line + 1) + ":6");
+                expected_sql.push_back("SELECT " + n);
+                text += "/* a\nb */ SELECT " + n + ";\n";
+                line += 2;
+                break;
+            }
+        }
+        auto statements = split(text);
+        CHECK(sql_of(statements) == expected_sql);
+        CHECK(places_of(statements) == expected_places);
+    }
+
+    TEST_CASE("a text longer than the parser's window splits the same, cut inside a BEGIN "
+              "ATOMIC body or not") {
+        // About 1.6 MiB of functions whose bodies hold ten `;` each: the
+        // first cut after 1 MiB falls inside a body.
+        std::string text;
+        Strings expected_places;
+        int line = 1;
+        int count = 0;
+        while (text.size() < 1600 * 1024) {
+            expected_places.push_back(std::to_string(line) + ":1");
+            text += "CREATE FUNCTION f_" + std::to_string(count++) +
+                    "() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n";
+            for (int i = 0; i < 10; ++i) {
+                text += "  SELECT " + std::to_string(i) + ";\n";
+            }
+            text += "END;\n";
+            line += 13;
+        }
+        std::size_t cut = text.find(';', 1024 * 1024 - 1);
+        REQUIRE(text.compare(cut + 1, 9, "\n  SELECT") == 0);
+        auto statements = split(text);
+        CHECK(statements.size() == static_cast<std::size_t>(count));
+        CHECK(places_of(statements) == expected_places);
+        CHECK(statements.back().sql.substr(statements.back().sql.size() - 15) ==
+              "  SELECT 9;\nEND");
+
+        // A syntax error in the last window, and one in the first, are
+        // reported at their own lines.
+        InputError late = split_error(text + "SELEC 1;\n");
+        CHECK(late.location().line == line);
+        InputError early = split_error("SELEC 1;\n" + text);
+        CHECK(early.location().line == 1);
+    }
+
 } // TEST_SUITE("sql_splitter")
 
 TEST_SUITE("sql_splitter quoting") {
@@ -414,6 +489,28 @@ TEST_SUITE("sql_splitter COPY") {
                                 "INSERT INTO public.t VALUES (2, 'it''s', NULL);\n");
         CHECK(sql_of(statements) == Strings{"INSERT INTO public.t VALUES (1, 'a;b', E'x\\'y')",
                                             "INSERT INTO public.t VALUES (2, 'it''s', NULL)"});
+    }
+
+    TEST_CASE("a COPY block knows the file line of its first data line") {
+        auto statements = split("SELECT 1;\nCOPY t (a)\n  FROM stdin;\n1\n2\n\\.\n"
+                                "COPY u FROM stdin;\n\\.\nSELECT 2;\n",
+                                10);
+        REQUIRE(statements.size() == 4);
+        CHECK(statements[0].copy_data_line == 0);
+        CHECK(statements[1].copy_data_line == 13);
+        CHECK(statements[2].copy_data_line == 17);
+        CHECK(statements[3].copy_data_line == 0);
+    }
+
+    TEST_CASE("with MetaCommands::dump_markers only \\restrict and \\unrestrict are accepted") {
+        auto statements =
+            split_statements("\\restrict k\nSELECT 1;\n\\unrestrict k\n",
+                             SourceLocation{k_file, 1, 1}, MetaCommands::dump_markers);
+        CHECK(sql_of(statements) == Strings{"SELECT 1"});
+        CHECK_THROWS_AS(split_statements("\\echo hi\nSELECT 1;\n", SourceLocation{k_file, 1, 1},
+                                         MetaCommands::dump_markers),
+                        InputError);
+        CHECK(split("\\echo hi\nSELECT 1;\n").size() == 1);
     }
 
 } // TEST_SUITE("sql_splitter COPY")

@@ -180,6 +180,29 @@ TEST_SUITE("strings") {
         CHECK(at.column == 3);
     }
 
+    TEST_CASE("LineCounter gives line_column_at's answer for offsets in any order") {
+        std::string_view text = "ab\r\ncd\ré日\n\nxyz";
+        LineCounter counter(text);
+        std::vector<std::size_t> offsets;
+        for (std::size_t offset = 0; offset <= text.size() + 1; ++offset) {
+            offsets.push_back(offset);
+        }
+        // Forwards, then backwards, then forwards again by two.
+        for (std::size_t i = offsets.size(); i-- > 0;) {
+            offsets.push_back(offsets[i]);
+        }
+        for (std::size_t offset = 0; offset <= text.size(); offset += 2) {
+            offsets.push_back(offset);
+        }
+        for (std::size_t offset : offsets) {
+            CAPTURE(offset);
+            LineColumn expected = line_column_at(text, offset);
+            LineColumn got = counter.at(offset);
+            CHECK(got.line == expected.line);
+            CHECK(got.column == expected.column);
+        }
+    }
+
     TEST_CASE("quote_value escapes quotes, backslashes and control characters") {
         CHECK(quote_value("plain") == "\"plain\"");
         CHECK(quote_value("") == "\"\"");

@@ -1,0 +1,3 @@
+INSERT INTO public.t VALUES (1, 'x', NULL, DEFAULT, '{1}'::int[]);
+INSERT INTO public.u DEFAULT VALUES;
+COMMIT;
