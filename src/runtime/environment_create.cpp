@@ -27,6 +27,7 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
                                 const std::function<EnvironmentProject()>& read_project) {
     const std::string& name = options.name;
     const std::string& admin = options.admin_url;
+    refuse_reserved_environment_name(name);
     // The server starts a backend for the admin connection while the
     // project is read. So do the environment's state (the new backend's
     // first query, slow with its catalog caches cold) and the password's
