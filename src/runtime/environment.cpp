@@ -33,14 +33,57 @@ EnvironmentState environment_state(pg::Connection& admin, const std::string& nam
     return {yes(rows.at(0).at(0)), yes(rows.at(0).at(1)), yes(rows.at(0).at(2))};
 }
 
+void refuse_reserved_environment_name(const std::string& name) {
+    for (const char* prefix : {"ecluse_", "pg_"}) {
+        if (name.rfind(prefix, 0) == 0) {
+            throw UsageError("environment name " + quote_value(name) + " starts with " +
+                                 quote_value(prefix) + ", which is reserved",
+                             std::string("ecluse names its own roles and databases ecluse_... "
+                                         "(templates, spares, their owner) and PostgreSQL its "
+                                         "roles pg_...: an environment of such a name could "
+                                         "take theirs over. Choose another name, for example "
+                                         "pr_1234"));
+        }
+    }
+}
+
+void refuse_taken_name(const pg::DatabaseError& error, const std::string& name) {
+    // 42710: the role exists; 42P04: the database exists.
+    if (error.server().sqlstate == "42710" || error.server().sqlstate == "42P04") {
+        throw CheckFailed("environment " + name +
+                              " already exists, or is being created by another run at this moment",
+                          "`ecluse env list` names the environments; pass --recreate to make it "
+                          "again, or `ecluse env drop " +
+                              name + "` first");
+    }
+}
+
+void grant_role_to_admin(pg::Connection& admin, const std::string& role) {
+    admin.execute("GRANT " + quote_identifier(role) + " TO CURRENT_USER");
+}
+
+void make_private(pg::Connection& admin, const std::string& database, const std::string& role) {
+    std::string quoted = quote_identifier(database);
+    admin.execute("REVOKE CONNECT, TEMPORARY ON DATABASE " + quoted +
+                  " FROM PUBLIC;\nGRANT CONNECT, TEMPORARY ON DATABASE " + quoted + " TO " +
+                  quote_identifier(role));
+}
+
 void create_environment(pg::Connection& admin, const std::string& name,
                         const std::string& password_secret, const std::string& template_database) {
     std::string quoted = quote_identifier(name);
     std::string mark = quote_literal(k_environment_comment);
     // The role and its mark in one round trip (one implicit transaction).
-    admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " + quote_literal(password_secret) +
-                  ";\nCOMMENT ON ROLE " + quoted + " IS " + mark);
     try {
+        admin.execute("CREATE ROLE " + quoted + " LOGIN PASSWORD " +
+                      quote_literal(password_secret) + ";\nCOMMENT ON ROLE " + quoted + " IS " +
+                      mark);
+    } catch (const pg::DatabaseError& error) {
+        refuse_taken_name(error, name);
+        throw;
+    }
+    try {
+        grant_role_to_admin(admin, name);
         // PostgreSQL 15's default strategy (WAL_LOG) copies the small template1
         // as fast as FILE_COPY here, without FILE_COPY's two checkpoints.
         admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted +
@@ -48,6 +91,7 @@ void create_environment(pg::Connection& admin, const std::string& name,
                            ? std::string()
                            : " TEMPLATE " + quote_identifier(template_database)));
         admin.execute("COMMENT ON DATABASE " + quoted + " IS " + mark);
+        make_private(admin, name, name);
     } catch (...) {
         try {
             admin.execute("DROP DATABASE IF EXISTS " + quoted);
@@ -73,6 +117,17 @@ void drop_environment(pg::Connection& admin, const std::string& name) {
                           "drop it by hand if it is really meant to go");
     }
     std::string quoted = quote_identifier(name);
+    if (state.role) {
+        // Its sessions in every database (the environment's and any other
+        // it could reach), ended before anything is dropped; NOLOGIN first
+        // so that none starts meanwhile. Each termination is waited for, so
+        // that the temporary tables it held are gone and do not keep DROP
+        // ROLE from working.
+        admin.execute("ALTER ROLE " + quoted + " NOLOGIN");
+        admin.query("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE "
+                    "usename = $1 AND pid <> pg_backend_pid()",
+                    {name});
+    }
     if (state.database) {
         // WITH (FORCE) ends the database's connections first (PostgreSQL 13+).
         admin.execute("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)");

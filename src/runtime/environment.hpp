@@ -20,6 +20,23 @@ inline constexpr const char* k_environment_comment = "ecluse environment";
 // underscores, at most 63 bytes.
 void check_environment_name(const std::string& name);
 
+// Throws UsageError for a name ecluse or PostgreSQL keeps for itself:
+// ecluse_... (templates, spares, their owner) and pg_....
+void refuse_reserved_environment_name(const std::string& name);
+
+// Throws CheckFailed saying that `name` is taken (maybe by a create running
+// at this moment) when `error` is a role's or a database's duplicate name.
+void refuse_taken_name(const pg::DatabaseError& error, const std::string& name);
+
+// Makes the admin (CURRENT_USER) a member of `role`: PostgreSQL 15 asks a
+// CREATEROLE admin that is not superuser to be one before it may give the
+// role a database, act as it or hand it objects.
+void grant_role_to_admin(pg::Connection& admin, const std::string& role);
+
+// Revokes CONNECT and TEMPORARY on `database` from PUBLIC and grants them
+// to `role`: only it (and the admin) may reach the database.
+void make_private(pg::Connection& admin, const std::string& database, const std::string& role);
+
 struct EnvironmentState {
     bool database = false; // a database of that name exists
     bool role = false;     // a role of that name exists
@@ -30,7 +47,9 @@ EnvironmentState environment_state(pg::Connection& admin, const std::string& nam
 // Creates the role (LOGIN, `password_secret`: the password's SCRAM secret,
 // scram_sha256_secret, so the password itself never reaches the server) and
 // the database it owns, a copy of `template_database` when given (else of
-// template1); on failure whatever was made is dropped again.
+// template1), reachable by that role and the admin only (make_private); on
+// failure whatever was made is dropped again. Throws CheckFailed when the
+// name is taken (refuse_taken_name).
 void create_environment(pg::Connection& admin, const std::string& name,
                         const std::string& password_secret,
                         const std::string& template_database = {});
@@ -39,7 +58,8 @@ void create_environment(pg::Connection& admin, const std::string& name,
 void set_environment_password(pg::Connection& admin, const std::string& name,
                               const std::string& password_secret);
 
-// Ends the database's connections, drops the database and the role.
+// Ends every session of the role (in any database) and the database's
+// connections, drops the database and the role.
 // Throws CheckFailed when either exists without ecluse's mark.
 void drop_environment(pg::Connection& admin, const std::string& name);
 

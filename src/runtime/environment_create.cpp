@@ -27,6 +27,7 @@ create_pull_request_environment(const CreateEnvironmentOptions& options,
                                 const std::function<EnvironmentProject()>& read_project) {
     const std::string& name = options.name;
     const std::string& admin = options.admin_url;
+    refuse_reserved_environment_name(name);
     // A dump that is not data is refused before anything is made.
     std::optional<DataDump> data;
     if (options.data_file) {

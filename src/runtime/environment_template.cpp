@@ -172,6 +172,7 @@ void ensure_template_owner(pg::Connection& admin) {
             throw;
         }
     }
+    grant_role_to_admin(admin, k_template_owner);
 }
 
 // Applies the snapshot, as the template owner, to a new database that
@@ -188,6 +189,8 @@ bool build_template(pg::Connection& admin, const std::string& admin_url, const s
     admin.execute("CREATE DATABASE " + quoted + " OWNER " + quote_identifier(k_template_owner));
     try {
         admin.execute("COMMENT ON DATABASE " + quoted + " IS " + quote_literal(k_building_comment));
+        // Only the template owner (and the admin) may reach it, then or later.
+        make_private(admin, building, k_template_owner);
         {
             pg::Connection connection(pg::connection_string_with_database(admin_url, building));
             connection.execute("SET ROLE " + quote_identifier(k_template_owner));
@@ -267,8 +270,10 @@ std::string make_spare(pg::Connection& admin, const std::string& admin_url,
     admin.execute("CREATE ROLE " + quoted + " NOLOGIN;\nCOMMENT ON ROLE " + quoted + " IS " +
                   making);
     try {
+        grant_role_to_admin(admin, name);
         admin.execute("CREATE DATABASE " + quoted + " OWNER " + quoted + " TEMPLATE " +
                       quote_identifier(template_database));
+        make_private(admin, name, name);
         adopt_copy(admin_url, name, ledger_schema);
         admin.execute("COMMENT ON ROLE " + quoted + " IS NULL;\nCOMMENT ON DATABASE " + quoted +
                       " IS " + quote_literal(k_spare_comment + template_database));
@@ -305,6 +310,13 @@ bool take_spare(pg::Connection& admin, const std::string& name,
                       " LOGIN;\nCOMMENT ON ROLE " + quoted + " IS " + mark + ";\nALTER DATABASE " +
                       spare + " RENAME TO " + quoted + ";\nCOMMENT ON DATABASE " + quoted + " IS " +
                       mark + ";\nCOMMIT");
+    } catch (const pg::DatabaseError& error) {
+        try {
+            admin.execute("ROLLBACK");
+        } catch (...) {
+        }
+        refuse_taken_name(error, name);
+        throw;
     } catch (...) {
         try {
             admin.execute("ROLLBACK");

@@ -12,7 +12,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ecluse;
@@ -466,5 +468,115 @@ TEST_SUITE("env template") {
         CHECK(templates(root).empty());
         CHECK(not_owned_by(created["url"].get<std::string>(), "pr_replay").rfind("0 ", 0) == 0);
         env_drop(root, "pr_replay");
+    }
+}
+
+TEST_SUITE("env isolation") {
+
+    TEST_CASE("an environment's role reaches no other environment, and drop ends its sessions") {
+        Project project;
+        const fs::path& root = project.root();
+        write_history(project, 3);
+        std::string a_url = env_create(root, "pr_iso_a")["url"].get<std::string>();
+        std::string b_url = env_create(root, "pr_iso_b")["url"].get<std::string>();
+        // A's role, with its own URL, towards B's database.
+        std::string a_to_b = a_url.substr(0, a_url.rfind("/pr_iso_a")) + "/pr_iso_b" +
+                             a_url.substr(a_url.rfind("/pr_iso_a") + 9);
+        ProcessResult refused =
+            run_process({"/usr/bin/psql", "-X", "-At", "-d", a_to_b, "-c", "SELECT 1"});
+        CHECK(refused.exit_code != 0);
+        CHECK_MESSAGE(contains(refused.errors, "permission denied for database \"pr_iso_b\""),
+                      refused.errors);
+        CHECK(psql(a_url, "SELECT current_user || ' ' || current_database()") ==
+              "pr_iso_a pr_iso_a");
+        // TEMP is not granted in B either, even to a role that could connect.
+        CHECK(psql(admin(), "SELECT has_database_privilege('pr_iso_a', 'pr_iso_b', 'TEMP')::text "
+                            "|| ' ' || has_database_privilege('pr_iso_b', 'pr_iso_b', "
+                            "'TEMP')::text") == "false true");
+        // A session of A's role in another database, holding a TEMP table.
+        std::string a_elsewhere = a_url.substr(0, a_url.rfind("/pr_iso_a")) + "/postgres" +
+                                  a_url.substr(a_url.rfind("/pr_iso_a") + 9);
+        auto session = std::make_unique<Spawned>(
+            std::vector<std::string>{"/usr/bin/psql", "-X", "-d", a_elsewhere, "-c",
+                                     "CREATE TEMP TABLE held (id int); SELECT pg_sleep(60)"},
+            root);
+        for (int i = 0; i < 100 && psql(admin(), "SELECT count(*) FROM pg_stat_activity WHERE "
+                                                 "usename = 'pr_iso_a' AND datname = "
+                                                 "'postgres' AND wait_event = 'PgSleep'") != "1";
+             ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        REQUIRE(psql(admin(), "SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                              "'pr_iso_a'") == "1");
+        env_drop(root, "pr_iso_a");
+        CHECK(session->wait().exit_code != 0);
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                            "'pr_iso_a'") == "0");
+        CHECK(psql(admin(), "SELECT count(*) FROM pg_roles WHERE rolname = 'pr_iso_a'") == "0");
+        env_drop(root, "pr_iso_b");
+    }
+
+    TEST_CASE("an admin with CREATEROLE and CREATEDB, not superuser, creates and drops "
+              "environments, from a template too") {
+        psql(admin(), "DROP ROLE IF EXISTS env_admin");
+        psql(admin(), "CREATE ROLE env_admin LOGIN CREATEROLE CREATEDB PASSWORD 'secret'");
+        std::string url = scratch_server().url();
+        std::string limited = "postgresql://env_admin:secret@" +
+                              url.substr(std::string("postgresql://postgres@").size());
+        Project project;
+        const fs::path& root = project.root();
+        drop_all_templates(root);
+        write_history(project, 10);
+        for (std::vector<std::string> extra : {std::vector<std::string>{}, {"snapshot"}}) {
+            if (!extra.empty()) {
+                REQUIRE(run_ecluse(root, {"snapshot"}).exit_code == 0);
+            }
+            ProcessResult created =
+                run_ecluse(root, {"env", "create", "pr_limited", "--admin-url", limited});
+            REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
+            nlohmann::json document = nlohmann::json::parse(created.output);
+            CHECK(document["template"].is_null() == extra.empty());
+            std::string env_url = document["url"].get<std::string>();
+            CHECK(psql(env_url, "SELECT current_user") == "pr_limited");
+            CHECK(not_owned_by(env_url, "pr_limited").rfind("0 ", 0) == 0);
+            ProcessResult dropped =
+                run_ecluse(root, {"env", "drop", "pr_limited", "--admin-url", limited});
+            REQUIRE_MESSAGE(dropped.exit_code == 0, dropped.errors);
+            CHECK(databases_like("pr_limited").empty());
+        }
+        ProcessResult dropped = run_ecluse(root, {"env", "drop-templates", "--admin-url", limited});
+        CHECK_MESSAGE(dropped.exit_code == 0, dropped.errors);
+        psql(admin(), "DROP ROLE env_admin");
+    }
+
+    TEST_CASE("reserved names are refused; a name taken, even at the same moment, is said so") {
+        Project project;
+        const fs::path& root = project.root();
+        write_history(project, 3);
+        for (const char* name : {"ecluse_template_owner", "ecluse_tmpl_0123456789abcdef",
+                                 "ecluse_spare_x", "pg_mine"}) {
+            ProcessResult refused =
+                run_ecluse(root, {"env", "create", name, "--admin-url", admin()});
+            CHECK(refused.exit_code == 2);
+            CHECK_MESSAGE(contains(refused.errors, "which is reserved"), refused.errors);
+            CHECK(contains(refused.errors, "for example pr_1234"));
+        }
+        CHECK(databases_like("ecluse_template_owner").empty());
+
+        auto first = Spawned::ecluse(root, {"env", "create", "pr_race", "--admin-url", admin()});
+        auto second = Spawned::ecluse(root, {"env", "create", "pr_race", "--admin-url", admin()});
+        const ProcessResult& one = first->wait();
+        const ProcessResult& two = second->wait();
+        CHECK((one.exit_code == 0) != (two.exit_code == 0));
+        const ProcessResult& loser = one.exit_code == 0 ? two : one;
+        CHECK(loser.exit_code == 1);
+        CHECK_MESSAGE(contains(loser.errors, "environment pr_race already exists"), loser.errors);
+        CHECK_FALSE(contains(loser.errors, "42710"));
+        ProcessResult again =
+            run_ecluse(root, {"env", "create", "pr_race", "--admin-url", admin()});
+        CHECK(again.exit_code == 1);
+        CHECK(contains(again.errors, "environment pr_race already exists"));
+        CHECK(contains(again.errors, "--recreate"));
+        env_drop(root, "pr_race");
     }
 }
