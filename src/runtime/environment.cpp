@@ -48,8 +48,13 @@ void refuse_reserved_environment_name(const std::string& name) {
 }
 
 void refuse_taken_name(const pg::DatabaseError& error, const std::string& name) {
-    // 42710: the role exists; 42P04: the database exists.
-    if (error.server().sqlstate == "42710" || error.server().sqlstate == "42P04") {
+    // 42710: the role exists; 42P04: the database exists; 23505 on the
+    // catalogs' unique indexes: another run created it at the same moment.
+    const pg::ServerError& server = error.server();
+    bool raced = server.sqlstate == "23505" &&
+                 (server.message.find("pg_authid_rolname_index") != std::string::npos ||
+                  server.message.find("pg_database_datname_index") != std::string::npos);
+    if (server.sqlstate == "42710" || server.sqlstate == "42P04" || raced) {
         throw CheckFailed("environment " + name +
                               " already exists, or is being created by another run at this moment",
                           "`ecluse env list` names the environments; pass --recreate to make it "
