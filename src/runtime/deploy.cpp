@@ -344,7 +344,8 @@ void Deployer::run_hook(const DeployPlan& plan) {
             return 0;
         }
         forwarded = SignalCatcher::count();
-        return SignalCatcher::last_signal();
+        // A second signal means now: a hook that ignores SIGTERM is killed.
+        return forwarded >= 2 ? SIGKILL : SignalCatcher::last_signal();
     };
     // The hook lock, then both sessions watched while the hook runs: a
     // lost one stops the hook, since another deploy may now take the

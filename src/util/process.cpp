@@ -123,6 +123,98 @@ struct ChildSpec {
     bool own_process_group; // so that signals can reach it and its children
 };
 
+// In a forked child: the program's standard streams, folder and
+// environment, then exec. On failure, errno goes to `failure_fd`. Only
+// async-signal-safe calls: the parent may have threads.
+[[noreturn]] void exec_program(const ChildSpec& spec, char** args, char** env, int failure_fd) {
+    struct sigaction default_pipe {};
+    default_pipe.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &default_pipe, nullptr); // ecluse may ignore it; the program must not
+    ::dup2(spec.stdin_fd, 0);
+    ::dup2(spec.stdout_fd, 1);
+    ::dup2(spec.stderr_fd, 2);
+    if (!spec.working_directory.empty() && ::chdir(spec.working_directory.c_str()) != 0) {
+        int error = errno;
+        (void)!::write(failure_fd, &error, sizeof error);
+        ::_exit(127);
+    }
+    environ = env;
+    ::execvp(args[0], args);
+    int error = errno;
+    (void)!::write(failure_fd, &error, sizeof error);
+    ::_exit(127);
+}
+
+// In a forked child leading its own process group: runs the program as its
+// own child and waits for it, exiting with its exit code (128 + the signal
+// that ended it). Should ecluse die without a chance to stop the group
+// (SIGKILL), the kernel tells this process (SIGHUP, PR_SET_PDEATHSIG),
+// which sends SIGTERM to the whole group, the program's own children
+// included, and SIGKILL 5 s later. Signals ecluse forwards to the group
+// reach the program directly; this process only consumes them. Only
+// async-signal-safe calls.
+[[noreturn]] void supervise(const ChildSpec& spec, pid_t parent, char** args, char** env,
+                            int failure_fd) {
+    sigset_t watched;
+    sigset_t original;
+    sigemptyset(&watched);
+    for (int signal : {SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGQUIT}) {
+        sigaddset(&watched, signal);
+    }
+    ::sigprocmask(SIG_BLOCK, &watched, &original);
+    ::prctl(PR_SET_PDEATHSIG, SIGHUP);
+    if (::getppid() != parent) {
+        ::_exit(127); // it died already
+    }
+    pid_t program = ::fork();
+    if (program < 0) {
+        int error = errno;
+        (void)!::write(failure_fd, &error, sizeof error);
+        ::_exit(127);
+    }
+    if (program == 0) {
+        ::sigprocmask(SIG_SETMASK, &original, nullptr);
+        exec_program(spec, args, env, failure_fd);
+    }
+    // Nothing of ecluse's stays open here: not its database sockets (whose
+    // sessions must end with ecluse), nor the pipes the program writes to.
+    ::dup2(spec.stdin_fd, 0);
+    ::dup2(spec.stdin_fd, 1);
+    ::dup2(spec.stdin_fd, 2);
+    if (::close_range(3, ~0U, 0) != 0) {
+        for (int fd = 3; fd < 65536; ++fd) {
+            ::close(fd);
+        }
+    }
+    auto exit_as = [](int status) {
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    };
+    for (;;) {
+        int signal = 0;
+        if (::sigwait(&watched, &signal) != 0) {
+            continue;
+        }
+        int status = 0;
+        if (signal == SIGCHLD && ::waitpid(program, &status, WNOHANG) == program) {
+            exit_as(status);
+        }
+        if (signal == SIGHUP && ::getppid() != parent) {
+            ::kill(0, SIGTERM); // the group; blocked here
+            sigset_t child;
+            sigemptyset(&child);
+            sigaddset(&child, SIGCHLD);
+            struct timespec tick {
+                0, 100'000'000
+            };
+            for (int i = 0; i < 50 && ::waitpid(program, &status, WNOHANG) != program; ++i) {
+                ::sigtimedwait(&child, nullptr, &tick);
+            }
+            ::kill(0, SIGKILL); // what is left of the group, this process too
+            ::_exit(137);
+        }
+    }
+}
+
 // Forks and execs; returns the child's pid once the program has started.
 // Throws Error (having reaped the child) when it cannot start.
 pid_t spawn(const ChildSpec& spec) {
@@ -151,26 +243,10 @@ pid_t spawn(const ChildSpec& spec) {
     if (pid == 0) {
         if (spec.own_process_group) {
             ::setpgid(0, 0);
-            // Should ecluse die without a chance to forward a signal (SIGKILL),
-            // the program is told instead of running on unsupervised.
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (::getppid() != parent) {
-                ::_exit(127); // it died already
-            }
+            supervise(spec, parent, arg_pointers.data(), env_pointers.data(),
+                      exec_failure.write_end);
         }
-        ::dup2(spec.stdin_fd, 0);
-        ::dup2(spec.stdout_fd, 1);
-        ::dup2(spec.stderr_fd, 2);
-        if (!spec.working_directory.empty() && ::chdir(spec.working_directory.c_str()) != 0) {
-            int error = errno;
-            (void)!::write(exec_failure.write_end, &error, sizeof error);
-            ::_exit(127);
-        }
-        environ = env_pointers.data();
-        ::execvp(arg_pointers[0], arg_pointers.data());
-        int error = errno;
-        (void)!::write(exec_failure.write_end, &error, sizeof error);
-        ::_exit(127);
+        exec_program(spec, arg_pointers.data(), env_pointers.data(), exec_failure.write_end);
     }
     if (spec.own_process_group) {
         ::setpgid(pid, pid); // also here, so that it holds before any signal is sent
@@ -349,6 +425,7 @@ volatile std::sig_atomic_t g_last_signal = 0;
 volatile std::sig_atomic_t g_signal_count = 0;
 struct sigaction g_previous_int {};
 struct sigaction g_previous_term {};
+struct sigaction g_previous_pipe {};
 
 extern "C" void record_signal(int signal) {
     g_last_signal = signal;
@@ -366,11 +443,16 @@ SignalCatcher::SignalCatcher() {
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, &g_previous_int);
     ::sigaction(SIGTERM, &action, &g_previous_term);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, &g_previous_pipe);
 }
 
 SignalCatcher::~SignalCatcher() {
     ::sigaction(SIGINT, &g_previous_int, nullptr);
     ::sigaction(SIGTERM, &g_previous_term, nullptr);
+    ::sigaction(SIGPIPE, &g_previous_pipe, nullptr);
 }
 
 int SignalCatcher::last_signal() {

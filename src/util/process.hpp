@@ -54,13 +54,18 @@ struct StreamResult {
 // Runs argv[0] (looked up in PATH) in a process group of its own, stdin
 // from /dev/null, and calls `on_line` with each line of its stdout and
 // stderr (without the line terminator) as soon as the line is complete.
+// The group is led by a small supervisor process (this process's child,
+// the program's parent): should this process be killed outright, it stops
+// the whole group, SIGTERM then SIGKILL 5 s later.
 // Throws Error when the program cannot be started at all.
 StreamResult stream_process(const std::vector<std::string>& argv, const StreamOptions& options,
                             const std::function<void(OutputStream, const std::string&)>& on_line);
 
 // While an object of this type lives, SIGINT and SIGTERM no longer end the
-// process: each is counted, and the caller decides when to stop. The
-// previous handlers come back when it is destroyed. One at a time.
+// process: each is counted, and the caller decides when to stop. Nor does a
+// closed output (SIGPIPE, `ecluse deploy | head -3`): writes to it fail,
+// and the work goes on. The previous handlers come back when it is
+// destroyed. One at a time.
 class SignalCatcher {
 public:
     SignalCatcher();

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -328,20 +329,64 @@ TEST_SUITE("deploy") {
         CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
     }
 
-    TEST_CASE("an ecluse killed with SIGKILL while the hook runs leaves no hook running "
-              "unsupervised: the hook gets SIGTERM") {
+    TEST_CASE("an ecluse killed with SIGKILL while the hook runs leaves nothing of the hook "
+              "running: its whole process group gets SIGTERM, then SIGKILL") {
         Deploy deploy;
+        // The hook's children: one that ends on SIGTERM, one that ignores it.
         deploy.set_hook("#!/bin/sh\n"
                         "trap 'echo TERM > hook-got-term; exit 143' TERM\n"
+                        "sleep 60 &\n"
+                        "echo $! > child-pid\n"
+                        "(trap '' TERM; sleep 60) &\n"
+                        "echo $! > stubborn-pid\n"
                         "echo started > hook-started\n"
-                        "sleep 30 &\n"
                         "wait\n");
         auto process = deploy.start({"deploy"});
         REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-started")); }, 20s));
+        pid_t child = std::stoi(read(deploy.file("child-pid")));
+        pid_t stubborn = std::stoi(read(deploy.file("stubborn-pid")));
+        REQUIRE(::kill(child, 0) == 0);
+        REQUIRE(::kill(stubborn, 0) == 0);
         process->kill(SIGKILL);
         CHECK(process->wait(20s).exit_code == 128 + SIGKILL);
         CHECK(wait_until([&] { return fs::exists(deploy.file("hook-got-term")); }, 5s));
+        CHECK(wait_until([&] { return ::kill(child, 0) != 0; }, 5s));
+        CHECK(wait_until([&] { return ::kill(stubborn, 0) != 0; }, 15s));
         CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+    }
+
+    TEST_CASE("a second SIGTERM during a hook that ignores SIGTERM kills it") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\n"
+                        "trap '' TERM\n"
+                        "echo started > hook-started\n"
+                        "sleep 60\n");
+        auto process = deploy.start({"deploy"});
+        REQUIRE(wait_until([&] { return fs::exists(deploy.file("hook-started")); }, 20s));
+        process->kill(SIGTERM);
+        std::this_thread::sleep_for(500ms);
+        CHECK(process->running()); // the hook ignored it
+        process->kill(SIGTERM);
+        const ProcessResult& result = process->wait(10s);
+        CHECK_MESSAGE(result.exit_code == 128 + SIGTERM, result.errors);
+        CHECK(contains(deploy.deploy_log(), "deploy deploy interrupted\ndeploy interrupted"));
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
+    }
+
+    TEST_CASE("a closed output pipe (deploy | head -1) does not kill the deploy midway") {
+        Deploy deploy;
+        deploy.set_hook("#!/bin/sh\n"
+                        "i=0\n"
+                        "while [ $i -lt 3000 ]; do echo \"rolling out, step $i\"; i=$((i + 1)); "
+                        "done\n");
+        ecluse::ProcessOptions options;
+        options.working_directory = deploy.project.root();
+        options.extra_environment = {{"ECLUSE", std::getenv("ECLUSE_BIN")}, {"URL", deploy.url}};
+        ProcessResult result =
+            run_process({"sh", "-c", "\"$ECLUSE\" -d \"$URL\" deploy | head -1"}, options);
+        CHECK(ecluse::split_lines(result.output).size() == 1);
+        CHECK(deploy.applied() == "aaaa00000001,aaaa00000002,bbbb00000001");
+        CHECK(contains(deploy.deploy_log(), "deploy post succeeded\ndeploy succeeded"));
     }
 
     TEST_CASE("SIGINT during a pre migration: the migration finishes, nothing after it runs") {
