@@ -1,5 +1,6 @@
 #include "scratch/scratch_server.hpp"
 
+#include "scratch/abandoned.hpp"
 #include "scratch/reaper.hpp"
 #include "scratch/server_setup.hpp"
 #include "scratch/teardown.hpp"
@@ -103,11 +104,13 @@ std::unique_ptr<ScratchServer> ScratchServer::start() {
     fs::path bindir = find_server_bindir();
     scratch_detail::ServerUser user = scratch_detail::server_user();
     fs::path base = scratch_detail::choose_temporary_base(user);
+    scratch_detail::reap_abandoned(base, user.uid);
     std::unique_ptr<ScratchServer> server(
         new ScratchServer(scratch_detail::make_private_folder(base, user)));
     server->m_command_prefix = user.command_prefix;
     server->m_reaper = std::make_unique<scratch_detail::Reaper>(scratch_detail::TeardownPaths{
         server->m_folder, server->m_data_directory, server->m_pid_file});
+    scratch_detail::write_owner_file(server->m_folder, server->m_reaper->pid());
     server->initialize_cluster(bindir);
     server->write_settings();
     server->start_postmaster(bindir);

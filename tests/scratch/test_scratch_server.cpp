@@ -516,6 +516,31 @@ TEST_SUITE("reaper") {
         check_killed_probe_cleans_up(SIGKILL);
     }
 
+    TEST_CASE("owner and watchdog both killed: the next scratch server stops what they left "
+              "and removes the folder") {
+        Probe probe = start_probe("sleep");
+        std::ifstream owner(probe.folder / "owner");
+        std::string role;
+        pid_t watchdog = 0;
+        unsigned long long ticks = 0;
+        while (owner >> role >> watchdog >> ticks && role != "watchdog") {
+        }
+        REQUIRE(role == "watchdog");
+        REQUIRE(running(watchdog));
+        REQUIRE(::kill(watchdog, SIGKILL) == 0);
+        REQUIRE(::kill(probe.pid, SIGKILL) == 0);
+        wait_for_exit(probe.pid);
+        CHECK(eventually([&] { return !running(watchdog); }));
+        // Nobody watches them any more.
+        CHECK(running(probe.postmaster));
+        CHECK(fs::exists(probe.folder));
+
+        auto next = ScratchServer::start();
+        CHECK(eventually([&] { return !running(probe.postmaster); }));
+        CHECK_FALSE(fs::exists(probe.folder));
+        CHECK(fs::exists(next->socket_directory()));
+    }
+
     TEST_CASE("SIGTERM of the owner: the watchdog stops the server and removes the folder") {
         check_killed_probe_cleans_up(SIGTERM);
     }
