@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -274,7 +275,9 @@ int wait_for(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Cuts a stream of bytes into lines for a callback.
+// Cuts a stream of bytes into lines for a callback, in time linear in the
+// bytes and with bounded memory: a line longer than k_longest_line comes in
+// pieces of at most that size, each cut at a UTF-8 character boundary.
 class LineSplitter {
 public:
     using Callback = std::function<void(OutputStream, const std::string&)>;
@@ -282,13 +285,24 @@ public:
         : m_stream(stream), m_on_line(on_line) {}
 
     void add(std::string_view data) {
+        std::size_t searched = m_pending.size(); // holds no line end
         m_pending.append(data);
         std::size_t start = 0;
-        for (std::size_t end; (end = m_pending.find('\n', start)) != std::string::npos;
+        for (std::size_t end;
+             (end = m_pending.find('\n', std::max(start, searched))) != std::string::npos;
              start = end + 1) {
             emit(m_pending.substr(start, end - start));
         }
         m_pending.erase(0, start);
+        while (m_pending.size() >= k_longest_line) {
+            std::size_t cut = k_longest_line;
+            for (int back = 0;
+                 back < 3 && (static_cast<unsigned char>(m_pending[cut]) & 0xC0) == 0x80; ++back) {
+                --cut;
+            }
+            emit(m_pending.substr(0, cut));
+            m_pending.erase(0, cut);
+        }
     }
     void finish() {
         if (!m_pending.empty()) {
@@ -306,6 +320,8 @@ private:
             m_on_line(m_stream, line);
         }
     }
+
+    static constexpr std::size_t k_longest_line = 65536;
 
     OutputStream m_stream;
     const Callback& m_on_line;
