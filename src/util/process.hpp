@@ -54,10 +54,10 @@ struct StreamResult {
 // Runs argv[0] (looked up in PATH) in a process group of its own, stdin
 // from /dev/null, and calls `on_line` with each line of its stdout and
 // stderr (without the line terminator) as soon as the line is complete; a
-// line longer than 64 KiB comes in pieces of at most 64 KiB. The group is led by a small supervisor process (this process's child,
-// the program's parent): should this process be killed outright, it stops
-// the whole group, SIGTERM then SIGKILL 5 s later.
-// Throws Error when the program cannot be started at all.
+// line longer than 64 KiB comes in pieces of at most 64 KiB. The group is led by a small supervisor
+// process (this process's child, the program's parent): should this process be killed outright, it
+// stops the whole group, SIGTERM then SIGKILL 5 s later. Throws Error when the program cannot be
+// started at all.
 StreamResult stream_process(const std::vector<std::string>& argv, const StreamOptions& options,
                             const std::function<void(OutputStream, const std::string&)>& on_line);
 
