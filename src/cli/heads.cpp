@@ -16,18 +16,22 @@ int run_heads(const Invocation& invocation) {
         return 0;
     }
     const RevisionGraph graph = load_project(invocation.settings).graph;
+    // A branch whose files were all deleted after a snapshot stands on the
+    // snapshot's head.
+    auto snapshot_head = [&](Branch branch) -> std::optional<std::string> {
+        return graph.heads(branch).empty() && graph.valid() ? graph.snapshot_base(branch)
+                                                            : std::nullopt;
+    };
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json heads = nlohmann::json::array();
         for (Branch branch : k_branches) {
             for (const RevisionFile* head : graph.heads(branch)) {
                 heads.push_back(revision_json(*head, graph));
             }
-            if (graph.heads(branch).empty() && graph.valid()) {
-                if (auto base = graph.snapshot_base(branch)) {
-                    heads.push_back({{"revision", *base},
-                                     {"branch", branch_name(branch)},
-                                     {"snapshot", graph.replaced(*base)->snapshot}});
-                }
+            if (auto base = snapshot_head(branch)) {
+                heads.push_back({{"revision", *base},
+                                 {"branch", branch_name(branch)},
+                                 {"snapshot", graph.replaced(*base)->snapshot}});
             }
         }
         print_json({{"heads", heads}});
@@ -37,11 +41,8 @@ int run_heads(const Invocation& invocation) {
             for (const RevisionFile* head : graph.heads(branch)) {
                 ids.push_back(head->revision);
             }
-            if (ids.empty() && graph.valid()) {
-                // A branch whose files were all deleted after a snapshot.
-                if (auto base = graph.snapshot_base(branch)) {
-                    ids.push_back(*base);
-                }
+            if (auto base = snapshot_head(branch)) {
+                ids.push_back(*base);
             }
             for (const std::string& id : ids) {
                 std::cout << render_conflict_file(

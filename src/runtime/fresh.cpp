@@ -7,6 +7,7 @@
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
+#include <charconv>
 #include <chrono>
 
 namespace ecluse {
@@ -50,11 +51,9 @@ SourceLocation failure_location(const Statement& statement, std::string_view con
         return where;
     }
     int row = 0;
-    for (std::size_t i = at + k_line.size();
-         i < context.size() && context[i] >= '0' && context[i] <= '9' && row < 100'000'000; ++i) {
-        row = row * 10 + (context[i] - '0');
-    }
-    if (row > 0) {
+    std::string_view digits = context.substr(at + k_line.size());
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), row).ec == std::errc() &&
+        row > 0) {
         where.line = statement.copy_data_line + row - 1;
         where.column = 0;
     }
