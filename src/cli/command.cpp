@@ -94,7 +94,8 @@ parse_options(const Invocation& invocation, po::options_description options,
 LoadedProject load_project(const Settings& settings) {
     Project project = Project::open(settings);
     project.throw_problems();
-    RevisionGraph graph(project.headers(), replaced_revisions(load_snapshot_files(settings.root)));
+    RevisionGraph graph = RevisionGraph::sharing(
+        project.shared_headers(), replaced_revisions(load_snapshot_files(settings.root)));
     project.save_cache();
     return {std::move(project), std::move(graph)};
 }

@@ -43,24 +43,35 @@ const RevisionFile& line_start(const RevisionGraph& graph, const RevisionFile& h
 } // namespace
 
 RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced)
+    : RevisionGraph(Shared{},
+                    std::make_shared<const std::vector<RevisionFile>>(std::move(revisions)),
+                    std::move(replaced)) {}
+
+RevisionGraph RevisionGraph::sharing(std::shared_ptr<const std::vector<RevisionFile>> revisions,
+                                     ReplacedRevisions replaced) {
+    return RevisionGraph(Shared{}, std::move(revisions), std::move(replaced));
+}
+
+RevisionGraph::RevisionGraph(Shared, std::shared_ptr<const std::vector<RevisionFile>> revisions,
+                             ReplacedRevisions replaced)
     : m_revisions(std::move(revisions)), m_replaced(std::move(replaced)) {
     // Two passes over the revisions, which are large and far apart in
     // memory; the checks after them read the small arrays built here.
-    std::size_t count = m_revisions.size();
+    std::size_t count = m_revisions->size();
     m_branch.reserve(count);
     m_by_id.reserve(count);
     m_first.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        m_branch.push_back(m_revisions[i].branch);
+        m_branch.push_back((*m_revisions)[i].branch);
         // Of equal ids, the first one keeps it.
         auto [at, inserted] =
-            m_by_id.emplace(m_revisions[i].revision, static_cast<std::uint32_t>(i));
+            m_by_id.emplace((*m_revisions)[i].revision, static_cast<std::uint32_t>(i));
         m_first.push_back(at->second);
     }
     m_parent.assign(count, k_no_parent);
     m_dependency_offsets.assign(count + 1, 0);
     for (std::size_t i = 0; i < count; ++i) {
-        const RevisionFile& revision = m_revisions[i];
+        const RevisionFile& revision = (*m_revisions)[i];
         if (revision.down_revision) {
             std::uint32_t parent = index_of(*revision.down_revision);
             m_parent[i] = parent == k_not_found ? k_unknown_parent : parent;
@@ -71,7 +82,7 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisi
         m_dependency_offsets[i + 1] = static_cast<std::uint32_t>(m_dependencies.size());
         std::uint32_t existing = m_first[i];
         if (existing != i) {
-            const RevisionFile& first = m_revisions[existing];
+            const RevisionFile& first = (*m_revisions)[existing];
             m_problems.push_back(
                 {SourceLocation{revision.path, revision.revision_line},
                  "revision " + revision.revision + " is also defined in " + first.path,
@@ -92,12 +103,12 @@ RevisionGraph::RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisi
 }
 
 void RevisionGraph::check_links() {
-    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+    for (std::size_t i = 0; i < m_revisions->size(); ++i) {
         std::uint32_t parent_index = m_parent[i];
         bool parent_ok = parent_index == k_no_parent || (parent_index != k_unknown_parent &&
                                                          m_branch[parent_index] == m_branch[i]);
         if (!parent_ok) {
-            const RevisionFile& revision = m_revisions[i];
+            const RevisionFile& revision = (*m_revisions)[i];
             const RevisionFile* parent = parent_of(i);
             SourceLocation where{revision.path, revision.down_revision_line};
             const ReplacedBy* snapshot = replaced(*revision.down_revision);
@@ -126,7 +137,7 @@ void RevisionGraph::check_links() {
             if (target != k_not_found && target != m_first[i]) {
                 continue; // a revision on disk, not this one
             }
-            const RevisionFile& revision = m_revisions[i];
+            const RevisionFile& revision = (*m_revisions)[i];
             const std::string& dependency = revision.depends_on[k - m_dependency_offsets[i]];
             SourceLocation where{revision.path, revision.depends_on_line};
             if (target != k_not_found) {
@@ -144,10 +155,10 @@ void RevisionGraph::check_links() {
 void RevisionGraph::check_cycles() {
     // Prerequisites of each revision, flat: its parent, then its
     // dependencies (offsets[i] to offsets[i + 1] in `targets`).
-    std::vector<std::size_t> offsets(m_revisions.size() + 1, 0);
+    std::vector<std::size_t> offsets(m_revisions->size() + 1, 0);
     std::vector<std::uint32_t> targets;
-    targets.reserve(m_revisions.size());
-    for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+    targets.reserve(m_revisions->size());
+    for (std::size_t i = 0; i < m_revisions->size(); ++i) {
         if (parent_of(i) != nullptr) {
             targets.push_back(m_parent[i]);
         }
@@ -159,11 +170,11 @@ void RevisionGraph::check_cycles() {
         offsets[i + 1] = targets.size();
     }
     enum class State : char { unvisited, on_path, done };
-    std::vector<State> state(m_revisions.size(), State::unvisited);
+    std::vector<State> state(m_revisions->size(), State::unvisited);
     // The current walk: each step's revision and how many of its
     // prerequisites are left to visit (the last one first).
     std::vector<std::pair<std::size_t, std::size_t>> path;
-    for (std::size_t start = 0; start < m_revisions.size(); ++start) {
+    for (std::size_t start = 0; start < m_revisions->size(); ++start) {
         if (state[start] != State::unvisited) {
             continue;
         }
@@ -187,15 +198,15 @@ void RevisionGraph::check_cycles() {
                     return step.first == child;
                 });
                 for (auto it = cycle_start; it != path.end(); ++it) {
-                    members.push_back(describe(m_revisions[it->first]));
+                    members.push_back(describe((*m_revisions)[it->first]));
                 }
-                members.push_back(m_revisions[child].revision);
+                members.push_back((*m_revisions)[child].revision);
                 // Point at the line that links the cycle's first revision to
                 // the next one: its down_revision or its depends_on.
-                const RevisionFile& first = m_revisions[child];
-                const RevisionFile& second = m_revisions[std::next(cycle_start) == path.end()
-                                                             ? child
-                                                             : std::next(cycle_start)->first];
+                const RevisionFile& first = (*m_revisions)[child];
+                const RevisionFile& second = (*m_revisions)[std::next(cycle_start) == path.end()
+                                                                ? child
+                                                                : std::next(cycle_start)->first];
                 int line = first.down_revision == second.revision ? first.down_revision_line
                                                                   : first.depends_on_line;
                 m_problems.push_back(
@@ -211,7 +222,7 @@ void RevisionGraph::check_cycles() {
 
 const RevisionFile* RevisionGraph::parent_of(std::size_t i) const {
     std::uint32_t parent = m_parent[i];
-    return parent == k_no_parent || parent == k_unknown_parent ? nullptr : &m_revisions[parent];
+    return parent == k_no_parent || parent == k_unknown_parent ? nullptr : &(*m_revisions)[parent];
 }
 
 bool RevisionGraph::has_parent_in_branch(std::size_t i) const {
@@ -220,7 +231,7 @@ bool RevisionGraph::has_parent_in_branch(std::size_t i) const {
         return true;
     }
     if (parent == k_unknown_parent) {
-        const ReplacedBy* snapshot = replaced(*m_revisions[i].down_revision);
+        const ReplacedBy* snapshot = replaced(*(*m_revisions)[i].down_revision);
         return snapshot != nullptr && snapshot->branch == m_branch[i];
     }
     return m_branch[parent] == m_branch[i];
@@ -232,9 +243,9 @@ void RevisionGraph::find_heads() {
         // post revision that wrongly revises a pre one leaves pre's head alone.
         // Revised ids, marked at the index m_by_id gives them (the first
         // revision with that id); unknown ids revise nothing on disk.
-        std::vector<char> revised(m_revisions.size(), 0);
+        std::vector<char> revised(m_revisions->size(), 0);
         bool links_known = true;
-        for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        for (std::size_t i = 0; i < m_revisions->size(); ++i) {
             if (m_branch[i] != branch) {
                 continue;
             }
@@ -244,9 +255,9 @@ void RevisionGraph::find_heads() {
             links_known = links_known && has_parent_in_branch(i);
         }
         std::vector<const RevisionFile*>& heads = m_heads[index(branch)];
-        for (std::size_t i = 0; i < m_revisions.size(); ++i) {
+        for (std::size_t i = 0; i < m_revisions->size(); ++i) {
             if (m_branch[i] == branch && m_first[i] == i && revised[i] == 0) {
-                heads.push_back(&m_revisions[i]);
+                heads.push_back(&(*m_revisions)[i]);
             }
         }
         // With an unknown or cross-branch parent the branch's shape is not
@@ -283,13 +294,13 @@ void RevisionGraph::build_chains() {
     for (Branch branch : k_branches) {
         auto& chain = m_chains[index(branch)];
         for (const RevisionFile* at = heads(branch).empty() ? nullptr : heads(branch).front();
-             at != nullptr; at = parent_of(static_cast<std::size_t>(at - m_revisions.data()))) {
+             at != nullptr; at = parent_of(static_cast<std::size_t>(at - m_revisions->data()))) {
             chain.push_back(at);
         }
         std::reverse(chain.begin(), chain.end());
-        m_chain_position.resize(m_revisions.size(), 0);
+        m_chain_position.resize(m_revisions->size(), 0);
         for (std::size_t i = 0; i < chain.size(); ++i) {
-            m_chain_position[static_cast<std::size_t>(chain[i] - m_revisions.data())] = i;
+            m_chain_position[static_cast<std::size_t>(chain[i] - m_revisions->data())] = i;
         }
     }
 }
@@ -326,12 +337,12 @@ const ReplacedBy* RevisionGraph::replaced(std::string_view id) const {
 
 const RevisionFile* RevisionGraph::find(std::string_view id) const {
     std::uint32_t at = index_of(id);
-    return at == k_not_found ? nullptr : &m_revisions[at];
+    return at == k_not_found ? nullptr : &(*m_revisions)[at];
 }
 
 std::vector<const RevisionFile*> RevisionGraph::find_prefix(std::string_view prefix) const {
     std::vector<const RevisionFile*> matches;
-    for (const RevisionFile& revision : m_revisions) {
+    for (const RevisionFile& revision : *m_revisions) {
         if (std::string_view(revision.revision).substr(0, prefix.size()) == prefix) {
             matches.push_back(&revision);
         }
@@ -350,23 +361,24 @@ std::optional<std::string> RevisionGraph::head(Branch branch) const {
 std::size_t RevisionGraph::position_in_chain(const RevisionFile& revision) const {
     const RevisionFile* own = &revision;
     std::less<const RevisionFile*> before;
-    if (before(own, m_revisions.data()) || !before(own, m_revisions.data() + m_revisions.size())) {
-        own = &m_revisions.at(index_of(revision.revision)); // a copy: find ours
+    if (before(own, m_revisions->data()) ||
+        !before(own, m_revisions->data() + m_revisions->size())) {
+        own = &m_revisions->at(index_of(revision.revision)); // a copy: find ours
     }
-    return m_chain_position.at(static_cast<std::size_t>(own - m_revisions.data()));
+    return m_chain_position.at(static_cast<std::size_t>(own - m_revisions->data()));
 }
 
 std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
     // Kahn's algorithm; `ready` is a heap whose top is the earliest, by
     // rank in (created, branch, revision) order.
-    std::size_t count = m_revisions.size();
+    std::size_t count = m_revisions->size();
     std::vector<std::uint32_t> rank(count);
     {
         std::vector<std::uint32_t> order(count);
         std::iota(order.begin(), order.end(), 0);
         std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
-            return std::tie(m_revisions[a].created, m_branch[a], m_revisions[a].revision) <
-                   std::tie(m_revisions[b].created, m_branch[b], m_revisions[b].revision);
+            return std::tie((*m_revisions)[a].created, m_branch[a], (*m_revisions)[a].revision) <
+                   std::tie((*m_revisions)[b].created, m_branch[b], (*m_revisions)[b].revision);
         });
         for (std::size_t r = 0; r < count; ++r) {
             rank[order[r]] = static_cast<std::uint32_t>(r);
@@ -416,7 +428,7 @@ std::vector<const RevisionFile*> RevisionGraph::topological_order() const {
         std::pop_heap(ready.begin(), ready.end(), after);
         std::uint32_t next = ready.back();
         ready.pop_back();
-        order.push_back(&m_revisions[next]);
+        order.push_back(&(*m_revisions)[next]);
         for (std::size_t k = offsets[next]; k < offsets[next + 1]; ++k) {
             if (--waiting_on[unblocks[k]] == 0) {
                 ready.push_back(unblocks[k]);

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +36,11 @@ public:
     // `replaced` names the revisions that snapshots replace; those without
     // a file may be the parent or a dependency of a revision on disk.
     explicit RevisionGraph(std::vector<RevisionFile> revisions, ReplacedRevisions replaced = {});
-    // The id index points into the revisions: moved, never copied.
+    // The same on revisions shared with their owner (Project::shared_headers),
+    // which must not change them: the graph holds them without a copy.
+    static RevisionGraph sharing(std::shared_ptr<const std::vector<RevisionFile>> revisions,
+                                 ReplacedRevisions replaced = {});
+    // Moved, never copied: a graph is built once per run.
     RevisionGraph(RevisionGraph&&) = default;
     RevisionGraph& operator=(RevisionGraph&&) = default;
     RevisionGraph(const RevisionGraph&) = delete;
@@ -46,8 +51,8 @@ public:
     // Throws CheckFailed (exit 1) listing every problem.
     void require_valid() const;
 
-    const std::vector<RevisionFile>& revisions() const { return m_revisions; }
-    std::size_t size() const { return m_revisions.size(); }
+    const std::vector<RevisionFile>& revisions() const { return *m_revisions; }
+    std::size_t size() const { return m_revisions->size(); }
 
     // The revision with exactly this id, or nullptr.
     const RevisionFile* find(std::string_view id) const;
@@ -87,6 +92,9 @@ public:
     std::vector<const RevisionFile*> topological_order() const;
 
 private:
+    struct Shared {}; // keeps a braced list of revisions from meaning a shared_ptr
+    RevisionGraph(Shared, std::shared_ptr<const std::vector<RevisionFile>> revisions,
+                  ReplacedRevisions replaced);
     static std::size_t index(Branch branch) { return branch == Branch::pre ? 0 : 1; }
     void check_links();
     void check_cycles();
@@ -97,7 +105,7 @@ private:
     bool has_parent_in_branch(std::size_t i) const;
     void build_chains();
 
-    std::vector<RevisionFile> m_revisions;
+    std::shared_ptr<const std::vector<RevisionFile>> m_revisions;
     ReplacedRevisions m_replaced;
     // By index in m_revisions, small enough to stay in cache:
     static constexpr std::uint32_t k_not_found = 0xffffffff;

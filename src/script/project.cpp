@@ -142,7 +142,10 @@ auto header_fields(const RevisionFile& r) {
 struct Project::State {
     fs::path root;
     RevisionCache cache;
-    std::vector<RevisionFile> headers;
+    // Shared with the graph, which holds them without a copy; never changed
+    // after the constructor.
+    std::shared_ptr<std::vector<RevisionFile>> headers =
+        std::make_shared<std::vector<RevisionFile>>();
     std::vector<Diagnostic> problems;
     std::size_t files_read = 0;
     // By index in headers: what the cache keeps besides the header, and the
@@ -161,12 +164,12 @@ struct Project::State {
 
     std::size_t index_of(const std::string& path) const {
         auto it = std::lower_bound(
-            headers.begin(), headers.end(), path,
+            headers->begin(), headers->end(), path,
             [](const RevisionFile& revision, const std::string& p) { return revision.path < p; });
-        if (it == headers.end() || it->path != path) {
+        if (it == headers->end() || it->path != path) {
             throw std::logic_error("not a revision file of the project: " + path);
         }
-        return static_cast<std::size_t>(it - headers.begin());
+        return static_cast<std::size_t>(it - headers->begin());
     }
 };
 
@@ -178,79 +181,85 @@ Project::Project(fs::path root, RevisionCache cache) : m_state(std::make_unique<
     std::vector<Candidate> candidates = list_candidates(state.root, folders, state.problems);
 
     // Each file: its stamp, then its header from the cache or from the
-    // file itself. With thousands of files this is mostly system calls,
-    // which two threads halve (for_halves).
-    struct Found {
-        RevisionFile header;
-        std::unique_ptr<RevisionFile> full; // read from disk
-        State::Learnt learnt;
-        std::unique_ptr<Diagnostic> problem;
-        bool read = false; // from disk, whether it parsed or not
-    };
-    std::vector<Found> found(candidates.size());
-    auto examine = [&](const Candidate& candidate, Found& out) {
+    // file itself, in place: 20,000 headers are megabytes, not copied
+    // again. With thousands of files this is mostly system calls, which
+    // two threads halve (for_halves).
+    std::size_t count = candidates.size();
+    std::vector<RevisionFile> headers(count);
+    state.learnt.resize(count);
+    state.full.resize(count);
+    std::vector<std::unique_ptr<Diagnostic>> problems(count);
+    std::vector<char> read(count, 0); // from disk, whether it parsed or not
+    auto examine = [&](std::size_t i) {
+        const Candidate& candidate = candidates[i];
         struct stat info {};
         const char* name = candidate.path.c_str() + candidate.name_at;
         if (::fstatat(candidate.folder_fd, name, &info, 0) != 0) {
-            out.problem = std::make_unique<Diagnostic>(
+            problems[i] = std::make_unique<Diagnostic>(
                 Diagnostic{SourceLocation{candidate.path},
                            std::string("cannot read the file: ") + std::strerror(errno), "", true});
             return;
         }
         FileStamp stamp = stamp_of(info);
         if (auto hit = state.cache.get(candidate.path, stamp)) {
-            out.header = std::move(hit->header);
-            out.learnt = {stamp, std::move(hit->content_hash), hit->sql_checked,
-                          std::move(hit->lint_facts)};
+            headers[i] = std::move(hit->header);
+            state.learnt[i] = {stamp, std::move(hit->content_hash), hit->sql_checked,
+                               std::move(hit->lint_facts)};
             return;
         }
         try {
             std::string content = read_file(state.root / candidate.path);
-            out.read = true;
+            read[i] = 1;
             RevisionFile revision = parse_revision_file(content, candidate.path, candidate.branch);
-            RevisionFile header = revision;
+            RevisionFile& header = headers[i] = revision;
             header.upgrade.text.clear();
             header.downgrade.text.clear();
             header.sections_loaded = false;
-            out.learnt = {stamp, sha256_hex(content), false, {}};
+            State::Learnt& learnt = state.learnt[i] = {stamp, sha256_hex(content), false, {}};
             // A file touched since, its content unchanged: what was learnt holds.
             if (auto before = state.cache.get(candidate.path);
-                before && before->content_hash == out.learnt.content_hash) {
-                out.learnt.sql_checked = before->sql_checked;
-                out.learnt.lint_facts = std::move(before->lint_facts);
+                before && before->content_hash == learnt.content_hash) {
+                learnt.sql_checked = before->sql_checked;
+                learnt.lint_facts = std::move(before->lint_facts);
             }
-            out.header = std::move(header);
-            out.full = std::make_unique<RevisionFile>(std::move(revision));
+            state.full[i] = std::make_unique<RevisionFile>(std::move(revision));
         } catch (const InputError& error) {
             SourceLocation where = error.location();
             where.file = candidate.path;
-            out.problem = std::make_unique<Diagnostic>(
+            problems[i] = std::make_unique<Diagnostic>(
                 Diagnostic{where, error.bare_message(), error.hint(), true});
         }
     };
-    for_halves(candidates.size(), 1024, [&](std::size_t begin, std::size_t end) {
+    for_halves(count, 1024, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
-            examine(candidates[i], found[i]);
+            examine(i);
         }
     });
-    state.headers.reserve(candidates.size());
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        Found& file = found[i];
-        state.files_read += file.read ? 1 : 0;
-        if (file.problem) {
-            state.problems.push_back(std::move(*file.problem));
+    // The files that read, in order; the others become problems.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        state.files_read += read[i] != 0 ? 1 : 0;
+        if (problems[i]) {
+            state.problems.push_back(std::move(*problems[i]));
             state.changed = true;
             continue;
         }
-        RevisionFile& header = state.headers.emplace_back(std::move(file.header));
-        header.path = std::move(candidates[i].path);
-        header.branch = candidates[i].branch;
-        state.learnt.push_back(std::move(file.learnt));
-        state.changed = state.changed || file.full != nullptr;
-        state.full.push_back(std::move(file.full));
+        state.changed = state.changed || state.full[i] != nullptr;
+        if (kept != i) {
+            headers[kept] = std::move(headers[i]);
+            state.learnt[kept] = std::move(state.learnt[i]);
+            state.full[kept] = std::move(state.full[i]);
+        }
+        headers[kept].path = std::move(candidates[i].path);
+        headers[kept].branch = candidates[i].branch;
+        ++kept;
     }
+    headers.resize(kept);
+    state.learnt.resize(kept);
+    state.full.resize(kept);
+    state.headers = std::make_shared<std::vector<RevisionFile>>(std::move(headers));
     // A file gone since the cache was written leaves it.
-    state.changed = state.changed || state.headers.size() != state.cache.loaded_size();
+    state.changed = state.changed || state.headers->size() != state.cache.loaded_size();
 }
 
 Project Project::open(const Settings& settings) {
@@ -268,7 +277,7 @@ Project Project::from_revisions(std::vector<RevisionFile> revisions) {
         header.downgrade.text.clear();
         header.sections_loaded = false;
         state.learnt.push_back({});
-        state.headers.push_back(std::move(header));
+        state.headers->push_back(std::move(header));
         state.full.push_back(std::make_unique<RevisionFile>(std::move(revision)));
     }
     return project;
@@ -293,6 +302,10 @@ void Project::throw_problems() const {
 }
 
 const std::vector<RevisionFile>& Project::headers() const {
+    return *m_state->headers;
+}
+
+std::shared_ptr<const std::vector<RevisionFile>> Project::shared_headers() const {
     return m_state->headers;
 }
 
@@ -306,7 +319,7 @@ const RevisionFile& Project::sql(const RevisionFile& header) const {
     if (!state.full[i]) {
         RevisionFile full =
             parse_revision_file(read_file(state.root / header.path), header.path, header.branch);
-        if (header_fields(full) != header_fields(state.headers[i])) {
+        if (header_fields(full) != header_fields((*state.headers)[i])) {
             throw CheckFailed(header.path + ": the file changed while ecluse was reading it "
                                             "(its header is no longer the one read first)",
                               "run the command again");
@@ -342,10 +355,11 @@ void Project::save_cache() const {
     if (!state.cache.enabled() || !state.changed) {
         return;
     }
-    for (std::size_t i = 0; i < state.headers.size(); ++i) {
+    const std::vector<RevisionFile>& headers = *state.headers;
+    for (std::size_t i = 0; i < headers.size(); ++i) {
         const State::Learnt& learnt = state.learnt[i];
-        state.cache.put(state.headers[i].path, {learnt.stamp, learnt.content_hash, state.headers[i],
-                                                learnt.sql_checked, learnt.lint_facts});
+        state.cache.put(headers[i].path, {learnt.stamp, learnt.content_hash, headers[i],
+                                          learnt.sql_checked, learnt.lint_facts});
     }
     state.cache.save();
     state.changed = false;

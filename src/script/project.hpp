@@ -56,6 +56,8 @@ public:
     // sections `present` and `first_line` set, their text empty
     // (sections_loaded false).
     const std::vector<RevisionFile>& headers() const;
+    // The same headers, for a RevisionGraph to hold without copying them.
+    std::shared_ptr<const std::vector<RevisionFile>> shared_headers() const;
     // How many files were read from disk; the others came from the cache.
     std::size_t files_read() const;
 
