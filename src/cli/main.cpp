@@ -44,9 +44,9 @@ void print_usage(const po::options_description& options) {
         << '\n'
         << options
         << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
-           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock; deploy: 10 "
-           "pre "
-           "failed,\n11 the hook failed, 12 post failed (see docs/deploy.md).\n";
+           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock, 4 the "
+           "database cannot be\nreached or the connection was lost; deploy: 10 pre failed, 11 "
+           "the hook failed,\n12 post failed (see docs/deploy.md).\n";
 }
 
 // The error, then what it happened in: each error nested in an

@@ -151,7 +151,7 @@ void Migrator::lost_connection(const RevisionFile& revision, Direction direction
             revision.revision + " (" + revision.path + ")" + why,
         left_applied + ". The server's log says why (an administrator, a restart, a "
                        "crash, the network); run the same command again once it is back",
-        server.sqlstate, SourceLocation{revision.path});
+        server.sqlstate, SourceLocation{revision.path}, ErrorKind::connection);
 }
 
 void Migrator::run_transactional(const RevisionFile& revision, Direction direction,

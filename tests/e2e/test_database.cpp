@@ -1139,6 +1139,26 @@ TEST_SUITE("settings") {
 
 TEST_SUITE("connection and ledger") {
 
+    TEST_CASE("a database that cannot be reached exits 4, for every command that connects") {
+        Project project;
+        project.add(
+            {"d1e2f3a4b5c6", "pre", "table", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"});
+        const std::string url = "postgresql://postgres@/db?host=/nonexistent-ecluse";
+        for (const std::vector<std::string>& command :
+             std::vector<std::vector<std::string>>{{"status"},
+                                                   {"current"},
+                                                   {"upgrade", "heads"},
+                                                   {"downgrade", "base"},
+                                                   {"deploy", "--hook", "true"},
+                                                   {"check"}}) {
+            std::vector<std::string> args = {"-d", url};
+            args.insert(args.end(), command.begin(), command.end());
+            ProcessResult result = run_ecluse(project.root(), args);
+            CHECK_MESSAGE(result.exit_code == 4, command[0], ": ", result.errors);
+            CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
+        }
+    }
+
     TEST_CASE("application_name is ecluse even when the URL names another, and "
               "standard_conforming_strings is on even when the database turns it off") {
         Project project;
@@ -1218,7 +1238,7 @@ TEST_SUITE("passwords") {
                     args.push_back("heads");
                 }
                 ProcessResult result = run_ecluse(project.root(), args);
-                CHECK_MESSAGE(result.exit_code == 1, url, " ", command, ": ", result.errors);
+                CHECK_MESSAGE(result.exit_code == 4, url, " ", command, ": ", result.errors);
                 CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
                 CHECK_MESSAGE(!contains(result.errors + result.output, "s3cret"), result.errors);
             }
