@@ -1178,6 +1178,57 @@ TEST_SUITE("connection and ledger") {
               "ecluse on 3");
     }
 
+    TEST_CASE("an empty ECLUSE_* variable is unset; a bad value names the variable or "
+              "ecluse.toml's line") {
+        Project project;
+        std::string url = create_database();
+        project.add(
+            {"e1f2a3b4c5d6", "pre", "table", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"});
+        auto run_with = [&](std::map<std::string, std::string> variables,
+                            const std::vector<std::string>& args) {
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            // libpq's defaults lead nowhere: only DATABASE_URL reaches the server.
+            variables["PGHOST"] = "/nonexistent-ecluse";
+            options.extra_environment = variables;
+            std::vector<std::string> argv = {std::getenv("ECLUSE_BIN")};
+            argv.insert(argv.end(), args.begin(), args.end());
+            return ecluse::run_process(argv, options);
+        };
+        // GitHub gives a missing secret as an empty string.
+        ProcessResult up = run_with({{"ECLUSE_DATABASE_URL", ""},
+                                     {"DATABASE_URL", url},
+                                     {"ECLUSE_STATEMENT_TIMEOUT", ""},
+                                     {"ECLUSE_LOCK_TIMEOUT", ""},
+                                     {"ECLUSE_LOCK_WAIT", ""},
+                                     {"ECLUSE_FORMAT", ""},
+                                     {"ECLUSE_SCHEMA", ""}},
+                                    {"upgrade", "pre@head"});
+        CHECK_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(ledger_rows(url) == 1);
+
+        ProcessResult bad =
+            run_with({{"DATABASE_URL", url}, {"ECLUSE_STATEMENT_TIMEOUT", "soon"}}, {"status"});
+        CHECK(bad.exit_code == 2);
+        CHECK_MESSAGE(contains(bad.errors, "ecluse: error: ECLUSE_STATEMENT_TIMEOUT: invalid "
+                                           "duration \"soon\""),
+                      bad.errors);
+        ProcessResult format =
+            run_with({{"DATABASE_URL", url}, {"ECLUSE_FORMAT", "xml"}}, {"status"});
+        CHECK(format.exit_code == 2);
+        CHECK_MESSAGE(
+            contains(format.errors, "ecluse: error: ECLUSE_FORMAT: unknown output format \"xml\""),
+            format.errors);
+
+        write(project.root() / "ecluse.toml", "# settings\nlock_wait = \"2s\"\n\n"
+                                              "statement_timeout = \"soon\"\n");
+        ProcessResult file = run_with({{"DATABASE_URL", url}}, {"status"});
+        CHECK(file.exit_code == 2);
+        CHECK_MESSAGE(contains(file.errors, "ecluse.toml:4: statement_timeout: invalid duration "
+                                            "\"soon\""),
+                      file.errors);
+    }
+
     TEST_CASE("a ledger layout newer than this ecluse is refused before anything runs") {
         Project project;
         std::string url = create_database();
