@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -1159,23 +1160,43 @@ TEST_SUITE("connection and ledger") {
         }
     }
 
-    TEST_CASE("application_name is ecluse even when the URL names another, and "
+    TEST_CASE("the user's application_name is kept, ecluse is the fallback, and "
               "standard_conforming_strings is on even when the database turns it off") {
-        Project project;
         std::string url = create_database();
         psql(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
                   "standard_conforming_strings = off', current_database()); END $$");
-        project.add({"b1c2d3e4f5a6", "pre", "settings",
-                     "CREATE TABLE seen AS SELECT current_setting('application_name') AS app, "
-                     "current_setting('standard_conforming_strings') AS conforming, "
-                     "length('a\\b') AS backslash;\n",
-                     "DROP TABLE seen;\n"});
-        ProcessResult up =
-            run_on(project.root(), url + "&application_name=other", {"upgrade", "pre@head"});
-        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
-        // 'a\b' is three characters only with standard_conforming_strings on.
-        CHECK(psql(url, "SELECT app || ' ' || conforming || ' ' || backslash FROM seen") ==
-              "ecluse on 3");
+        std::string database = url.substr(url.rfind('/') + 1);
+        database = database.substr(0, database.find('?'));
+        std::string conninfo = "host='" + scratch_server().socket_directory().string() +
+                               "' port=" + std::to_string(scratch_server().port()) +
+                               " user=postgres dbname=" + database +
+                               " application_name=from_conninfo";
+        const std::vector<std::tuple<std::string, std::map<std::string, std::string>, std::string>>
+            cases = {
+                {url, {}, "ecluse"},
+                {url + "&application_name=other", {}, "other"},
+                {conninfo, {}, "from_conninfo"},
+                {url, {{"PGAPPNAME", "from_pgappname"}}, "from_pgappname"},
+            };
+        for (const auto& [target, variables, expected] : cases) {
+            CAPTURE(expected);
+            Project project;
+            project.add({"b1c2d3e4f5a6", "pre", "settings",
+                         "CREATE TABLE seen AS SELECT current_setting('application_name') AS app, "
+                         "current_setting('standard_conforming_strings') AS conforming, "
+                         "length('a\\b') AS backslash;\n",
+                         "DROP TABLE seen;\n"});
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            options.extra_environment = variables;
+            ProcessResult up = ecluse::run_process(
+                {std::getenv("ECLUSE_BIN"), "-d", target, "upgrade", "pre@head"}, options);
+            REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+            // 'a\b' is three characters only with standard_conforming_strings on.
+            CHECK(psql(url, "SELECT app || ' ' || conforming || ' ' || backslash FROM seen") ==
+                  expected + " on 3");
+            REQUIRE(run_on(project.root(), url, {"downgrade", "base"}).exit_code == 0);
+        }
     }
 
     TEST_CASE("an empty ECLUSE_* variable is unset; a bad value names the variable or "
