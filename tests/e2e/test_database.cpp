@@ -1199,6 +1199,26 @@ TEST_SUITE("connection and ledger") {
         }
     }
 
+    TEST_CASE("a statement timeout says which setting to raise and how") {
+        Project project;
+        std::string url = create_database();
+        project.add({"f1a2b3c4d5e6", "pre", "slow", "SELECT pg_sleep(2);\n", "SELECT 1;\n"});
+        ProcessResult up =
+            run_on(project.root(), url, {"--statement-timeout", "200ms", "upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK_MESSAGE(contains(up.errors, "57014 canceling statement due to statement timeout"),
+                      up.errors);
+        CHECK_MESSAGE(contains(up.errors,
+                               "  hint: the statement ran past statement_timeout (200ms); "
+                               "raise it for this revision with a `-- "
+                               "statement_timeout: 10min` header, or for every "
+                               "migration with --statement-timeout, "
+                               "ECLUSE_STATEMENT_TIMEOUT or statement_timeout in "
+                               "ecluse.toml"),
+                      up.errors);
+        CHECK(ledger_rows(url) == 0);
+    }
+
     TEST_CASE("an empty ECLUSE_* variable is unset; a bad value names the variable or "
               "ecluse.toml's line") {
         Project project;
