@@ -41,6 +41,64 @@ std::vector<PreflightCheck> extra_preflight_checks(const Settings& settings, Pro
     return {lint};
 }
 
+// Why the program `argv0` cannot be run from `root` the way the hook runs
+// (execvp, from the project root), or empty when it can: a path is checked
+// as a file, a bare name is looked up in PATH.
+std::string why_not_runnable(const std::filesystem::path& root, const std::string& argv0) {
+    auto runnable = [](const std::filesystem::path& path) {
+        std::error_code error;
+        return std::filesystem::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
+    };
+    if (argv0.find('/') != std::string::npos) {
+        std::filesystem::path path = argv0;
+        if (path.is_relative()) {
+            path = root / path;
+        }
+        std::error_code error;
+        if (!std::filesystem::exists(path, error)) {
+            return "no such file";
+        }
+        return runnable(path) ? "" : "not an executable file";
+    }
+    std::string search = process_environment("PATH").value_or("/usr/bin:/bin");
+    for (std::string_view dirs = search;;) {
+        std::size_t colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        std::filesystem::path candidate = (dir.empty() ? root : std::filesystem::path(dir)) / argv0;
+        if (candidate.is_relative()) {
+            candidate = root / candidate;
+        }
+        if (runnable(candidate)) {
+            return "";
+        }
+        if (colon == std::string_view::npos) {
+            break;
+        }
+        dirs.remove_prefix(colon + 1);
+    }
+    return "not found in PATH";
+}
+
+// Refuses, before anything runs, a hook whose program cannot be run: pre
+// would otherwise be applied for a hook that was never going to start.
+void check_hook_runnable(const Settings& settings, const std::vector<std::string>& argv,
+                         const SourceLocation& where) {
+    if (argv.empty()) {
+        return;
+    }
+    std::string why = why_not_runnable(settings.root, argv.front());
+    if (why.empty()) {
+        return;
+    }
+    std::string message = "the hook " + quote_value(argv.front()) + " cannot be run: " + why;
+    std::string hint = "nothing ran; give the hook's path (relative to the project root) or a "
+                       "program on PATH, and make it executable (chmod +x)";
+    if (where.file.empty()) {
+        throw UsageError("--hook: " + message, hint);
+    }
+    throw InputError(where, "[deploy] " + message, hint);
+}
+
 // The hook as argv: --hook split like a shell splits words (no shell runs),
 // else ecluse.toml's [deploy] hook, split the same way, else deploy/hook
 // when it is executable.
@@ -53,6 +111,7 @@ std::vector<std::string> resolve_hook(const Settings& settings,
                                                 "example --hook './deploy.sh' or --hook "
                                                 "\"sh -c 'kubectl apply -f k8s/'\"");
         }
+        check_hook_runnable(settings, argv, {});
         return argv;
     }
     if (const DeploySettings& file = settings.deploy; file.hook) {
@@ -69,6 +128,7 @@ std::vector<std::string> resolve_hook(const Settings& settings,
                              "\"./deploy/rollout.sh --wait\", or remove the line to use "
                              "deploy/hook");
         }
+        check_hook_runnable(settings, argv, where);
         return argv;
     }
     std::filesystem::path hook = settings.root / "deploy" / "hook";

@@ -6,7 +6,11 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <streambuf>
 
 namespace po = boost::program_options;
 using namespace ecluse;
@@ -44,9 +48,9 @@ void print_usage(const po::options_description& options) {
         << '\n'
         << options
         << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
-           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock; deploy: 10 "
-           "pre "
-           "failed,\n11 the hook failed, 12 post failed (see docs/deploy.md).\n";
+           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock, 4 the "
+           "database cannot be\nreached or the connection was lost; deploy: 10 pre failed, 11 "
+           "the hook failed,\n12 post failed (see docs/deploy.md).\n";
 }
 
 // The error, then what it happened in: each error nested in an
@@ -124,9 +128,72 @@ int run(int argc, char** argv) {
     return command->run(invocation);
 }
 
-} // namespace
+// std::cout's buffer: stdio's stdout, as by default (printf and std::cout
+// stay in order), remembering why the first write failed; errno says it
+// only at that moment.
+class CheckedStdout : public std::streambuf {
+public:
+    int first_error() const { return m_error; }
+    void failed() {
+        if (m_error == 0) {
+            m_error = errno != 0 ? errno : EIO;
+        }
+    }
 
-int main(int argc, char** argv) {
+protected:
+    int overflow(int c) override {
+        if (c != traits_type::eof() && std::fputc(c, stdout) == EOF) {
+            failed();
+            return traits_type::eof();
+        }
+        return traits_type::not_eof(c);
+    }
+    std::streamsize xsputn(const char* text, std::streamsize size) override {
+        std::size_t written = std::fwrite(text, 1, static_cast<std::size_t>(size), stdout);
+        if (written < static_cast<std::size_t>(size)) {
+            failed();
+        }
+        return static_cast<std::streamsize>(written);
+    }
+    int sync() override {
+        if (std::fflush(stdout) != 0) {
+            failed();
+            return -1;
+        }
+        return 0;
+    }
+
+private:
+    int m_error = 0;
+};
+
+CheckedStdout g_stdout;
+
+// Whether everything written to stdout reached it: the one place a full
+// disk or a closed pipe is noticed, for every command. A failed write is
+// an error (exit 1 unless the command failed already): a truncated script
+// or list must never look like a success.
+bool stdout_written() {
+    std::cout.flush();
+    bool failed = std::cout.fail() || std::ferror(stdout) != 0;
+    // fclose rather than fflush: closing is when some file systems report
+    // what the writes could not store.
+    errno = 0;
+    if (std::fclose(stdout) != 0) {
+        g_stdout.failed();
+        failed = true;
+    }
+    if (!failed) {
+        return true;
+    }
+    int error = g_stdout.first_error();
+    std::cerr << "ecluse: error: cannot write to standard output: "
+              << (error == 0 ? std::string("a write failed") : std::string(std::strerror(error)))
+              << "\n  hint: the output is incomplete; check the disk or what reads the output\n";
+    return false;
+}
+
+int run_and_report(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const Error& error) {
@@ -137,4 +204,15 @@ int main(int argc, char** argv) {
                   << "  hint: this is a bug in ecluse; please report it with the command you ran\n";
         return k_exit_failed;
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::cout.rdbuf(&g_stdout);
+    int code = run_and_report(argc, argv);
+    if (!stdout_written() && code == k_exit_ok) {
+        code = k_exit_failed;
+    }
+    return code;
 }

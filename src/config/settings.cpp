@@ -76,8 +76,10 @@ std::string closest_setting(const std::string& key) {
 } // namespace
 
 std::optional<std::string> process_environment(const std::string& name) {
+    // Empty is unset: CI systems give an empty string for a missing secret,
+    // and an empty ECLUSE_DATABASE_URL must not hide DATABASE_URL.
     const char* value = std::getenv(name.c_str());
-    if (value == nullptr) {
+    if (value == nullptr || *value == '\0') {
         return std::nullopt;
     }
     return std::string(value);
@@ -252,7 +254,7 @@ Duration parse_duration_from(const std::string& text, const std::string& source)
     if (auto parsed = Duration::parse(text)) {
         return *parsed;
     }
-    throw UsageError("invalid duration " + quote_value(text) + " (from " + source + ")",
+    throw UsageError(source + ": invalid duration " + quote_value(text),
                      std::string(k_duration_hint));
 }
 
@@ -352,7 +354,15 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
     // file's values were checked when it was read.
     struct Picked {
         std::string text;
-        std::string source; // "--lock-timeout", "ECLUSE_LOCK_TIMEOUT"; empty for the file
+        std::string source; // "--lock-timeout", "ECLUSE_LOCK_TIMEOUT", "./ecluse.toml:7"
+    };
+    // An empty variable counts as unset, whatever the lookup.
+    auto variable = [&](const std::string& name) -> std::optional<std::string> {
+        auto value = environment(name);
+        if (value && value->empty()) {
+            return std::nullopt;
+        }
+        return value;
     };
     auto pick = [&](const SettingSource& source) -> std::optional<Picked> {
         std::string name = source.name;
@@ -361,16 +371,16 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
             std::replace(flag.begin(), flag.end(), '_', '-');
             return Picked{it->second, flag};
         }
-        if (auto value = environment(source.environment)) {
+        if (auto value = variable(source.environment)) {
             return Picked{*value, source.environment};
         }
         if (name == "database_url") {
-            if (auto value = environment("DATABASE_URL")) {
+            if (auto value = variable("DATABASE_URL")) {
                 return Picked{*value, "DATABASE_URL"};
             }
         }
         if (auto it = file.values.find(name); it != file.values.end()) {
-            return Picked{it->second.text, {}};
+            return Picked{it->second.text, path.string() + ":" + std::to_string(it->second.line)};
         }
         return std::nullopt;
     };
@@ -398,8 +408,8 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
             settings.database_url = value->text;
         } else if (name == "format") {
             if (!is_output_format(value->text)) {
-                throw UsageError("unknown output format " + quote_value(value->text) + " (from " +
-                                     value->source + ")",
+                throw UsageError(value->source + ": unknown output format " +
+                                     quote_value(value->text),
                                  k_output_format_hint);
             }
             settings.format = parse_output_format(value->text);

@@ -170,9 +170,10 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
     auto start = std::chrono::steady_clock::now();
     log::debug("connecting to " +
                (redacted.empty() ? std::string("libpq's defaults (PG* variables)") : redacted));
-    // The URL expanded as libpq's dbname, then application_name, which wins
-    // over the URL's own (the last value of a keyword is the one used).
-    const char* keywords[] = {"dbname", "application_name", nullptr};
+    // The URL expanded as libpq's dbname; "ecluse" only as the fallback
+    // application_name, as psql does: the user's own (in the URL, the
+    // conninfo or PGAPPNAME) is kept.
+    const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
     const char* values[] = {url.c_str(), "ecluse", nullptr};
     m_impl->raw = PQconnectdbParams(keywords, values, 1);
     if (m_impl->raw == nullptr || PQstatus(m_impl->raw) != CONNECTION_OK) {

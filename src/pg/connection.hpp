@@ -43,7 +43,8 @@ using Params = std::vector<std::optional<std::string>>;
 
 class Connection {
 public:
-    // Connects with application_name=ecluse. An empty url uses libpq's own
+    // Connects with the application_name the user gave (URL, conninfo,
+    // PGAPPNAME), else "ecluse". An empty url uses libpq's own
     // PG* variables and service files. Throws ConnectionUnavailable naming the database
     // with its password removed.
     explicit Connection(const std::string& url);

@@ -89,7 +89,11 @@ std::string render_url(ConnectionSettings settings, const std::optional<std::str
     std::string host = take("host");
     std::string port = take("port");
     std::string database = take("dbname");
-    bool socket = !host.empty() && (host.front() == '/' || host.front() == '@');
+    // A socket directory, or several hosts or ports (`h1,h2`, `5432,5433`),
+    // go in the query, where libpq reads every form of them: a list does
+    // not fit the authority's host:port.
+    bool socket = (!host.empty() && (host.front() == '/' || host.front() == '@')) ||
+                  host.find(',') != std::string::npos || port.find(',') != std::string::npos;
     std::string url = "postgresql://";
     if (!user.empty() || password) {
         url += percent_encode(user);
@@ -211,10 +215,13 @@ std::string connection_url_for(const std::string& base, const std::string& user,
                                const std::string& password, const std::string& database) {
     ConnectionSettings server;
     ConnectionSettings settings = parse_or_throw(base);
-    // What reaches the same server the same way; not the admin's own
-    // files (passfile, sslcert, sslkey) or session options.
-    for (const char* key : {"host", "port", "hostaddr", "sslmode", "sslrootcert", "connect_timeout",
-                            "target_session_attrs", "gssencmode"}) {
+    // What reaches the same server the same way (a service of
+    // pg_service.conf included: the URL's own user and database win over
+    // the service's); not the admin's own files (passfile, sslcert,
+    // sslkey) or session options.
+    for (const char* key :
+         {"service", "host", "port", "hostaddr", "sslmode", "sslrootcert", "connect_timeout",
+          "target_session_attrs", "gssencmode", "load_balance_hosts"}) {
         if (auto it = settings.find(key); it != settings.end()) {
             server[key] = it->second;
         }

@@ -117,7 +117,9 @@ void run_in_transaction(pg::Connection& connection, const std::vector<Statement>
             std::string line = current->sql.substr(0, current->sql.find('\n'));
             message += "\n  statement: " + (line.size() > 80 ? line.substr(0, 77) + "..." : line);
         }
-        throw MigrationFailed(message, rolled_back, server.sqlstate, where);
+        throw MigrationFailed(message, rolled_back, server.sqlstate, where,
+                              error.connection_lost() ? ErrorKind::connection
+                                                      : ErrorKind::migration);
     }
 }
 

@@ -129,6 +129,17 @@ void Migrator::fail(const RevisionFile& revision, Direction direction, const Sta
         message += "\n  statement: " + first_line(statement->sql);
     }
     std::string hint = server.hint.empty() ? left_applied : server.hint + "\n  " + left_applied;
+    if (server.sqlstate == "57014" &&
+        server.message.find("statement timeout") != std::string::npos) {
+        // 57014 is also a cancel by hand: only the timeout's own words name it.
+        std::string limit =
+            revision.statement_timeout.value_or(m_options.statement_timeout).to_sql();
+        hint = "the statement ran past statement_timeout (" + limit +
+               "); raise it for this revision with a `-- statement_timeout: 10min` header, or for "
+               "every migration with --statement-timeout, ECLUSE_STATEMENT_TIMEOUT or "
+               "statement_timeout in ecluse.toml\n  " +
+               hint;
+    }
     try {
         ledger().log(verb(direction), revision.revision, "failed",
                      server.sqlstate + " " + server.message + " at " + where.to_string());
@@ -151,7 +162,7 @@ void Migrator::lost_connection(const RevisionFile& revision, Direction direction
             revision.revision + " (" + revision.path + ")" + why,
         left_applied + ". The server's log says why (an administrator, a restart, a "
                        "crash, the network); run the same command again once it is back",
-        server.sqlstate, SourceLocation{revision.path});
+        server.sqlstate, SourceLocation{revision.path}, ErrorKind::connection);
 }
 
 void Migrator::run_transactional(const RevisionFile& revision, Direction direction,

@@ -26,9 +26,10 @@ namespace ecluse {
 // server's SQLSTATE, message, detail and hint, and what is left applied.
 class MigrationFailed : public Error {
 public:
+    // `kind` is ErrorKind::connection when the connection was lost (exit 4).
     MigrationFailed(const std::string& message, std::string hint, std::string sqlstate,
-                    SourceLocation location)
-        : Error(ErrorKind::migration, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
+                    SourceLocation location, ErrorKind kind = ErrorKind::migration)
+        : Error(kind, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
           m_location(std::move(location)) {}
     const std::string& sqlstate() const { return m_sqlstate; }
     const SourceLocation& location() const { return m_location; }

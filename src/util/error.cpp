@@ -41,9 +41,10 @@ int exit_code_for(ErrorKind kind) {
         return k_exit_hook_failed;
     case ErrorKind::deploy_post:
         return k_exit_post_failed;
+    case ErrorKind::connection:
+        return k_exit_connection;
     case ErrorKind::failed:
     case ErrorKind::check:
-    case ErrorKind::connection:
     case ErrorKind::migration:
     case ErrorKind::interrupted: // Interrupted::exit_code() adds its signal
     case ErrorKind::context:

@@ -41,7 +41,7 @@ enum class ErrorKind {
     input,       // a file the user wrote that cannot be read as what it should be: 2
     check,       // a check that did not pass (graph, conflict file, drift...): 1
     lock_busy,   // another ecluse holds the database lock: 3
-    connection,  // the database cannot be reached, or the connection was lost: 1
+    connection,  // the database cannot be reached, or the connection was lost: 4
     migration,   // a migration failed (runtime::MigrationFailed): 1
     deploy_pre,  // deploy's pre phase failed: 10
     deploy_hook, // deploy's hook failed: 11
@@ -55,6 +55,7 @@ enum ExitCode : int {
     k_exit_failed = 1,
     k_exit_usage = 2,
     k_exit_lock_busy = 3,
+    k_exit_connection = 4,   // the database unreachable or lost: retry later
     k_exit_pre_failed = 10,  // code N still runs, nothing lost
     k_exit_hook_failed = 11, // pre applied, post not run
     k_exit_post_failed = 12, // code N+1 runs; run --phase post again
@@ -127,7 +128,8 @@ public:
         : Error(ErrorKind::lock_busy, message, std::move(hint)) {}
 };
 
-// The database cannot be reached, or the connection to it was lost.
+// The database cannot be reached, or the connection to it was lost: exit 4,
+// so that a pipeline can tell a retry from a fix.
 class ConnectionUnavailable : public Error {
 public:
     ConnectionUnavailable(const std::string& message, std::string hint)

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -1139,23 +1140,134 @@ TEST_SUITE("settings") {
 
 TEST_SUITE("connection and ledger") {
 
-    TEST_CASE("application_name is ecluse even when the URL names another, and "
-              "standard_conforming_strings is on even when the database turns it off") {
+    TEST_CASE("a database that cannot be reached exits 4, for every command that connects") {
         Project project;
+        project.add(
+            {"d1e2f3a4b5c6", "pre", "table", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"});
+        const std::string url = "postgresql://postgres@/db?host=/nonexistent-ecluse";
+        for (const std::vector<std::string>& command :
+             std::vector<std::vector<std::string>>{{"status"},
+                                                   {"current"},
+                                                   {"upgrade", "heads"},
+                                                   {"downgrade", "base"},
+                                                   {"deploy", "--hook", "true"},
+                                                   {"check"}}) {
+            std::vector<std::string> args = {"-d", url};
+            args.insert(args.end(), command.begin(), command.end());
+            ProcessResult result = run_ecluse(project.root(), args);
+            CHECK_MESSAGE(result.exit_code == 4, command[0], ": ", result.errors);
+            CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
+        }
+    }
+
+    TEST_CASE("the user's application_name is kept, ecluse is the fallback, and "
+              "standard_conforming_strings is on even when the database turns it off") {
         std::string url = create_database();
         psql(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
                   "standard_conforming_strings = off', current_database()); END $$");
-        project.add({"b1c2d3e4f5a6", "pre", "settings",
-                     "CREATE TABLE seen AS SELECT current_setting('application_name') AS app, "
-                     "current_setting('standard_conforming_strings') AS conforming, "
-                     "length('a\\b') AS backslash;\n",
-                     "DROP TABLE seen;\n"});
+        std::string database = url.substr(url.rfind('/') + 1);
+        database = database.substr(0, database.find('?'));
+        std::string conninfo = "host='" + scratch_server().socket_directory().string() +
+                               "' port=" + std::to_string(scratch_server().port()) +
+                               " user=postgres dbname=" + database +
+                               " application_name=from_conninfo";
+        const std::vector<std::tuple<std::string, std::map<std::string, std::string>, std::string>>
+            cases = {
+                {url, {}, "ecluse"},
+                {url + "&application_name=other", {}, "other"},
+                {conninfo, {}, "from_conninfo"},
+                {url, {{"PGAPPNAME", "from_pgappname"}}, "from_pgappname"},
+            };
+        for (const auto& [target, variables, expected] : cases) {
+            CAPTURE(expected);
+            Project project;
+            project.add({"b1c2d3e4f5a6", "pre", "settings",
+                         "CREATE TABLE seen AS SELECT current_setting('application_name') AS app, "
+                         "current_setting('standard_conforming_strings') AS conforming, "
+                         "length('a\\b') AS backslash;\n",
+                         "DROP TABLE seen;\n"});
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            options.extra_environment = variables;
+            ProcessResult up = ecluse::run_process(
+                {std::getenv("ECLUSE_BIN"), "-d", target, "upgrade", "pre@head"}, options);
+            REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
+            // 'a\b' is three characters only with standard_conforming_strings on.
+            CHECK(psql(url, "SELECT app || ' ' || conforming || ' ' || backslash FROM seen") ==
+                  expected + " on 3");
+            REQUIRE(run_on(project.root(), url, {"downgrade", "base"}).exit_code == 0);
+        }
+    }
+
+    TEST_CASE("a statement timeout says which setting to raise and how") {
+        Project project;
+        std::string url = create_database();
+        project.add({"f1a2b3c4d5e6", "pre", "slow", "SELECT pg_sleep(2);\n", "SELECT 1;\n"});
         ProcessResult up =
-            run_on(project.root(), url + "&application_name=other", {"upgrade", "pre@head"});
-        REQUIRE_MESSAGE(up.exit_code == 0, up.errors);
-        // 'a\b' is three characters only with standard_conforming_strings on.
-        CHECK(psql(url, "SELECT app || ' ' || conforming || ' ' || backslash FROM seen") ==
-              "ecluse on 3");
+            run_on(project.root(), url, {"--statement-timeout", "200ms", "upgrade", "pre@head"});
+        CHECK(up.exit_code == 1);
+        CHECK_MESSAGE(contains(up.errors, "57014 canceling statement due to statement timeout"),
+                      up.errors);
+        CHECK_MESSAGE(contains(up.errors,
+                               "  hint: the statement ran past statement_timeout (200ms); "
+                               "raise it for this revision with a `-- "
+                               "statement_timeout: 10min` header, or for every "
+                               "migration with --statement-timeout, "
+                               "ECLUSE_STATEMENT_TIMEOUT or statement_timeout in "
+                               "ecluse.toml"),
+                      up.errors);
+        CHECK(ledger_rows(url) == 0);
+    }
+
+    TEST_CASE("an empty ECLUSE_* variable is unset; a bad value names the variable or "
+              "ecluse.toml's line") {
+        Project project;
+        std::string url = create_database();
+        project.add(
+            {"e1f2a3b4c5d6", "pre", "table", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"});
+        auto run_with = [&](std::map<std::string, std::string> variables,
+                            const std::vector<std::string>& args) {
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            // libpq's defaults lead nowhere: only DATABASE_URL reaches the server.
+            variables["PGHOST"] = "/nonexistent-ecluse";
+            options.extra_environment = variables;
+            std::vector<std::string> argv = {std::getenv("ECLUSE_BIN")};
+            argv.insert(argv.end(), args.begin(), args.end());
+            return ecluse::run_process(argv, options);
+        };
+        // GitHub gives a missing secret as an empty string.
+        ProcessResult up = run_with({{"ECLUSE_DATABASE_URL", ""},
+                                     {"DATABASE_URL", url},
+                                     {"ECLUSE_STATEMENT_TIMEOUT", ""},
+                                     {"ECLUSE_LOCK_TIMEOUT", ""},
+                                     {"ECLUSE_LOCK_WAIT", ""},
+                                     {"ECLUSE_FORMAT", ""},
+                                     {"ECLUSE_SCHEMA", ""}},
+                                    {"upgrade", "pre@head"});
+        CHECK_MESSAGE(up.exit_code == 0, up.errors);
+        CHECK(ledger_rows(url) == 1);
+
+        ProcessResult bad =
+            run_with({{"DATABASE_URL", url}, {"ECLUSE_STATEMENT_TIMEOUT", "soon"}}, {"status"});
+        CHECK(bad.exit_code == 2);
+        CHECK_MESSAGE(contains(bad.errors, "ecluse: error: ECLUSE_STATEMENT_TIMEOUT: invalid "
+                                           "duration \"soon\""),
+                      bad.errors);
+        ProcessResult format =
+            run_with({{"DATABASE_URL", url}, {"ECLUSE_FORMAT", "xml"}}, {"status"});
+        CHECK(format.exit_code == 2);
+        CHECK_MESSAGE(
+            contains(format.errors, "ecluse: error: ECLUSE_FORMAT: unknown output format \"xml\""),
+            format.errors);
+
+        write(project.root() / "ecluse.toml", "# settings\nlock_wait = \"2s\"\n\n"
+                                              "statement_timeout = \"soon\"\n");
+        ProcessResult file = run_with({{"DATABASE_URL", url}}, {"status"});
+        CHECK(file.exit_code == 2);
+        CHECK_MESSAGE(contains(file.errors, "ecluse.toml:4: statement_timeout: invalid duration "
+                                            "\"soon\""),
+                      file.errors);
     }
 
     TEST_CASE("a ledger layout newer than this ecluse is refused before anything runs") {
@@ -1218,7 +1330,7 @@ TEST_SUITE("passwords") {
                     args.push_back("heads");
                 }
                 ProcessResult result = run_ecluse(project.root(), args);
-                CHECK_MESSAGE(result.exit_code == 1, url, " ", command, ": ", result.errors);
+                CHECK_MESSAGE(result.exit_code == 4, url, " ", command, ": ", result.errors);
                 CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
                 CHECK_MESSAGE(!contains(result.errors + result.output, "s3cret"), result.errors);
             }

@@ -732,11 +732,48 @@ TEST_SUITE("deploy hook") {
         CHECK(contains(result.errors, "has a single quote that is never closed"));
     }
 
-    TEST_CASE("a hook that cannot start fails the deploy phase with exit 11") {
+    TEST_CASE("a hook that does not exist or is not executable is refused before pre runs") {
         Deploy deploy;
-        ProcessResult result = deploy.run({"deploy", "--hook", "./no-such-hook"});
-        CHECK(result.exit_code == 11);
-        CHECK(contains(result.errors, "cannot run ./no-such-hook"));
+        write(deploy.file("not-executable.sh"), "#!/bin/sh\n");
+        fs::permissions(deploy.file("not-executable.sh"),
+                        fs::perms::owner_read | fs::perms::owner_write);
+        fs::create_directories(deploy.file("a-directory"));
+        const std::vector<std::pair<std::string, std::string>> hooks = {
+            {"./no-such-hook", "the hook \"./no-such-hook\" cannot be run: no such file"},
+            {"/nonexistent", "the hook \"/nonexistent\" cannot be run: no such file"},
+            {"/nonexistent --wait", "the hook \"/nonexistent\" cannot be run: no such file"},
+            {"no-such-program-ecluse arg",
+             "the hook \"no-such-program-ecluse\" cannot be run: not found in PATH"},
+            {"./not-executable.sh",
+             "the hook \"./not-executable.sh\" cannot be run: not an executable file"},
+            {"./a-directory", "the hook \"./a-directory\" cannot be run: not an executable file"},
+        };
+        for (const auto& [hook, message] : hooks) {
+            CAPTURE(hook);
+            ProcessResult result = deploy.run({"deploy", "--hook", hook});
+            CHECK(result.exit_code == 2);
+            CHECK_MESSAGE(contains(result.errors, "ecluse: error: --hook: " + message),
+                          result.errors);
+            CHECK(ledger_rows(deploy.url) == 0);
+        }
+        write(deploy.file("ecluse.toml"), "[deploy]\nhook = \"/nonexistent/rollout.sh --wait\"\n");
+        ProcessResult from_file = deploy.run({"deploy"});
+        CHECK(from_file.exit_code == 2);
+        CHECK_MESSAGE(contains(from_file.errors,
+                               "ecluse.toml:2: [deploy] the hook \"/nonexistent/rollout.sh\" "
+                               "cannot be run: no such file"),
+                      from_file.errors);
+        CHECK(ledger_rows(deploy.url) == 0);
+        CHECK(deploy.hook_runs() == 0);
+    }
+
+    TEST_CASE("a hook that passes the preflight but cannot start fails the deploy phase with "
+              "exit 11") {
+        Deploy deploy;
+        // Executable, but its interpreter does not exist: only exec finds out.
+        deploy.set_hook("#!/nonexistent/sh\n");
+        ProcessResult result = deploy.run({"deploy"});
+        CHECK_MESSAGE(result.exit_code == 11, result.errors);
         CHECK(deploy.applied() == "aaaa00000001,aaaa00000002");
     }
 

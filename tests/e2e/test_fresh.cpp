@@ -367,6 +367,45 @@ TEST_SUITE("env") {
         CHECK(contains(gone.errors, "there is no environment pr_12"));
     }
 
+    TEST_CASE("env create keeps the admin connection's form: a service, several hosts") {
+        Project project;
+        write_shop(project);
+        std::string socket = scratch_server().socket_directory().string();
+        std::string port = std::to_string(scratch_server().port());
+        fs::path service_file = project.root() / "pg_service.conf";
+        write(service_file, "[ecluse_admin]\nhost=" + socket + "\nport=" + port +
+                                "\nuser=postgres\ndbname=postgres\n");
+        // Whoever uses the environment has the same service file.
+        std::map<std::string, std::string> environment = {{"PGSERVICEFILE", service_file.string()},
+                                                          {"PGHOST", "/nonexistent-ecluse"}};
+        auto run_with_environment = [&](const std::vector<std::string>& argv) {
+            ecluse::ProcessOptions options;
+            options.working_directory = project.root();
+            options.extra_environment = environment;
+            return ecluse::run_process(argv, options);
+        };
+        const std::vector<std::pair<std::string, std::string>> admins = {
+            {"pr_service", "service=ecluse_admin"},
+            {"pr_hosts", "postgresql://postgres@/postgres?host=/nonexistent-ecluse," + socket +
+                             "&port=" + port},
+        };
+        for (const auto& [name, admin] : admins) {
+            CAPTURE(admin);
+            ProcessResult created = run_with_environment(
+                {std::getenv("ECLUSE_BIN"), "env", "create", name, "--admin-url", admin});
+            REQUIRE_MESSAGE(created.exit_code == 0, created.errors);
+            std::string url = nlohmann::json::parse(created.output)["url"].get<std::string>();
+            ProcessResult used =
+                run_with_environment({"/usr/bin/psql", "-X", "-At", "-d", url, "-c",
+                                      "SELECT current_user || ' ' || current_database()"});
+            CHECK_MESSAGE(used.exit_code == 0, url, ": ", used.errors);
+            CHECK(used.output == name + " " + name + "\n");
+            ProcessResult dropped =
+                run_with_environment({std::getenv("ECLUSE_BIN"), "env", "drop", name, "-d", admin});
+            CHECK_MESSAGE(dropped.exit_code == 0, dropped.errors);
+        }
+    }
+
     TEST_CASE("drop ends open connections; a database ecluse did not make is left alone") {
         Project project;
         write_shop(project);

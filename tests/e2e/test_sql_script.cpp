@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -142,6 +143,27 @@ TEST_SUITE("--sql scripts") {
 
         CHECK(schema_dump(offline) == schema_dump(online));
         CHECK(bookkeeping(offline) == bookkeeping(online));
+    }
+
+    TEST_CASE("a script or a list that cannot be written is a failure, not a truncated "
+              "success") {
+        ExampleProject project;
+        ProcessOptions options;
+        options.working_directory = project.root();
+        options.extra_environment = {{"ECLUSE", std::getenv("ECLUSE_BIN")}};
+        for (const char* command :
+             {"\"$ECLUSE\" upgrade base:heads --sql > /dev/full", "\"$ECLUSE\" heads > /dev/full",
+              "\"$ECLUSE\" --format json heads > /dev/full"}) {
+            CAPTURE(command);
+            ProcessResult result = run_process({"sh", "-c", command}, options);
+            CHECK(result.exit_code == 1);
+            CHECK_MESSAGE(contains(result.errors, "ecluse: error: cannot write to standard "
+                                                  "output: No space left on device"),
+                          result.errors);
+        }
+        // Written in full, the same commands succeed.
+        ProcessResult fine = run_process({"sh", "-c", "\"$ECLUSE\" heads > /dev/null"}, options);
+        CHECK_MESSAGE(fine.exit_code == 0, fine.errors);
     }
 
     TEST_CASE("upgrade FROM:TO --sql takes either side left out, as documented; a range without "

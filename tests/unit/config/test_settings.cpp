@@ -178,8 +178,7 @@ TEST_SUITE("settings") {
             load_settings(project.root(), 0, {}, environment({{"ECLUSE_FORMAT", "xml"}}));
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
-            CHECK(std::string(error.what()) ==
-                  "unknown output format \"xml\" (from ECLUSE_FORMAT)");
+            CHECK(std::string(error.what()) == "ECLUSE_FORMAT: unknown output format \"xml\"");
             CHECK(error.hint() == "use text, json or github");
             CHECK(error.exit_code() == 2);
         }
@@ -187,7 +186,7 @@ TEST_SUITE("settings") {
             load_settings(project.root(), 0, {{"format", "yaml"}}, environment({}));
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
-            CHECK(std::string(error.what()) == "unknown output format \"yaml\" (from --format)");
+            CHECK(std::string(error.what()) == "--format: unknown output format \"yaml\"");
         }
     }
 
@@ -197,7 +196,7 @@ TEST_SUITE("settings") {
             load_settings(project.root(), 0, {{"lock_timeout", "5"}}, environment({}));
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
-            CHECK(std::string(error.what()) == "invalid duration \"5\" (from --lock-timeout)");
+            CHECK(std::string(error.what()) == "--lock-timeout: invalid duration \"5\"");
             CHECK(error.hint() == k_duration_hint);
         }
         try {
@@ -206,7 +205,7 @@ TEST_SUITE("settings") {
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
             CHECK(std::string(error.what()) ==
-                  "invalid duration \"1 day\" (from ECLUSE_STATEMENT_TIMEOUT)");
+                  "ECLUSE_STATEMENT_TIMEOUT: invalid duration \"1 day\"");
         }
         Settings settings = load_settings(project.root(), 0, {{"lock_wait", "1d"}},
                                           environment({{"ECLUSE_LOCK_TIMEOUT", "1.5s"}}));

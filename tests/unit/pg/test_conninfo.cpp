@@ -83,6 +83,18 @@ TEST_SUITE("connection_url_for") {
               "postgresql://e:x@/e?host=%2Frun%2Fpg&port=5434");
     }
 
+    TEST_CASE("several hosts and a service are kept in a form libpq reads back") {
+        CHECK(connection_url_for("postgresql://admin@h1:5432,h2:5433/postgres", "e", "x", "e") ==
+              "postgresql://e:x@/e?host=h1%2Ch2&port=5432%2C5433");
+        CHECK(connection_url_for("service=staging", "e", "x", "e") ==
+              "postgresql://e:x@/e?service=staging");
+        auto settings = parse_connection_string(
+            connection_url_for("postgresql://admin@h1:5432,h2:5433/postgres", "e", "x", "e"));
+        REQUIRE(settings);
+        CHECK((*settings)["host"] == "h1,h2");
+        CHECK((*settings)["port"] == "5432,5433");
+    }
+
     TEST_CASE("a base libpq cannot read is a usage error that does not echo it") {
         try {
             connection_url_for("postgresql://a:Secr%zzet@h/d", "e", "x", "e");

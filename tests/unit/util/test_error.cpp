@@ -48,7 +48,7 @@ TEST_SUITE("errors") {
         CHECK(InputError(SourceLocation{"f.sql", 3}, "x").exit_code() == 2);
         CHECK(CheckFailed("x").exit_code() == 1);
         CHECK(LockBusy("x", "h").exit_code() == 3);
-        CHECK(ConnectionUnavailable("x", "h").exit_code() == 1);
+        CHECK(ConnectionUnavailable("x", "h").exit_code() == 4);
         CHECK(Error(ErrorKind::deploy_pre, "x").exit_code() == 10);
         CHECK(Error(ErrorKind::deploy_hook, "x").exit_code() == 11);
         CHECK(Error(ErrorKind::deploy_post, "x").exit_code() == 12);
