@@ -64,12 +64,16 @@ void check_lint(const Settings& settings, Project& project, CheckReport& report)
 
 } // namespace
 
+CommandOptions check_options() {
+    CommandOptions options("check");
+    options.options.add_options()(
+        "verify-snapshots", "replay the history on a scratch server and compare its schema with "
+                            "each snapshot's");
+    return options;
+}
+
 int run_check(const Invocation& invocation) {
-    po::options_description options("check options");
-    options.add_options()("verify-snapshots",
-                          "replay the history on a scratch server and compare its schema with "
-                          "each snapshot's");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -9,83 +9,142 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <stdexcept>
 
 namespace ecluse::cli {
 
 const std::vector<CommandSpec>& commands() {
     static const std::vector<CommandSpec> table = {
-        {"init", "init", "create the project layout, an empty conflict file and the git hook",
+        {"init", "create the project layout, an empty conflict file and the git hook", init_options,
          run_init},
-        {"revision",
-         "revision -m MSG --head pre@head|post@head [--no-transaction] [--depends-on REV]",
-         "write a new revision file on top of a branch head", run_revision},
-        {"heads", "heads [--rewrite]",
-         "print each branch's head, as the conflict file records them", run_heads},
-        {"history", "history [-r RANGE]", "list revisions, newest first", run_history},
-        {"show", "show REV", "print one revision: header, checksum, statements", run_show},
-        {"check", "check [--verify-snapshots]",
-         "CI gate: revision files, graph, conflict file, SQL syntax, lint", run_check},
-        {"lint", "lint [--all] [REV|FILE...]",
-         "the safety analysis: is each revision safe in its phase (pre or post)?", run_lint},
-        {"rebase", "rebase [--upstream REF] | rebase REV --onto REV",
+        {"revision", "write a new revision file on top of a branch head", revision_options,
+         run_revision},
+        {"heads", "print each branch's head, as the conflict file records them", heads_options,
+         run_heads},
+        {"history", "list revisions, newest first", history_options, run_history},
+        {"show", "print one revision: header, checksum, statements", show_options, run_show},
+        {"check", "CI gate: revision files, graph, conflict file, SQL syntax, lint", check_options,
+         run_check},
+        {"lint", "the safety analysis: is each revision safe in its phase (pre or post)?",
+         lint_options, run_lint},
+        {"rebase",
          "after a git conflict, re-chain this work's revisions onto the other side's heads",
-         run_rebase},
-        {"current", "current", "the database's position in each branch", run_current},
-        {"status", "status", "every revision's state: applied, pending, drifted, orphan",
+         rebase_options, run_rebase},
+        {"current", "the database's position in each branch", current_options, run_current},
+        {"status", "every revision's state: applied, pending, drifted, orphan", status_options,
          run_status},
-        {"upgrade", "upgrade TARGET",
-         "apply what is pending up to TARGET (heads, pre@head, a1b2, ...)", run_upgrade},
-        {"downgrade", "downgrade TARGET | --orphans",
-         "undo down to TARGET (pre@-1, post@base, a1b2), or undo orphans", run_downgrade},
-        {"stamp", "stamp TARGET | --forget-orphan REV",
-         "record revisions as applied (or not) without running them", run_stamp},
-        {"deploy", "deploy [--hook CMD] [--phase pre|deploy|post] [--plan]",
-         "pre migrations, then the hook that deploys the code, then post migrations", run_deploy},
-        {"snapshot", "snapshot [--dev-url URL]",
-         "write a baseline of both heads that fresh databases start from", run_snapshot},
-        {"env",
-         "env create NAME [--admin-url URL] [--data FILE] [--secret-file PATH] "
-         "[--recreate] [--no-template] | env drop NAME | env list | env prepare [--count N] | "
-         "env list-templates | env drop-templates",
-         "a database and its own role per pull request", run_env},
-        {"data", "data load FILE [--truncate] | data dump FILE",
+        {"upgrade", "apply what is pending up to TARGET (heads, pre@head, a1b2, ...)",
+         upgrade_options, run_upgrade},
+        {"downgrade", "undo down to TARGET (pre@-1, post@base, a1b2), or undo orphans",
+         downgrade_options, run_downgrade},
+        {"stamp", "record revisions as applied (or not) without running them", stamp_options,
+         run_stamp},
+        {"deploy", "pre migrations, then the hook that deploys the code, then post migrations",
+         deploy_options, run_deploy},
+        {"snapshot", "write a baseline of both heads that fresh databases start from",
+         snapshot_options, run_snapshot},
+        {"env", "a database and its own role per pull request", env_options, run_env},
+        {"data",
          "load a data-only dump in one transaction, checked first, or write one; ecluse's own "
          "tables aside",
-         run_data},
-        {"seed", "seed run [NAME...] | seed undo NAME | seed status",
-         "test and demo data from seeds/, tracked, never run by upgrade or deploy", run_seed},
-        {"scratch", "scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C",
+         data_options, run_data},
+        {"seed", "test and demo data from seeds/, tracked, never run by upgrade or deploy",
+         seed_options, run_seed},
+        {"scratch", "start a private PostgreSQL, print its URL, stop it on Ctrl-C", scratch_options,
          run_scratch},
-        {"hook", "hook install|run", "install or run the git pre-commit hook", run_hook},
+        {"hook", "install or run the git pre-commit hook", hook_options, run_hook},
     };
     return table;
 }
 
-std::optional<po::variables_map>
-parse_options(const Invocation& invocation, po::options_description options,
-              const po::positional_options_description& positional) {
+const CommandSpec* find_command(std::string_view name) {
+    for (const auto& command : commands()) {
+        if (name == command.name) {
+            return &command;
+        }
+    }
+    return nullptr;
+}
+
+po::options_description global_options() {
+    po::options_description options("Global options");
+    options.add_options()("directory,C", po::value<std::string>()->value_name("DIR"),
+                          "project root (default: the current directory)")(
+        "database-url,d", po::value<std::string>()->value_name("URL"),
+        "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
+        "format", po::value<std::string>()->value_name("text|json|github"), "output format")(
+        "lock-timeout", po::value<std::string>()->value_name("DURATION"),
+        "lock_timeout per migration (default 5s)")("statement-timeout",
+                                                   po::value<std::string>()->value_name("DURATION"),
+                                                   "statement_timeout per migration (default 60s)")(
+        "lock-wait", po::value<std::string>()->value_name("DURATION"),
+        "how long to wait for another ecluse's lock (default 60s)")(
+        "verbose,v", "say more; with a database, timed diagnostics on stderr")(
+        "quiet,q", "say only what went wrong")("version", "print the version");
+    return options;
+}
+
+CommandOptions::CommandOptions(const std::string& command) : options(command + " options") {
     options.add_options()("help,h", "show this help");
+}
+
+namespace {
+
+template <typename T>
+po::value_semantic* positional_value(const Positional& argument) {
+    auto* value = po::value<T>()->value_name(argument.value_name);
+    return argument.presence == Positional::Presence::required ? value->required() : value;
+}
+
+// Boost names a missing positional as the hidden option it parses it into
+// ("the option '--revision' is required"), an option the user cannot pass;
+// the usage line calls it REV.
+std::string usage_error_text(const po::error& error, const CommandOptions& spec) {
+    if (const auto* missing = dynamic_cast<const po::required_option*>(&error)) {
+        for (const Positional& argument : spec.positionals) {
+            if (missing->get_option_name() == "--" + argument.name) {
+                return "the argument " + argument.value_name + " is required but missing";
+            }
+        }
+    }
+    return error.what();
+}
+
+} // namespace
+
+CommandOptions& CommandOptions::add(Positional argument) {
+    po::value_semantic* value = argument.repeated
+                                    ? positional_value<std::vector<std::string>>(argument)
+                                    : positional_value<std::string>(argument);
+    hidden.add_options()(argument.name.c_str(), value, argument.description.c_str());
+    positional.add(argument.name.c_str(), argument.repeated ? -1 : 1);
+    positionals.push_back(std::move(argument));
+    return *this;
+}
+
+std::optional<po::variables_map> parse_options(const Invocation& invocation) {
+    const CommandSpec* command = find_command(invocation.command);
+    if (command == nullptr) {
+        throw std::logic_error("no CommandSpec for " + invocation.command);
+    }
+    CommandOptions spec = command->options();
+    po::options_description options;
+    options.add(spec.options).add(spec.hidden);
     po::variables_map values;
     try {
         po::store(po::command_line_parser(invocation.args)
                       .options(options)
-                      .positional(positional)
+                      .positional(spec.positional)
                       .style(k_command_line_style)
                       .run(),
                   values);
         if (values.count("help") != 0) {
-            for (const auto& command : commands()) {
-                if (invocation.command == command.name) {
-                    std::cout << "usage: ecluse [global options] " << command.usage << "\n\n"
-                              << command.summary << "\n\n";
-                }
-            }
-            std::cout << options << "\nGlobal options: see `ecluse --help`.\n";
+            std::cout << command_help(*command);
             return std::nullopt;
         }
         po::notify(values);
     } catch (const po::error& error) {
-        throw UsageError("ecluse " + invocation.command + ": " + error.what(),
+        throw UsageError("ecluse " + invocation.command + ": " + usage_error_text(error, spec),
                          "see `ecluse " + invocation.command + " --help`");
     }
     return values;

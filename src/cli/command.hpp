@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ecluse::cli {
@@ -25,14 +26,70 @@ struct Invocation {
     Settings settings;
 };
 
+// A positional argument. Boost parses it as a hidden option of `name`;
+// help, man pages and completions show it as `value_name`, never as
+// `--name`. A value_name of lowercase words separated by `|` ("load|dump")
+// lists the words it accepts, which completions offer.
+struct Positional {
+    enum class Presence {
+        optional,
+        required, // Boost refuses the command line without it
+        // Shown as required, but the command says what is missing itself
+        // (its message names the actions), so Boost does not check it.
+        checked_by_command,
+    };
+    std::string name;
+    std::string value_name;
+    std::string description;
+    Presence presence = Presence::optional;
+    bool repeated = false; // any number of them, from here on
+};
+
+// A command's options and positional arguments: the one table that parsing,
+// --help, the man pages and the completions read.
+struct CommandOptions {
+    explicit CommandOptions(const std::string& command);
+    CommandOptions& add(Positional argument);
+
+    po::options_description options; // shown as --x, --help among them
+    po::options_description hidden;  // the positionals, as Boost parses them
+    po::positional_options_description positional;
+    std::vector<Positional> positionals;
+};
+
 struct CommandSpec {
     const char* name;
-    const char* usage;   // "history [-r RANGE]"
     const char* summary; // one line
+    CommandOptions (*options)();
     int (*run)(const Invocation&);
 };
 
 const std::vector<CommandSpec>& commands();
+// The command of that name, or nullptr.
+const CommandSpec* find_command(std::string_view name);
+
+// The options that come before or after any command.
+po::options_description global_options();
+
+// The words a value_name lists ("load|dump"), or none for a placeholder
+// ("FILE", "REV|FILE").
+std::vector<std::string> value_choices(const std::string& value_name);
+
+// How an option is named on the command line: "-m" (empty without a short
+// name), "--message", and the value it takes ("MSG", empty for a switch).
+std::string short_flag(const po::option_description& option);
+std::string long_flag(const po::option_description& option);
+std::string option_value_name(const po::option_description& option);
+
+// A list of options as help shows it, one per entry, descriptions wrapped
+// at word boundaries so that a file name is never cut.
+std::string options_text(const po::options_description& options);
+
+// `ecluse [global options] NAME [options] ARG [ARG...]`.
+std::string usage_line(const CommandSpec& command, const CommandOptions& options);
+
+// What `ecluse NAME --help` prints.
+std::string command_help(const CommandSpec& command);
 
 // How every command line is read, the global options and each command's:
 // Boost's default style without allow_guessing, so that an option is only
@@ -41,11 +98,10 @@ const std::vector<CommandSpec>& commands();
 constexpr int k_command_line_style =
     po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
 
-// Parses a command's options; prints its help and returns nullopt on
-// --help. Throws UsageError (exit 2) for unknown or malformed options.
-std::optional<po::variables_map>
-parse_options(const Invocation& invocation, po::options_description options,
-              const po::positional_options_description& positional = {});
+// Parses the invoked command's options, from its CommandSpec; prints its
+// help and returns nullopt on --help. Throws UsageError (exit 2) for
+// unknown or malformed options.
+std::optional<po::variables_map> parse_options(const Invocation& invocation);
 
 // The project of `settings.root`, read through its revision cache, and its
 // graph (with the revisions its snapshots replace). Throws InputError
@@ -76,6 +132,27 @@ void print_json(const nlohmann::json& document);
 
 // A revision as JSON, the shape every command shares.
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph);
+
+CommandOptions init_options();
+CommandOptions revision_options();
+CommandOptions heads_options();
+CommandOptions history_options();
+CommandOptions show_options();
+CommandOptions check_options();
+CommandOptions lint_options();
+CommandOptions rebase_options();
+CommandOptions hook_options();
+CommandOptions current_options();
+CommandOptions status_options();
+CommandOptions upgrade_options();
+CommandOptions downgrade_options();
+CommandOptions stamp_options();
+CommandOptions scratch_options();
+CommandOptions deploy_options();
+CommandOptions snapshot_options();
+CommandOptions env_options();
+CommandOptions data_options();
+CommandOptions seed_options();
 
 int run_init(const Invocation&);
 int run_revision(const Invocation&);

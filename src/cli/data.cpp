@@ -38,20 +38,22 @@ void print_loaded(const Settings& settings, const std::string& file, const LoadO
 
 } // namespace
 
-int run_data(const Invocation& invocation) {
-    po::options_description options("data options");
-    options.add_options()("action", po::value<std::string>()->value_name("load|dump"),
-                          "what to do")(
-        "file", po::value<std::string>()->value_name("FILE"),
-        "the dump to read or write; load runs only what a data-only dump holds "
-        "(INSERT ... VALUES, COPY ... FROM stdin and its rows, "
-        "pg_catalog.setval, pg_dump's SET lines) and refuses "
-        "anything else before running any of it")(
+CommandOptions data_options() {
+    CommandOptions options("data");
+    options.add({"action", "load|dump", "what to do", Positional::Presence::checked_by_command})
+        .add({"file", "FILE",
+              "the dump to read or write; load runs only what a data-only dump holds "
+              "(INSERT ... VALUES, COPY ... FROM stdin and its rows, pg_catalog.setval, "
+              "pg_dump's SET lines) and refuses anything else before running any of it",
+              Positional::Presence::checked_by_command});
+    options.options.add_options()(
         "truncate", "load: first empty every application table (RESTART IDENTITY CASCADE), "
                     "ecluse's own and extensions' aside; refused for a file with no row");
-    po::positional_options_description positional;
-    positional.add("action", 1).add("file", 1);
-    auto values = parse_options(invocation, options, positional);
+    return options;
+}
+
+int run_data(const Invocation& invocation) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -155,12 +155,13 @@ std::chrono::milliseconds hook_timeout(const Settings& settings, const po::varia
 
 } // namespace
 
-int run_deploy(const Invocation& invocation) {
-    po::options_description options("deploy options");
-    options.add_options()("hook", po::value<std::string>()->value_name("CMD"),
-                          "the command that deploys the code, split into words like a shell "
-                          "would but run without one (default: [deploy] hook in ecluse.toml, "
-                          "else deploy/hook)")(
+CommandOptions deploy_options() {
+    CommandOptions options("deploy");
+    options.options.add_options()(
+        "hook", po::value<std::string>()->value_name("CMD"),
+        "the command that deploys the code, split into words like a shell "
+        "would but run without one (default: [deploy] hook in ecluse.toml, "
+        "else deploy/hook)")(
         "hook-timeout", po::value<std::string>()->value_name("DURATION")->default_value("30min"),
         "stop the hook (SIGTERM, then SIGKILL) after this long; 0 for no limit "
         "(default: [deploy] hook_timeout in ecluse.toml, else 30min)")(
@@ -177,7 +178,11 @@ int run_deploy(const Invocation& invocation) {
         "out-of-order",
         "also apply revisions that a merge left below applied ones, after them, instead of "
         "refusing (default: out_of_order in ecluse.toml's [migrate] table)");
-    auto values = parse_options(invocation, options);
+    return options;
+}
+
+int run_deploy(const Invocation& invocation) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

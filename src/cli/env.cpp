@@ -149,13 +149,13 @@ int env_templates(const Settings& settings, const po::variables_map& values, boo
 
 } // namespace
 
-int run_env(const Invocation& invocation) {
-    po::options_description options("env options");
-    options.add_options()("action",
-                          po::value<std::string>()->value_name(
-                              "create|drop|list|prepare|list-templates|drop-templates"),
-                          "what to do")("name", po::value<std::string>()->value_name("NAME"),
-                                        "the environment: its database's and its role's name")(
+CommandOptions env_options() {
+    CommandOptions options("env");
+    options
+        .add({"action", "create|drop|list|prepare|list-templates|drop-templates", "what to do",
+              Positional::Presence::checked_by_command})
+        .add({"name", "NAME", "create, drop: the environment: its database's and its role's name"});
+    options.options.add_options()(
         "admin-url", po::value<std::string>()->value_name("URL"),
         "a connection allowed to create roles and databases (default: -d)")(
         "data", po::value<std::string>()->value_name("FILE"),
@@ -169,9 +169,11 @@ int run_env(const Invocation& invocation) {
         "count", po::value<long long>()->default_value(1)->value_name("N"),
         "prepare: make spare copies of the template until N are ready; each later create "
         "takes one instead of copying");
-    po::positional_options_description positional;
-    positional.add("action", 1).add("name", 1);
-    auto values = parse_options(invocation, options, positional);
+    return options;
+}
+
+int run_env(const Invocation& invocation) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

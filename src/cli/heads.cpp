@@ -8,10 +8,15 @@
 
 namespace ecluse::cli {
 
+CommandOptions heads_options() {
+    CommandOptions options("heads");
+    options.options.add_options()("rewrite",
+                                  "also write them to alembic_version_conflict_detection.txt");
+    return options;
+}
+
 int run_heads(const Invocation& invocation) {
-    po::options_description options("heads options");
-    options.add_options()("rewrite", "also write them to alembic_version_conflict_detection.txt");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -135,11 +135,16 @@ int print_lines_of_work(const Invocation& invocation, const RevisionGraph& graph
 
 } // namespace
 
+CommandOptions history_options() {
+    CommandOptions options("history");
+    options.options.add_options()(
+        "rev-range,r", po::value<std::string>()->value_name("RANGE"),
+        "FROM:TO, either side optional (base:pre@head, a1b2:, :post@head)");
+    return options;
+}
+
 int run_history(const Invocation& invocation) {
-    po::options_description options("history options");
-    options.add_options()("rev-range,r", po::value<std::string>()->value_name("RANGE"),
-                          "FROM:TO, either side optional (base:pre@head, a1b2:, :post@head)");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -81,14 +81,18 @@ std::string install_hook(const std::filesystem::path& root, bool force) {
            hook.string();
 }
 
+CommandOptions hook_options() {
+    CommandOptions options("hook");
+    options.add({"action", "install|run",
+                 "install: write .git/hooks/pre-commit; run: what the hook does",
+                 Positional::Presence::required});
+    options.options.add_options()("force",
+                                  "install: replace a pre-commit hook that is not ecluse's");
+    return options;
+}
+
 int run_hook(const Invocation& invocation) {
-    po::options_description options("hook options");
-    options.add_options()("action", po::value<std::string>()->required()->value_name("install|run"),
-                          "install: write .git/hooks/pre-commit; run: what the hook does")(
-        "force", "install: replace a pre-commit hook that is not ecluse's");
-    po::positional_options_description positional;
-    positional.add("action", 1);
-    auto values = parse_options(invocation, options, positional);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

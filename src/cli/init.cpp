@@ -38,10 +38,14 @@ const char* k_settings_template =
 
 } // namespace
 
+CommandOptions init_options() {
+    CommandOptions options("init");
+    options.options.add_options()("no-hook", "do not install the git pre-commit hook");
+    return options;
+}
+
 int run_init(const Invocation& invocation) {
-    po::options_description options("init options");
-    options.add_options()("no-hook", "do not install the git pre-commit hook");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -49,15 +49,17 @@ void print_rules() {
 
 } // namespace
 
+CommandOptions lint_options() {
+    CommandOptions options("lint");
+    options.add({"targets", "REV|FILE", "revisions (id, prefix, pre@head...) or revision files",
+                 Positional::Presence::optional, true});
+    options.options.add_options()("all", "lint every revision, not only those missing upstream")(
+        "rules", "list the rules and exit");
+    return options;
+}
+
 int run_lint(const Invocation& invocation) {
-    po::options_description options("lint options");
-    options.add_options()("all", "lint every revision, not only those missing upstream")(
-        "rules", "list the rules and exit")(
-        "targets", po::value<std::vector<std::string>>()->value_name("REV|FILE"),
-        "revisions (id, prefix, pre@head...) or revision files");
-    po::positional_options_description positional;
-    positional.add("targets", -1);
-    auto values = parse_options(invocation, options, positional);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -17,24 +17,6 @@ using namespace ecluse;
 
 namespace {
 
-po::options_description global_options() {
-    po::options_description options("Global options");
-    options.add_options()("directory,C", po::value<std::string>()->value_name("DIR"),
-                          "project root (default: the current directory)")(
-        "database-url,d", po::value<std::string>()->value_name("URL"),
-        "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
-        "format", po::value<std::string>()->value_name("text|json|github"), "output format")(
-        "lock-timeout", po::value<std::string>()->value_name("DURATION"),
-        "lock_timeout per migration (default 5s)")("statement-timeout",
-                                                   po::value<std::string>()->value_name("DURATION"),
-                                                   "statement_timeout per migration (default 60s)")(
-        "lock-wait", po::value<std::string>()->value_name("DURATION"),
-        "how long to wait for another ecluse's lock (default 60s)")(
-        "verbose,v", "say more; with a database, timed diagnostics on stderr")(
-        "quiet,q", "say only what went wrong")("version", "print the version");
-    return options;
-}
-
 void print_usage(const po::options_description& options) {
     std::cout
         << "usage: ecluse [global options] COMMAND [options]\n\n"
@@ -45,8 +27,8 @@ void print_usage(const po::options_description& options) {
         std::cout << "  " << name << std::string(12 - name.size(), ' ') << command.summary << '\n';
     }
     std::cout
-        << '\n'
-        << options
+        << "\nGlobal options:\n"
+        << cli::options_text(options)
         << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
            "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock, 4 the "
            "database cannot be\nreached or the connection was lost; deploy: 10 pre failed, 11 "
@@ -72,7 +54,7 @@ void print_error(const std::exception& error) {
 }
 
 int run(int argc, char** argv) {
-    po::options_description options = global_options();
+    po::options_description options = cli::global_options();
     po::variables_map values;
     std::vector<std::string> rest;
     try {
@@ -90,6 +72,10 @@ int run(int argc, char** argv) {
         std::cout << "ecluse " << ECLUSE_VERSION << '\n';
         return 0;
     }
+    if (rest.size() >= 2 && rest.front() == "help") {
+        // `ecluse help CMD` is `ecluse CMD --help`, whatever follows CMD.
+        rest = {rest[1], "--help"};
+    }
     if (rest.empty() || rest.front() == "--help" || rest.front() == "-h" ||
         rest.front() == "help") {
         print_usage(options);
@@ -100,12 +86,7 @@ int run(int argc, char** argv) {
         // An option before the command that is none of the global ones.
         throw UsageError("unrecognised option '" + name + "'", "see `ecluse --help`");
     }
-    const cli::CommandSpec* command = nullptr;
-    for (const auto& candidate : cli::commands()) {
-        if (name == candidate.name) {
-            command = &candidate;
-        }
-    }
+    const cli::CommandSpec* command = cli::find_command(name);
     if (command == nullptr) {
         throw UsageError("unknown command " + name, "`ecluse --help` lists the commands");
     }

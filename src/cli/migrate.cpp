@@ -154,37 +154,41 @@ int accept(const Invocation& invocation, const std::string& revision) {
     return 0;
 }
 
-int migrate(const Invocation& invocation, MigrateMode mode) {
-    po::options_description options(invocation.command + " options");
-    options.add_options()("target", po::value<std::string>()->value_name("TARGET"),
-                          "where to go: heads, pre@head, post@base, a1b2, pre@-1, ...");
+// upgrade, downgrade and stamp share their TARGET and differ in a few options.
+CommandOptions migrate_options(const std::string& command, MigrateMode mode) {
+    CommandOptions options(command);
+    options.add({"target", "TARGET", "where to go: heads, pre@head, post@base, a1b2, pre@-1, ..."});
     if (mode != MigrateMode::stamp) {
-        options.add_options()("sql", "print the SQL script instead of running it (TARGET may be a "
-                                     "range FROM:TO, either side optional, which needs no "
-                                     "database: the script from FROM to TO)");
+        options.options.add_options()("sql",
+                                      "print the SQL script instead of running it (TARGET may be a "
+                                      "range FROM:TO, either side optional, which needs no "
+                                      "database: the script from FROM to TO)");
     }
     if (mode == MigrateMode::upgrade) {
-        options.add_options()("out-of-order",
-                              "also apply revisions that a merge left below applied ones, after "
-                              "them, instead of refusing (default: out_of_order in ecluse.toml's "
-                              "[migrate] table)");
+        options.options.add_options()(
+            "out-of-order", "also apply revisions that a merge left below applied ones, after "
+                            "them, instead of refusing (default: out_of_order in ecluse.toml's "
+                            "[migrate] table)");
     }
     if (mode == MigrateMode::stamp) {
-        options.add_options()("forget-orphan", po::value<std::string>()->value_name("REV"),
-                              "forget the record of REV, an orphan (applied, its file missing) "
-                              "that `downgrade --orphans` cannot undo; runs nothing, logged")(
+        options.options.add_options()(
+            "forget-orphan", po::value<std::string>()->value_name("REV"),
+            "forget the record of REV, an orphan (applied, its file missing) "
+            "that `downgrade --orphans` cannot undo; runs nothing, logged")(
             "accept-drift", po::value<std::string>()->value_name("REV"),
             "record REV, applied and changed since (drift), as its file is now, once the change "
             "is reviewed; runs nothing, logged");
     }
     if (mode == MigrateMode::downgrade) {
-        options.add_options()("orphans",
-                              "undo revisions applied from another line of work and "
-                              "missing from disk, newest first, from their stored downgrade SQL");
+        options.options.add_options()(
+            "orphans", "undo revisions applied from another line of work and "
+                       "missing from disk, newest first, from their stored downgrade SQL");
     }
-    po::positional_options_description positional;
-    positional.add("target", 1);
-    auto values = parse_options(invocation, options, positional);
+    return options;
+}
+
+int migrate(const Invocation& invocation, MigrateMode mode) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }
@@ -274,6 +278,18 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
 }
 
 } // namespace
+
+CommandOptions upgrade_options() {
+    return migrate_options("upgrade", MigrateMode::upgrade);
+}
+
+CommandOptions downgrade_options() {
+    return migrate_options("downgrade", MigrateMode::downgrade);
+}
+
+CommandOptions stamp_options() {
+    return migrate_options("stamp", MigrateMode::stamp);
+}
 
 int run_upgrade(const Invocation& invocation) {
     return migrate(invocation, MigrateMode::upgrade);

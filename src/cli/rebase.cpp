@@ -50,18 +50,20 @@ std::vector<Rechain> plan_from_git(const Settings& settings,
 
 } // namespace
 
-int run_rebase(const Invocation& invocation) {
-    po::options_description options("rebase options");
-    options.add_options()("revision", po::value<std::string>()->value_name("REV"),
-                          "the revision to move (with --onto)")(
-        "onto", po::value<std::string>()->value_name("REV"), "its new down_revision")(
+CommandOptions rebase_options() {
+    CommandOptions options("rebase");
+    options.add({"revision", "REV", "the revision to move (with --onto)"});
+    options.options.add_options()("onto", po::value<std::string>()->value_name("REV"),
+                                  "its new down_revision")(
         "upstream", po::value<std::string>()->value_name("REF"),
         "the git commit whose revisions stay as they are (default: those of the integration "
         "branch: [rebase] integration_branch in ecluse.toml, else the remote's default branch, "
         "else main, else master)")("no-stage", "do not `git add` the rewritten files");
-    po::positional_options_description positional;
-    positional.add("revision", 1);
-    auto values = parse_options(invocation, options, positional);
+    return options;
+}
+
+int run_rebase(const Invocation& invocation) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

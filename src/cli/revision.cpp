@@ -45,10 +45,10 @@ std::string new_revision_id(const RevisionGraph& graph, const std::optional<std:
 
 } // namespace
 
-int run_revision(const Invocation& invocation) {
-    po::options_description options("revision options");
-    options.add_options()("message,m", po::value<std::string>()->required()->value_name("MSG"),
-                          "what it does")(
+CommandOptions revision_options() {
+    CommandOptions options("revision");
+    options.options.add_options()(
+        "message,m", po::value<std::string>()->required()->value_name("MSG"), "what it does")(
         "head", po::value<std::string>()->required()->value_name("pre@head|post@head"),
         "the branch to add it to")("no-transaction",
                                    "for statements PostgreSQL refuses in a transaction block "
@@ -57,7 +57,11 @@ int run_revision(const Invocation& invocation) {
         "a revision of either branch that must be applied first (repeatable)")(
         "rev-id", po::value<std::string>()->value_name("ID"),
         "use this id instead of a random one");
-    auto values = parse_options(invocation, options);
+    return options;
+}
+
+int run_revision(const Invocation& invocation) {
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -6,9 +6,13 @@
 
 namespace ecluse::cli {
 
+CommandOptions scratch_options() {
+    CommandOptions options("scratch");
+    return options;
+}
+
 int run_scratch(const Invocation& invocation) {
-    po::options_description options("scratch options");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

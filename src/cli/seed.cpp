@@ -44,16 +44,19 @@ const SeedFile& find_seed(const std::vector<SeedFile>& seeds, const std::string&
 
 } // namespace
 
+CommandOptions seed_options() {
+    CommandOptions options("seed");
+    options
+        .add({"action", "run|undo|status", "what to do", Positional::Presence::checked_by_command})
+        .add({"names", "NAME",
+              "run: these seeds (default: all); undo: this seed; a seed's file name, with or "
+              "without .sql",
+              Positional::Presence::optional, true});
+    return options;
+}
+
 int run_seed(const Invocation& invocation) {
-    po::options_description options("seed options");
-    options.add_options()("action", po::value<std::string>()->value_name("run|undo|status"),
-                          "what to do")(
-        "names", po::value<std::vector<std::string>>()->value_name("NAME"),
-        "run: these seeds (default: all); undo: this seed; a seed's file name, "
-        "with or without .sql");
-    po::positional_options_description positional;
-    positional.add("action", 1).add("names", -1);
-    auto values = parse_options(invocation, options, positional);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -28,13 +28,15 @@ nlohmann::json statements_json(const std::vector<Statement>& statements) {
 
 } // namespace
 
+CommandOptions show_options() {
+    CommandOptions options("show");
+    options.add({"revision", "REV", "the revision: id, prefix, pre@head, a1b2-1, ...",
+                 Positional::Presence::required});
+    return options;
+}
+
 int run_show(const Invocation& invocation) {
-    po::options_description options("show options");
-    options.add_options()("revision", po::value<std::string>()->required()->value_name("REV"),
-                          "the revision: id, prefix, pre@head, a1b2-1, ...");
-    po::positional_options_description positional;
-    positional.add("revision", 1);
-    auto values = parse_options(invocation, options, positional);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -32,12 +32,16 @@ void verify_snapshots(const Settings& settings, const Project& project, const Re
     }
 }
 
+CommandOptions snapshot_options() {
+    CommandOptions options("snapshot");
+    options.options.add_options()("dev-url", po::value<std::string>()->value_name("URL"),
+                                  "replay on this database (it should hold nothing but what the "
+                                  "migrations make) instead of on a scratch server");
+    return options;
+}
+
 int run_snapshot(const Invocation& invocation) {
-    po::options_description options("snapshot options");
-    options.add_options()("dev-url", po::value<std::string>()->value_name("URL"),
-                          "replay on this database (it should hold nothing but what the "
-                          "migrations make) instead of on a scratch server");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -10,9 +10,13 @@
 
 namespace ecluse::cli {
 
+CommandOptions current_options() {
+    CommandOptions options("current");
+    return options;
+}
+
 int run_current(const Invocation& invocation) {
-    po::options_description options("current options");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }
@@ -40,9 +44,13 @@ int run_current(const Invocation& invocation) {
     return 0;
 }
 
+CommandOptions status_options() {
+    CommandOptions options("status");
+    return options;
+}
+
 int run_status(const Invocation& invocation) {
-    po::options_description options("status options");
-    auto values = parse_options(invocation, options);
+    auto values = parse_options(invocation);
     if (!values) {
         return 0;
     }

@@ -398,3 +398,32 @@ std::string printable(std::string_view text) {
 }
 
 } // namespace ecluse
+
+namespace ecluse {
+
+std::vector<std::string> wrap_words(std::string_view text, std::size_t width) {
+    std::vector<std::string> lines;
+    std::string line;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t start = text.find_first_not_of(" \t\n", at);
+        if (start == std::string_view::npos) {
+            break;
+        }
+        std::size_t end = std::min(text.find_first_of(" \t\n", start), text.size());
+        std::string_view word = text.substr(start, end - start);
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            lines.push_back(std::move(line));
+            line.clear();
+        }
+        line += line.empty() ? "" : " ";
+        line += word;
+        at = end;
+    }
+    if (!line.empty()) {
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
+} // namespace ecluse

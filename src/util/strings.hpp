@@ -18,6 +18,11 @@ std::string to_lower(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// Splits text into lines of at most `width` characters, at blanks only: a
+// word longer than the width (a path, a URL) gets a line of its own rather
+// than being cut. Runs of blanks collapse; no line is empty.
+std::vector<std::string> wrap_words(std::string_view text, std::size_t width);
+
 // Splits text into lines, dropping the line terminators ("\n", "\r\n" or a
 // lone "\r"). A final line without terminator is kept; a trailing
 // terminator does not produce an empty last line.

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace ecluse::test;
@@ -50,6 +51,48 @@ TEST_SUITE("cli") {
                                              command) != std::string::npos,
                           command);
         }
+    }
+
+    TEST_CASE("`ecluse help CMD` is `ecluse CMD --help`, positionals shown as positionals") {
+        TempDir dir;
+        auto help = run_ecluse(dir.path(), {"help", "upgrade"});
+        auto flag = run_ecluse(dir.path(), {"upgrade", "--help"});
+        CHECK(help.exit_code == 0);
+        CHECK(help.output == flag.output);
+        CHECK(help.output.find("usage: ecluse [global options] upgrade [options] [TARGET]") !=
+              std::string::npos);
+        CHECK(help.output.find("--sql") != std::string::npos);
+        CHECK(help.output.find("--target") == std::string::npos);
+        CHECK(help.output.find("Commands:") == std::string::npos);
+    }
+
+    TEST_CASE("no command's help shows a positional as an option") {
+        TempDir dir;
+        const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+            {"show", {"--revision"}},        {"rebase", {"--revision"}},
+            {"hook", {"--action"}},          {"data", {"--action", "--file"}},
+            {"env", {"--action", "--name"}}, {"seed", {"--action", "--names"}},
+            {"lint", {"--targets"}},         {"downgrade", {"--target"}},
+            {"stamp", {"--target"}},
+        };
+        for (const auto& [command, hidden] : cases) {
+            auto result = run_ecluse(dir.path(), {"help", command});
+            CHECK_MESSAGE(result.exit_code == 0, command);
+            CHECK_MESSAGE(result.output.find("Arguments:") != std::string::npos, command);
+            for (const std::string& option : hidden) {
+                CHECK_MESSAGE(result.output.find(option) == std::string::npos,
+                              std::string(command + " " + option));
+            }
+        }
+        auto show = run_ecluse(dir.path(), {"show"});
+        CHECK(show.exit_code == 2);
+        CHECK(show.errors.find("the argument REV is required") != std::string::npos);
+    }
+
+    TEST_CASE("help never cuts a file name across lines") {
+        TempDir dir;
+        auto result = run_ecluse(dir.path(), {"heads", "--help"});
+        CHECK(result.output.find("alembic_version_conflict_detection.txt") != std::string::npos);
     }
 
     TEST_CASE("an unknown command is a usage error") {

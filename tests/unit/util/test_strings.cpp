@@ -63,6 +63,15 @@ TEST_SUITE("strings") {
         CHECK(to_lower("") == "");
     }
 
+    TEST_CASE("wrap_words breaks at blanks only and gives a long word a line of its own") {
+        using V = std::vector<std::string>;
+        CHECK(wrap_words("also write them to alembic_version_conflict_detection.txt", 20) ==
+              V{"also write them to", "alembic_version_conflict_detection.txt"});
+        CHECK(wrap_words("  a  b\nc ", 3) == V{"a b", "c"});
+        CHECK(wrap_words("abc def", 7) == V{"abc def"});
+        CHECK(wrap_words(" \t ", 10).empty());
+    }
+
     TEST_CASE("split keeps empty parts between, before and after separators") {
         CHECK(split("a,b,c", ',') == std::vector<std::string>{"a", "b", "c"});
         CHECK(split("a,,b", ',') == std::vector<std::string>{"a", "", "b"});
