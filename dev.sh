@@ -23,7 +23,8 @@ PACKAGES=(
 # Packaging (./dev.sh package, and the tests) needs these.
 PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format)
+# The GitHub Actions example's test reads its YAML with python3-yaml.
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml)
 
 install_missing() {
   local missing=()
