@@ -5,6 +5,8 @@
 #   ./dev.sh test    install what is missing, build, run every test
 #                    (plain build, ASan+UBSan build, fuzz targets)
 #   ./dev.sh build   install what is missing and build build/src/cli/ecluse
+#   ./dev.sh package build (release) and package into dist/: the .deb and
+#                    the tarball with its libraries (scripts/package.sh)
 #   ./dev.sh deps    only install what is missing
 #
 # Installing uses apt-get (as root, or through sudo) and says nothing when
@@ -18,8 +20,11 @@ PACKAGES=(
   doctest-dev libpg-query-dev libssl-dev libtoml11-dev
   postgresql-15 postgresql-client-15
 )
+# Packaging (./dev.sh package, and the tests) needs these.
+PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format)
+# The GitHub Actions example's test reads its YAML with python3-yaml.
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml)
 
 install_missing() {
   local missing=()
@@ -66,8 +71,22 @@ summarize() {
   [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
 
+# One counted check outside meson, recorded the way testlog.json records a
+# test (exit 77 is a skip, as in meson): step LOG NAME COMMAND...
+step() {
+  local log=$1 name=$2 result start rc=0
+  shift 2
+  start=$(date +%s)
+  "$@" >"$log.$(basename "$name").txt" 2>&1 || rc=$?
+  case "$rc" in 0) result=OK ;; 77) result=SKIP ;; *) result=FAIL ;; esac
+  printf '{"name": "%s", "result": "%s", "duration": %s}\n' "$name" "$result" "$(($(date +%s) - start))" >>"$log"
+  echo "$name: $result ($(($(date +%s) - start)) s)"
+  [ "$result" = FAIL ] && { tail -n 40 "$log.$(basename "$name").txt"; return 1; }
+  return 0
+}
+
 run_tests() {
-  install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  install_missing "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
   local logs=() status=0 broken_builds=0
   # Each build starts from scratch so that a stale folder cannot hide a failure.
   rm -rf build-test build-san build-fuzz
@@ -75,6 +94,17 @@ run_tests() {
   if build_in build-test -Dwerror=true; then
     meson test -C build-test --print-errorlogs --num-processes 2 || status=1
     logs+=(build-test/meson-logs/testlog.json)
+    # The package from this build rather than a third compilation.
+    echo "== package (from build-test): the .deb installed, the tarball in a bare chroot"
+    local steps=build-test/meson-logs/package.json
+    : >"$steps"
+    if step "$steps" package/build scripts/package.sh build-test build-test/dist; then
+      step "$steps" package/deb tests/package/deb.sh build-test/dist || status=1
+      step "$steps" package/tarball tests/package/tarball.sh build-test/dist || status=1
+    else
+      status=1
+    fi
+    logs+=("$steps")
   else
     broken_builds=$((broken_builds + 1))
   fi
@@ -106,6 +136,10 @@ case "${1:-}" in
   deps) install_missing "${PACKAGES[@]}" ;;
   build) install_missing "${PACKAGES[@]}"; build_in build --buildtype=release ;;
   demo) install_missing "${PACKAGES[@]}"; build_in build --buildtype=release; exec ./scripts/demo.sh build/src/cli/ecluse ;;
+  package)
+    install_missing "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
+    build_in build --buildtype=release
+    exec scripts/package.sh build dist ;;
   test) run_tests ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
