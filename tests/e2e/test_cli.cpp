@@ -75,7 +75,10 @@ TEST_SUITE("cli") {
             {"lint", {"--targets"}},         {"downgrade", {"--target"}},
             {"stamp", {"--target"}},
         };
-        for (const auto& [command, hidden] : cases) {
+        for (const auto& entry : cases) {
+            // Named references: clang 14 cannot capture structured bindings.
+            const auto& command = entry.first;
+            const auto& hidden = entry.second;
             auto result = run_ecluse(dir.path(), {"help", command});
             CHECK_MESSAGE(result.exit_code == 0, command);
             CHECK_MESSAGE(result.output.find("Arguments:") != std::string::npos, command);

@@ -1178,7 +1178,11 @@ TEST_SUITE("connection and ledger") {
                 {conninfo, {}, "from_conninfo"},
                 {url, {{"PGAPPNAME", "from_pgappname"}}, "from_pgappname"},
             };
-        for (const auto& [target, variables, expected] : cases) {
+        for (const auto& entry : cases) {
+            // Named references: clang 14 cannot capture structured bindings.
+            const auto& target = std::get<0>(entry);
+            const auto& variables = std::get<1>(entry);
+            const auto& expected = std::get<2>(entry);
             CAPTURE(expected);
             Project project;
             project.add({"b1c2d3e4f5a6", "pre", "settings",

@@ -748,7 +748,10 @@ TEST_SUITE("deploy hook") {
              "the hook \"./not-executable.sh\" cannot be run: not an executable file"},
             {"./a-directory", "the hook \"./a-directory\" cannot be run: not an executable file"},
         };
-        for (const auto& [hook, message] : hooks) {
+        for (const auto& entry : hooks) {
+            // Named references: clang 14 cannot capture structured bindings.
+            const auto& hook = entry.first;
+            const auto& message = entry.second;
             CAPTURE(hook);
             ProcessResult result = deploy.run({"deploy", "--hook", hook});
             CHECK(result.exit_code == 2);

@@ -389,7 +389,10 @@ TEST_SUITE("env") {
             {"pr_hosts", "postgresql://postgres@/postgres?host=/nonexistent-ecluse," + socket +
                              "&port=" + port},
         };
-        for (const auto& [name, admin] : admins) {
+        for (const auto& entry : admins) {
+            // Named references: clang 14 cannot capture structured bindings.
+            const auto& name = entry.first;
+            const auto& admin = entry.second;
             CAPTURE(admin);
             ProcessResult created = run_with_environment(
                 {std::getenv("ECLUSE_BIN"), "env", "create", name, "--admin-url", admin});
