@@ -23,8 +23,9 @@ PACKAGES=(
 # Packaging (./dev.sh package, and the tests) needs these.
 PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
-# The GitHub Actions example's test reads its YAML with python3-yaml.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml)
+# The GitHub Actions example's test reads its YAML with python3-yaml; the
+# man pages and completions are checked with groff and the real shells.
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml groff-base man-db bash-completion zsh fish)
 
 install_missing() {
   local missing=()

@@ -44,6 +44,8 @@ fi
 binary=$stage/usr/bin/ecluse
 [ -x "$binary" ] || { echo "package: meson install put no usr/bin/ecluse in the staging root" >&2; exit 1; }
 strip --strip-unneeded "$binary"
+# Man pages compressed, as Debian installs them (man reads both).
+[ -d "$stage/usr/share/man" ] && find "$stage/usr/share/man" -name '*.[0-9]' -exec gzip -9n {} +
 
 # --- the .deb -------------------------------------------------------------
 # dpkg-shlibdeps reads debian/control: a minimal one, in a scratch folder.

@@ -85,6 +85,18 @@ std::string option_value_name(const po::option_description& option);
 // at word boundaries so that a file name is never cut.
 std::string options_text(const po::options_description& options);
 
+// The exit codes users and pipelines tell apart, as --help and the man
+// pages list them.
+struct ExitCodeMeaning {
+    const char* code; // "3", or "128+N"
+    const char* meaning;
+};
+const std::vector<ExitCodeMeaning>& exit_code_meanings();
+
+// What `ecluse --help` prints: the commands, the global options, the exit
+// codes.
+std::string main_help();
+
 // `ecluse [global options] NAME [options] ARG [ARG...]`.
 std::string usage_line(const CommandSpec& command, const CommandOptions& options);
 

@@ -85,6 +85,38 @@ std::string usage_line(const CommandSpec& command, const CommandOptions& options
     return line;
 }
 
+const std::vector<ExitCodeMeaning>& exit_code_meanings() {
+    static const std::vector<ExitCodeMeaning> table = {
+        {"0", "success"},
+        {"1", "a check or a migration failed"},
+        {"2", "bad usage or input: a flag, an argument, a file that cannot be read"},
+        {"3", "another ecluse holds the database's lock"},
+        {"4", "the database cannot be reached or the connection was lost: retry later"},
+        {"10", "deploy: pre failed; code N still runs, nothing is lost"},
+        {"11", "deploy: the hook failed; pre is applied, post did not run"},
+        {"12", "deploy: post failed; code N+1 runs, run `deploy --phase post` again"},
+        {"128+N", "stopped by signal N (130 for Ctrl-C)"},
+    };
+    return table;
+}
+
+std::string main_help() {
+    std::string out =
+        "usage: ecluse [global options] COMMAND [options]\n\n"
+        "Phased PostgreSQL migrations: pre (what running code tolerates), deploy, post.\n\n"
+        "Commands:\n";
+    for (const CommandSpec& command : commands()) {
+        append_entry(out, command.name, command.summary);
+    }
+    out += "\nGlobal options:\n" + options_text(global_options());
+    out += "\nExit codes:\n";
+    for (const ExitCodeMeaning& each : exit_code_meanings()) {
+        append_entry(out, each.code, each.meaning);
+    }
+    return out + "\n`ecluse COMMAND --help` or `ecluse help COMMAND` describes a command; "
+                 "`man ecluse-COMMAND` too,\nonce installed.\n";
+}
+
 std::string command_help(const CommandSpec& command) {
     CommandOptions options = command.options();
     std::string out = "usage: " + usage_line(command, options) + "\n\n" + command.summary + "\n";

@@ -17,24 +17,6 @@ using namespace ecluse;
 
 namespace {
 
-void print_usage(const po::options_description& options) {
-    std::cout
-        << "usage: ecluse [global options] COMMAND [options]\n\n"
-           "Phased PostgreSQL migrations: pre (what running code tolerates), deploy, post.\n\n"
-           "Commands:\n";
-    for (const auto& command : cli::commands()) {
-        std::string name = command.name;
-        std::cout << "  " << name << std::string(12 - name.size(), ' ') << command.summary << '\n';
-    }
-    std::cout
-        << "\nGlobal options:\n"
-        << cli::options_text(options)
-        << "\n`ecluse COMMAND --help` describes a command. Exit codes: 0 success, 1 a check or "
-           "migration failed,\n2 bad usage or input, 3 another ecluse holds the lock, 4 the "
-           "database cannot be\nreached or the connection was lost; deploy: 10 pre failed, 11 "
-           "the hook failed,\n12 post failed (see docs/deploy.md).\n";
-}
-
 // The error, then what it happened in: each error nested in an
 // ErrorContext, on lines of its own.
 void print_error(const std::exception& error) {
@@ -78,7 +60,7 @@ int run(int argc, char** argv) {
     }
     if (rest.empty() || rest.front() == "--help" || rest.front() == "-h" ||
         rest.front() == "help") {
-        print_usage(options);
+        std::cout << cli::main_help();
         return rest.empty() ? k_exit_usage : 0;
     }
     std::string name = rest.front();

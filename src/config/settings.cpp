@@ -15,12 +15,6 @@ namespace ecluse {
 
 namespace {
 
-// Each setting and the environment variable that may set it.
-struct SettingSource {
-    const char* name;
-    const char* environment;
-};
-
 constexpr std::array<SettingSource, 6> k_sources = {{
     {"database_url", "ECLUSE_DATABASE_URL"},
     {"format", "ECLUSE_FORMAT"},
@@ -74,6 +68,10 @@ std::string closest_setting(const std::string& key) {
 }
 
 } // namespace
+
+std::span<const SettingSource> setting_sources() {
+    return k_sources;
+}
 
 std::optional<std::string> process_environment(const std::string& name) {
     // Empty is unset: CI systems give an empty string for a missing secret,

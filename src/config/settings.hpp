@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,14 @@ inline constexpr std::string_view k_settings_file_name = "ecluse.toml";
 // Values given on the command line, by setting name ("database_url",
 // "format", "lock_timeout", ...). `root` and `verbosity` are set directly.
 using SettingValues = std::map<std::string, std::string>;
+
+// Each setting an environment variable may set ("lock_timeout",
+// "ECLUSE_LOCK_TIMEOUT"), for the settings and the man pages.
+struct SettingSource {
+    const char* name;
+    const char* environment;
+};
+std::span<const SettingSource> setting_sources();
 
 // Reads an environment variable; nullopt when unset.
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;

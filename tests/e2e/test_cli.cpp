@@ -38,7 +38,8 @@ TEST_SUITE("cli") {
                               std::string::npos,
                           command);
         }
-        CHECK(result.output.find("3 another ecluse holds the lock") != std::string::npos);
+        CHECK(result.output.find("another ecluse holds the database's lock") != std::string::npos);
+        CHECK(result.output.find("Exit codes:") != std::string::npos);
     }
 
     TEST_CASE("every command has --help") {
