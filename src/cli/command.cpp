@@ -79,6 +79,9 @@ po::options_description global_options() {
                                                    "statement_timeout per migration (default 60s)")(
         "lock-wait", po::value<std::string>()->value_name("DURATION"),
         "how long to wait for another ecluse's lock (default 60s)")(
+        "progress-interval", po::value<std::string>()->value_name("DURATION"),
+        "while a migration's statement runs longer than this, a line this often with its "
+        "elapsed time, wait or lock, and index build progress (default 5s; 0: none)")(
         "verbose,v", "say more; with a database, timed diagnostics on stderr")(
         "quiet,q", "say only what went wrong")("version", "print the version");
     return options;

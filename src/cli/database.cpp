@@ -43,6 +43,7 @@ MigratorOptions migrator_options(const Settings& settings) {
     MigratorOptions options;
     options.lock_timeout = settings.lock_timeout;
     options.statement_timeout = settings.statement_timeout;
+    options.progress_every = settings.progress_interval;
     return options;
 }
 

@@ -97,6 +97,20 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
             line["why"] = event.text;
         }
         break;
+    case DeployEvent::Kind::migration_started:
+    case DeployEvent::Kind::statement_activity:
+        line = {{"event", event.kind == DeployEvent::Kind::migration_started
+                              ? "migration_started"
+                              : "statement_activity"},
+                {"phase", phase()},
+                {"revision", event.revision->revision},
+                {"branch", branch_name(event.revision->branch)},
+                {"message", event.revision->message}};
+        if (event.kind == DeployEvent::Kind::statement_activity) {
+            line["elapsed_ms"] = event.duration_ms;
+            line["activity"] = event.text;
+        }
+        break;
     case DeployEvent::Kind::hook_started:
         line = {{"event", "hook_started"}, {"command", event.text}};
         break;
@@ -172,6 +186,13 @@ void print_text_event(const DeployEvent& event, const std::string& deploy_id,
     case DeployEvent::Kind::migration_retry:
         std::cout << "  " << event.revision->revision << ": " << event.text
                   << "; retrying (attempt " << event.attempts + 1 << ")\n";
+        break;
+    case DeployEvent::Kind::migration_started:
+        std::cout << "  applying " << event.revision->revision << "  " << event.revision->message
+                  << " ...\n";
+        break;
+    case DeployEvent::Kind::statement_activity:
+        std::cout << "    " << event.revision->revision << ": " << event.text << '\n';
         break;
     case DeployEvent::Kind::hook_started:
         std::cout << "deploy: running " << event.text << '\n';

@@ -74,8 +74,8 @@ int run(int argc, char** argv) {
     }
 
     SettingValues flags;
-    for (const char* key :
-         {"database-url", "format", "lock-timeout", "statement-timeout", "lock-wait"}) {
+    for (const char* key : {"database-url", "format", "lock-timeout", "statement-timeout",
+                            "lock-wait", "progress-interval"}) {
         if (values.count(key) != 0) {
             std::string setting = key;
             std::replace(setting.begin(), setting.end(), '-', '_');

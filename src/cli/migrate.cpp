@@ -260,6 +260,23 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                 case MigrateEvent::Kind::snapshot_applied:
                     report_snapshot(settings, *event.snapshot, report.steps);
                     break;
+                case MigrateEvent::Kind::step_started:
+                    if (text) {
+                        const RevisionFile& revision = *event.step->revision;
+                        std::cout << "  "
+                                  << (event.step->direction == Direction::upgrade ? "applying "
+                                                                                  : "undoing  ")
+                                  << branch_name(revision.branch)
+                                  << (revision.branch == Branch::pre ? "  " : " ")
+                                  << revision.revision << "  " << revision.message << " ...\n";
+                    }
+                    break;
+                case MigrateEvent::Kind::statement_activity:
+                    if (text) {
+                        std::cout << "    " << event.step->revision->revision << ": "
+                                  << activity_text(*event.activity) << '\n';
+                    }
+                    break;
                 case MigrateEvent::Kind::retry:
                     if (text) {
                         std::cerr << "  " << event.step->revision->revision << ": " << event.why
@@ -273,6 +290,9 @@ int migrate(const Invocation& invocation, MigrateMode mode) {
                     report.finish(graph, event.position, event.done);
                     break;
                 }
+                // Each line as it happens: a CI log or a cancelled job keeps
+                // what was applied, though stdout is a pipe.
+                std::cout.flush();
             });
     return 0;
 }

@@ -15,12 +15,13 @@ namespace ecluse {
 
 namespace {
 
-constexpr std::array<SettingSource, 6> k_sources = {{
+constexpr std::array<SettingSource, 7> k_sources = {{
     {"database_url", "ECLUSE_DATABASE_URL"},
     {"format", "ECLUSE_FORMAT"},
     {"lock_timeout", "ECLUSE_LOCK_TIMEOUT"},
     {"statement_timeout", "ECLUSE_STATEMENT_TIMEOUT"},
     {"lock_wait", "ECLUSE_LOCK_WAIT"},
+    {"progress_interval", "ECLUSE_PROGRESS_INTERVAL"},
     {"schema", "ECLUSE_SCHEMA"},
 }};
 
@@ -28,9 +29,10 @@ constexpr std::array<SettingSource, 6> k_sources = {{
 constexpr std::array<const char*, 4> k_known_tables = {"lint", "deploy", "migrate", "rebase"};
 
 // What the settings file may hold, for hints.
-const char* k_settings_list = "the settings are database_url, format, lock_timeout, "
-                              "statement_timeout, lock_wait and schema, and the tables [lint], "
-                              "[deploy], [migrate] and [rebase]";
+const char* k_settings_list =
+    "the settings are database_url, format, lock_timeout, "
+    "statement_timeout, lock_wait, progress_interval and schema, and the tables [lint], "
+    "[deploy], [migrate] and [rebase]";
 
 // toml11's message without its "[error] toml::function: " prefix and the
 // source excerpt that follows the first line (the location says where).
@@ -243,7 +245,8 @@ RebaseSettings read_rebase_table(const toml::table& table, const std::string& pa
 }
 
 bool is_duration_setting(const std::string& name) {
-    return name == "lock_timeout" || name == "statement_timeout" || name == "lock_wait";
+    return name == "lock_timeout" || name == "statement_timeout" || name == "lock_wait" ||
+           name == "progress_interval";
 }
 
 } // namespace
@@ -417,6 +420,8 @@ Settings load_settings(const std::filesystem::path& root, int verbosity, const S
             settings.statement_timeout = duration(*value);
         } else if (name == "lock_wait") {
             settings.lock_wait = duration(*value);
+        } else if (name == "progress_interval") {
+            settings.progress_interval = duration(*value);
         } else if (name == "schema") {
             settings.schema = value->text;
         }

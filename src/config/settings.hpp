@@ -56,12 +56,14 @@ struct Settings {
     Duration lock_timeout{std::chrono::seconds(5)};       // per migration
     Duration statement_timeout{std::chrono::seconds(60)}; // per migration
     Duration lock_wait{std::chrono::seconds(60)};         // waiting for another ecluse
-    std::string schema = "ecluse";                        // ecluse's bookkeeping tables
-    LintSettings lint;                                    // from ecluse.toml only
-    DeploySettings deploy;                                // from ecluse.toml only
-    MigrateSettings migrate;                              // from ecluse.toml only
-    RebaseSettings rebase;                                // from ecluse.toml only
-    bool cache = true; // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
+    // A line this often while a migration's statement runs longer; 0: none.
+    Duration progress_interval{std::chrono::seconds(5)};
+    std::string schema = "ecluse"; // ecluse's bookkeeping tables
+    LintSettings lint;             // from ecluse.toml only
+    DeploySettings deploy;         // from ecluse.toml only
+    MigrateSettings migrate;       // from ecluse.toml only
+    RebaseSettings rebase;         // from ecluse.toml only
+    bool cache = true;             // the revision header cache; ECLUSE_NO_CACHE=1 turns it off
 };
 
 inline constexpr std::string_view k_settings_file_name = "ecluse.toml";

@@ -114,6 +114,7 @@ bool DatabaseError::is_connection_lost(const ServerError& server) {
 
 struct Connection::Impl {
     PGconn* raw = nullptr;
+    std::string url; // as given, password included: never printed
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -175,6 +176,7 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
     // conninfo or PGAPPNAME) is kept.
     const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
     const char* values[] = {url.c_str(), "ecluse", nullptr};
+    m_impl->url = url;
     m_impl->raw = PQconnectdbParams(keywords, values, 1);
     if (m_impl->raw == nullptr || PQstatus(m_impl->raw) != CONNECTION_OK) {
         std::string reason = m_impl->raw == nullptr
@@ -276,6 +278,10 @@ void Connection::copy_from_stdin(const std::string& sql, const std::string& data
     if (last == nullptr || PQresultStatus(last) != PGRES_COMMAND_OK) {
         m_impl->fail(last);
     }
+}
+
+std::unique_ptr<Connection> Connection::reopen() const {
+    return std::make_unique<Connection>(m_impl->url);
 }
 
 int Connection::backend_pid() const {

@@ -60,6 +60,8 @@ public:
     // Runs `COPY ... FROM stdin` and sends `data` (psql's text format lines).
     void copy_from_stdin(const std::string& sql, const std::string& data);
 
+    // A second connection to the same database, opened as this one was.
+    std::unique_ptr<Connection> reopen() const;
     int backend_pid() const;
     int server_version() const; // 150018
     // "user@host/db" without password, for messages.

@@ -283,12 +283,22 @@ void Deployer::run_migrations(DeployPhase phase, std::vector<Step> steps, bool f
     try {
         for (const PreparedStep& step : prepare_steps(m_project, steps)) {
             stop_if_interrupted(phase, elapsed_ms(started));
-            StepOutcome outcome = migrator.run(step, [&](int attempt, const std::string& why) {
+            emit(DeployEvent{DeployEvent::Kind::migration_started, phase, step.step.revision});
+            StepCallbacks callbacks;
+            callbacks.on_retry = [&](int attempt, const std::string& why) {
                 DeployEvent retry{DeployEvent::Kind::migration_retry, phase, step.step.revision};
                 retry.attempts = attempt;
                 retry.text = why;
                 emit(retry);
-            });
+            };
+            callbacks.on_activity = [&](const StatementActivity& activity) {
+                DeployEvent running{DeployEvent::Kind::statement_activity, phase,
+                                    step.step.revision};
+                running.text = activity_text(activity);
+                running.duration_ms = activity.elapsed_seconds * 1000;
+                emit(running);
+            };
+            StepOutcome outcome = migrator.run(step, callbacks);
             DeployEvent applied{DeployEvent::Kind::migration_applied, phase, step.step.revision};
             applied.duration_ms = outcome.duration_ms;
             applied.attempts = outcome.attempts;

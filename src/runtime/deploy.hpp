@@ -92,18 +92,21 @@ DeployPlan plan_deploy(const RevisionGraph& graph, const Position& position,
 // What happens, as it happens, for the caller to print.
 struct DeployEvent {
     enum class Kind {
-        started,           // text: the deploy id; detail: the database's position
-        resumed,           // text: the outcome of the unfinished deploy; detail: when
-        unsafe_allowed,    // text: the reason; problems: what was accepted
-        phase_started,     // phase; count: migrations planned
-        snapshot_applied,  // phase, text: the snapshot's name, count: revisions it replaces,
-                           // duration_ms
-        migration_applied, // phase, revision, duration_ms, attempts, text: step_note()
-        migration_retry,   // phase, revision, attempts, text: why
-        hook_started,      // text: the command
-        hook_output,       // stream, text: one line
-        phase_finished,    // phase, text: succeeded|failed|interrupted|timed out, duration_ms
-        finished,          // exit_code, text: succeeded|failed|interrupted, detail: message
+        started,            // text: the deploy id; detail: the database's position
+        resumed,            // text: the outcome of the unfinished deploy; detail: when
+        unsafe_allowed,     // text: the reason; problems: what was accepted
+        phase_started,      // phase; count: migrations planned
+        snapshot_applied,   // phase, text: the snapshot's name, count: revisions it replaces,
+                            // duration_ms
+        migration_started,  // phase, revision: about to run
+        migration_applied,  // phase, revision, duration_ms, attempts, text: step_note()
+        migration_retry,    // phase, revision, attempts, text: why
+        statement_activity, // phase, revision, duration_ms: elapsed, text: activity_text(),
+                            // from another thread while a long statement runs
+        hook_started,       // text: the command
+        hook_output,        // stream, text: one line
+        phase_finished,     // phase, text: succeeded|failed|interrupted|timed out, duration_ms
+        finished,           // exit_code, text: succeeded|failed|interrupted, detail: message
     };
     explicit DeployEvent(Kind kind_, std::optional<DeployPhase> phase_ = std::nullopt,
                          const RevisionFile* revision_ = nullptr)

@@ -229,15 +229,26 @@ void migrate(pg::Connection& connection, Ledger& ledger, const RevisionGraph& gr
                 require_upgrade_targets(graph, position, targets, *options.target);
             }
             for (const PreparedStep& step : prepare_steps(project, steps)) {
-                MigrateEvent event{MigrateEvent::Kind::step_done};
-                event.step = &step.step;
-                event.outcome = migrator.run(step, [&](int attempt, const std::string& why) {
+                MigrateEvent starting{MigrateEvent::Kind::step_started};
+                starting.step = &step.step;
+                on_event(starting);
+                StepCallbacks callbacks;
+                callbacks.on_retry = [&](int attempt, const std::string& why) {
                     MigrateEvent retry{MigrateEvent::Kind::retry};
                     retry.step = &step.step;
                     retry.attempt = attempt;
                     retry.why = why;
                     on_event(retry);
-                });
+                };
+                callbacks.on_activity = [&](const StatementActivity& activity) {
+                    MigrateEvent running{MigrateEvent::Kind::statement_activity};
+                    running.step = &step.step;
+                    running.activity = &activity;
+                    on_event(running);
+                };
+                MigrateEvent event{MigrateEvent::Kind::step_done};
+                event.step = &step.step;
+                event.outcome = migrator.run(step, callbacks);
                 on_event(event);
             }
         }

@@ -27,15 +27,18 @@ struct MigrateOptions {
     MigratorOptions migrator;
 };
 
-// What a migration run reports, in order: started, then a snapshot_applied
-// and step_done (or retry) per revision, then finished.
+// What a migration run reports, in order: started, then a snapshot_applied,
+// and per revision step_started, any retry or statement_activity, and
+// step_done; then finished.
 struct MigrateEvent {
     enum class Kind {
-        started,          // position: where the database stands
-        snapshot_applied, // snapshot: an empty database started from it
-        retry,            // step, attempt, why: a lock_timeout retry
-        step_done,        // step, outcome: applied, undone, stamped or unstamped
-        finished,         // position, done: revisions applied, undone or stamped
+        started,            // position: where the database stands
+        snapshot_applied,   // snapshot: an empty database started from it
+        step_started,       // step: about to run (not for stamp)
+        retry,              // step, attempt, why: a lock_timeout retry
+        statement_activity, // step, activity: a long statement's state, from another thread
+        step_done,          // step, outcome: applied, undone, stamped or unstamped
+        finished,           // position, done: revisions applied, undone or stamped
     };
     explicit MigrateEvent(Kind what) : kind(what) {}
 
@@ -44,6 +47,7 @@ struct MigrateEvent {
     const Step* step = nullptr;
     StepOutcome outcome;
     const SnapshotOutcome* snapshot = nullptr;
+    const StatementActivity* activity = nullptr;
     int attempt = 0;
     std::string why;
     std::size_t done = 0;

@@ -94,7 +94,26 @@ void ConnectionSink::run(const Statement& statement) {
 
 Migrator::Migrator(pg::Connection& connection, Ledger& ledger, MigratorOptions options)
     : m_connection_sink(std::make_unique<ConnectionSink>(connection)), m_sink(*m_connection_sink),
-      m_ledger(&ledger), m_sql(ledger.sql()), m_options(std::move(options)) {}
+      m_ledger(&ledger), m_sql(ledger.sql()), m_options(std::move(options)),
+      m_connection(&connection) {}
+
+void Migrator::run_statement(const Statement& statement, int index, int total) {
+    if (!m_on_activity) {
+        m_sink.run(statement);
+        return;
+    }
+    if (!m_watch) {
+        m_watch = std::make_unique<StatementWatch>(
+            *m_connection, m_options.progress_every,
+            [this](const StatementActivity& activity) { m_on_activity(activity); });
+    }
+    m_watch->begin(index, total, statement.location);
+    struct EndWatch {
+        StatementWatch& watch;
+        ~EndWatch() { watch.end(); }
+    } end{*m_watch};
+    m_sink.run(statement);
+}
 
 Migrator::Migrator(StatementSink& sink, const LedgerSql& ledger, MigratorOptions options)
     : m_sink(sink), m_ledger(nullptr), m_sql(ledger), m_options(std::move(options)) {}
@@ -178,9 +197,10 @@ void Migrator::run_transactional(const RevisionFile& revision, Direction directi
             begin.push_back(std::move(setting));
         }
         m_sink.send(begin);
-        for (const Statement& statement : statements) {
-            current = &statement;
-            m_sink.run(statement);
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            current = &statements[i];
+            run_statement(statements[i], static_cast<int>(i) + 1,
+                          static_cast<int>(statements.size()));
         }
         current = nullptr;
         duration_ms = elapsed_since(start);
@@ -245,7 +265,7 @@ void Migrator::run_one_by_one(const RevisionFile& revision, Direction direction,
     m_sink.send(timeout_settings(revision, m_options));
     for (std::size_t i = first; i < statements.size(); ++i) {
         try {
-            m_sink.run(statements[i]);
+            run_statement(statements[i], static_cast<int>(i) + 1, total);
         } catch (const pg::DatabaseError& error) {
             std::string left =
                 "this revision runs without a transaction: statement " + std::to_string(i + 1) +
@@ -290,8 +310,7 @@ std::vector<std::string> Migrator::bookkeeping_sql(const RevisionFile& revision,
                           m_sink.runs_now() ? "" : "--sql", duration_ms)};
 }
 
-StepOutcome Migrator::run(const PreparedStep& prepared,
-                          const std::function<void(int, const std::string&)>& on_retry) {
+StepOutcome Migrator::run(const PreparedStep& prepared, const StepCallbacks& callbacks) {
     const RevisionFile& revision = *prepared.step.revision;
     Direction direction = prepared.step.direction;
     StepOutcome outcome;
@@ -302,6 +321,9 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
                    (revision.transaction == TransactionMode::none ? ", one by one"
                                                                   : " in one transaction"));
     }
+    m_on_activity = m_connection != nullptr && m_options.progress_every.value().count() > 0
+                        ? callbacks.on_activity
+                        : nullptr;
     m_sink.begin_step(revision, direction);
     if (revision.transaction == TransactionMode::none) {
         run_one_by_one(revision, direction, prepared.statements, outcome);
@@ -316,8 +338,8 @@ StepOutcome Migrator::run(const PreparedStep& prepared,
             const pg::DatabaseError& error = failure.error;
             bool lock_timeout = error.server().sqlstate == "55P03";
             if (lock_timeout && outcome.attempts <= m_options.lock_retries) {
-                if (on_retry) {
-                    on_retry(outcome.attempts, error.server().message);
+                if (callbacks.on_retry) {
+                    callbacks.on_retry(outcome.attempts, error.server().message);
                 }
                 try {
                     ledger().log(verb(direction), revision.revision, "retry",

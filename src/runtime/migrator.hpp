@@ -10,6 +10,7 @@
 #include "graph/plan.hpp"
 #include "pg/connection.hpp"
 #include "runtime/ledger.hpp"
+#include "runtime/statement_watch.hpp"
 #include "script/project.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/time.hpp"
@@ -44,6 +45,18 @@ struct MigratorOptions {
     Duration statement_timeout{std::chrono::seconds(60)};
     int lock_retries = 3;                        // after the first attempt
     std::chrono::milliseconds retry_pause{1000}; // doubled at each retry
+    // While a statement runs longer than this, its activity is reported
+    // this often (StepCallbacks::on_activity); 0: never.
+    Duration progress_every{std::chrono::seconds(5)};
+};
+
+// What a step tells as it runs.
+struct StepCallbacks {
+    // Each lock_timeout retry.
+    std::function<void(int attempt, const std::string& why)> on_retry;
+    // A long statement's activity, from the watch's thread while the
+    // statement runs (never after it ends); only on a connection.
+    std::function<void(const StatementActivity&)> on_activity;
 };
 
 // The SET statements that give a migration its lock_timeout and
@@ -119,9 +132,8 @@ public:
     Migrator(StatementSink& sink, const LedgerSql& ledger, MigratorOptions options);
 
     // Runs one step; throws MigrationFailed, having rolled back a
-    // transactional migration. `on_retry` is told of each lock_timeout retry.
-    StepOutcome run(const PreparedStep& step,
-                    const std::function<void(int attempt, const std::string& why)>& on_retry = {});
+    // transactional migration.
+    StepOutcome run(const PreparedStep& step, const StepCallbacks& callbacks = {});
 
     // Records (upgrade) or forgets (downgrade) a revision without running it.
     void stamp(const Step& step); // step.revision with its SQL (with_sql)
@@ -135,6 +147,9 @@ public:
     void forget_orphan(const AppliedRevision& orphan);
 
 private:
+    // One statement of a revision (1-based `index` of `total`), watched
+    // when a step asked for its activity.
+    void run_statement(const Statement& statement, int index, int total);
     void run_transactional(const RevisionFile& revision, Direction direction,
                            const std::vector<Statement>& statements, double& duration_ms);
     // Records each statement's completion as it goes, and resumes after
@@ -163,6 +178,9 @@ private:
     Ledger* m_ledger; // nullptr when writing a script
     const LedgerSql& m_sql;
     MigratorOptions m_options;
+    pg::Connection* m_connection = nullptr;  // when running on a connection
+    StatementWatch::Report m_on_activity;    // the running step's
+    std::unique_ptr<StatementWatch> m_watch; // started at the first watched statement
 };
 
 } // namespace ecluse

@@ -270,6 +270,9 @@ public:
 
     pid_t pid() const { return m_pid; }
 
+    // What it has written to stdout so far, while it runs.
+    std::string output_so_far() const { return read(m_files.path() / "out"); }
+
     void kill(int signal) { ::kill(m_pid, signal); }
 
     // Whether it is still running.

@@ -320,9 +320,10 @@ TEST_SUITE("settings file") {
         InputError error = settings_file_error("colour = \"blue\"\n");
         CHECK(error.location().line == 1);
         CHECK(error.bare_message() == "unknown setting `colour`");
-        CHECK(error.hint() == "the settings are database_url, format, lock_timeout, "
-                              "statement_timeout, lock_wait and schema, and the tables [lint], "
-                              "[deploy], [migrate] and [rebase]");
+        CHECK(error.hint() ==
+              "the settings are database_url, format, lock_timeout, "
+              "statement_timeout, lock_wait, progress_interval and schema, and the tables [lint], "
+              "[deploy], [migrate] and [rebase]");
     }
 
     TEST_CASE("an unknown table is refused at its header line") {
