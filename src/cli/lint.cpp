@@ -134,10 +134,23 @@ int run_lint(const Invocation& invocation) {
 
     LintReport report = lint_revisions(project, selection.revisions, rules);
     project.save_cache();
+    // GitHub's paths are taken before the project's files are shown as
+    // the user opens them from the current folder.
+    std::optional<AnnotationPaths> annotation_paths;
+    std::vector<std::string> annotation_files;
+    if (settings.format == OutputFormat::github) {
+        annotation_paths.emplace(settings);
+    }
     for (Finding& finding : report.findings) {
-        if (std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
-                return r.path == finding.location.file;
-            }) == outside.end()) {
+        bool in_project = std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
+                              return r.path == finding.location.file;
+                          }) == outside.end();
+        if (annotation_paths) {
+            annotation_files.push_back(in_project
+                                           ? annotation_paths->project_file(finding.location.file)
+                                           : annotation_paths->file(finding.location.file));
+        }
+        if (in_project) {
             finding.location.file = display_path(settings, finding.location.file);
         }
     }
@@ -159,11 +172,11 @@ int run_lint(const Invocation& invocation) {
                     {"findings", findings}});
         return exit_code;
     }
-    for (const Finding& finding : report.findings) {
-        if (settings.format == OutputFormat::github) {
-            std::cout << github_annotation(finding) << '\n';
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+        if (annotation_paths) {
+            std::cout << github_annotation(report.findings[i], annotation_files[i]) << '\n';
         }
-        std::cerr << render_finding(finding) << '\n';
+        std::cerr << render_finding(report.findings[i]) << '\n';
     }
     std::ostream& summary = errors > 0 || report.bad_input ? std::cerr : std::cout;
     if (settings.verbosity >= 0 || errors > 0) {

@@ -126,6 +126,10 @@ std::optional<std::string> merge_base(const fs::path& root, const std::string& a
     return std::string(trim(result.output));
 }
 
+fs::path repository_top(const fs::path& root) {
+    return std::string(trim(git_output(root, {"rev-parse", "--show-toplevel"})));
+}
+
 std::set<std::string> integration_revision_paths(const fs::path& root, const std::string& branch) {
     std::set<std::string> paths = revision_paths_at(root, branch);
     // "origin/main" is also on its way through a local "main".

@@ -41,6 +41,10 @@ std::optional<std::string> integration_branch(const std::filesystem::path& root,
 std::optional<std::string> merge_base(const std::filesystem::path& root, const std::string& a,
                                       const std::string& b);
 
+// The top folder of the work tree holding `root`, absolute, as git prints
+// it. Throws Error when git fails.
+std::filesystem::path repository_top(const std::filesystem::path& root);
+
 // The `.sql` paths of an integration branch: those of the branch, and of
 // the local branch of the same name when it is a remote's ("main" for
 // "origin/main"), whose commits are on their way to it.

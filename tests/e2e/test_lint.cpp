@@ -102,6 +102,33 @@ TEST_SUITE("e2e lint") {
               std::string::npos);
     }
 
+    TEST_CASE("github annotations name files from the repository's top, with the rule as title") {
+        TempDir dir;
+        fs::path project = dir.path() / "services/db";
+        fs::create_directories(project);
+        copy_example(project);
+        git(dir.path(), {"init", "-q", "-b", "main"});
+        fs::path path = add_pre_revision(project, "ALTER TABLE bookings DROP COLUMN amount;");
+        std::string from_top = fs::relative(path, dir.path()).string();
+        std::string annotation =
+            "::error file=" + from_top + ",line=8,col=1,title=pre-drop-column::";
+
+        ProcessResult lint = run_ecluse(project, {"--format", "github", "lint", "--all"});
+        CHECK(lint.exit_code == 1);
+        CHECK(lint.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+        ProcessResult from_above =
+            run_ecluse(dir.path(), {"-C", "services/db", "--format", "github", "lint", "--all"});
+        CHECK(from_above.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+        ProcessResult file = run_ecluse(
+            project, {"--format", "github", "lint", fs::relative(path, project).string()});
+        CHECK(file.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+
+        ProcessResult check = run_ecluse(project, {"--format", "github", "check"});
+        CHECK(check.exit_code == 1);
+        CHECK(check.output.find(annotation + "pre-drop-column: DROP COLUMN bookings.amount") == 0);
+        CHECK(check.output.find("(fix: stop using the column in code N+1") != std::string::npos);
+    }
+
     TEST_CASE("an ignore with a reason makes it pass; without a reason it is an error") {
         TempDir dir;
         copy_example(dir.path());
