@@ -126,6 +126,10 @@ std::optional<std::string> merge_base(const fs::path& root, const std::string& a
     return std::string(trim(result.output));
 }
 
+std::string repository_prefix(const fs::path& root) {
+    return std::string(trim(git_output(root, {"rev-parse", "--show-prefix"})));
+}
+
 fs::path repository_top(const fs::path& root) {
     return std::string(trim(git_output(root, {"rev-parse", "--show-toplevel"})));
 }

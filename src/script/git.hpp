@@ -41,6 +41,10 @@ std::optional<std::string> integration_branch(const std::filesystem::path& root,
 std::optional<std::string> merge_base(const std::filesystem::path& root, const std::string& a,
                                       const std::string& b);
 
+// The project root's folder inside its repository, with a trailing slash
+// ("db/"), or "" at the repository's top. Throws Error when git fails.
+std::string repository_prefix(const std::filesystem::path& root);
+
 // The top folder of the work tree holding `root`, absolute, as git prints
 // it. Throws Error when git fails.
 std::filesystem::path repository_top(const std::filesystem::path& root);

@@ -72,6 +72,8 @@ TEST_SUITE("hook") {
         auto refused = run_ecluse(dir.path(), {"hook", "install"});
         CHECK(refused.exit_code == 1);
         CHECK(refused.errors.find("already exists and is not ecluse's") != std::string::npos);
+        CHECK(refused.errors.find("add the line `ecluse -C \"$(git rev-parse --show-toplevel)\"/'' "
+                                  "hook run || exit 1` to it") != std::string::npos);
         CHECK(read(dir.path() / ".git/hooks/pre-commit") == "#!/bin/sh\necho mine\n");
         auto forced = run_ecluse(dir.path(), {"hook", "install", "--force"});
         CHECK(forced.exit_code == 0);
@@ -96,6 +98,55 @@ TEST_SUITE("hook") {
         git(dir.path(), {"commit", "-q", "-m", "sub"});
         CHECK(git(dir.path(), {"show", "HEAD:db/" + k_conflict}).output ==
               "aaaaaaaaaaa1 (pre) (head)\n");
+    }
+
+    TEST_CASE("two projects of one repository share one hook, which serves both") {
+        TempDir dir;
+        git(dir.path(), {"init", "-q", "-b", "main"});
+        std::filesystem::create_directories(dir.path() / "billing");
+        std::filesystem::create_directories(dir.path() / "shop/db");
+        REQUIRE(run_ecluse(dir.path(), {"-C", "billing", "init"}).exit_code == 0);
+        auto second = run_ecluse(dir.path() / "shop/db", {"init"});
+        REQUIRE(second.exit_code == 0);
+        CHECK(second.output.find("updated the git pre-commit hook ") != std::string::npos);
+        CHECK(second.output.find(" for the ecluse projects in billing/, shop/db/\n") !=
+              std::string::npos);
+        // Installing again changes nothing; the hook runs each project once.
+        REQUIRE(run_ecluse(dir.path(), {"-C", "billing", "hook", "install"}).exit_code == 0);
+        std::string hook = read(dir.path() / ".git/hooks/pre-commit");
+        CHECK(hook.find("hook run || exit 1 # ecluse project: billing/\n") != std::string::npos);
+        CHECK(hook.find("hook run || exit 1 # ecluse project: shop/db/\n") != std::string::npos);
+        CHECK(hook.find("project: billing/") == hook.rfind("project: billing/"));
+
+        write(dir.path() / "billing/migrations/pre/1_a.sql", revision("aaaaaaaaaaa1", "none"));
+        write(dir.path() / "shop/db/migrations/post/1_b.sql", revision("bbbbbbbbbbb1", "none"));
+        git(dir.path(), {"add", "-A"});
+        git(dir.path(), {"commit", "-q", "-m", "both"});
+        CHECK(git(dir.path(), {"show", "HEAD:billing/" + k_conflict}).output ==
+              "aaaaaaaaaaa1 (pre) (head)\n");
+        CHECK(git(dir.path(), {"show", "HEAD:shop/db/" + k_conflict}).output ==
+              "bbbbbbbbbbb1 (post) (head)\n");
+
+        // Two heads in the first project stop the commit, whatever the second holds.
+        write(dir.path() / "billing/migrations/pre/2_c.sql", revision("aaaaaaaaaaa2", "none"));
+        git(dir.path(), {"add", "-A"});
+        auto refused = git(dir.path(), {"commit", "-q", "-m", "two heads"}, true);
+        CHECK(refused.exit_code != 0);
+        CHECK(refused.errors.find("pre has 2 heads") != std::string::npos);
+    }
+
+    TEST_CASE("a hook from before many projects keeps its project when another is added") {
+        TempDir dir;
+        git(dir.path(), {"init", "-q", "-b", "main"});
+        std::filesystem::create_directories(dir.path() / "old");
+        std::filesystem::create_directories(dir.path() / "new");
+        write(dir.path() / ".git/hooks/pre-commit",
+              "#!/bin/sh\n# ecluse pre-commit hook (installed by `ecluse hook install`).\n"
+              "ecluse=ecluse\nexec \"$ecluse\" -C \"$(git rev-parse --show-toplevel)/old/\" "
+              "hook run\n");
+        auto result = run_ecluse(dir.path() / "new", {"init"});
+        REQUIRE(result.exit_code == 0);
+        CHECK(result.output.find(" for the ecluse projects in old/, new/\n") != std::string::npos);
     }
 
 } // TEST_SUITE
