@@ -24,7 +24,7 @@ PACKAGES=(
 PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
 # The GitHub Actions example's test reads its YAML with python3-yaml.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml)
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml pre-commit)
 
 install_missing() {
   local missing=()

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "cli/hook_script.hpp"
+#include "graph/conflict.hpp"
 #include "script/conflict_file.hpp"
 #include "script/git.hpp"
 #include "script/project.hpp"
@@ -71,7 +72,25 @@ std::string hook_script(const std::vector<std::string>& projects) {
     return script;
 }
 
-int hook_run(const Invocation& invocation) {
+// Under the pre-commit framework, which stashes what is not staged while
+// its hooks run and refuses a hook's edits: the conflict file being
+// committed (the one in the work tree then) must already match the
+// revision heads being committed.
+void check_staged_conflict_file(const Settings& settings, const RevisionGraph& graph) {
+    std::string name(k_conflict_file_name);
+    std::vector<Diagnostic> problems =
+        check_conflict_file(graph, read_file_if_exists(conflict_file_path(settings.root)),
+                            display_path(settings, name));
+    if (problems.empty()) {
+        return;
+    }
+    throw CheckFailed(problems.front().to_string() + " (in the commit being made)",
+                      "stage it with the revisions: `git add " + display_path(settings, name) +
+                          "` (after `ecluse heads --rewrite` if your work tree's copy is not up "
+                          "to date either), then commit again");
+}
+
+int hook_run(const Invocation& invocation, bool check_only) {
     const Settings& settings = invocation.settings;
     auto staged = staged_paths(settings.root);
     std::string prefix = std::string(k_migrations_folder) + "/";
@@ -83,6 +102,10 @@ int hook_run(const Invocation& invocation) {
     }
     RevisionGraph graph = load_project(settings).graph;
     graph.require_valid();
+    if (check_only) {
+        check_staged_conflict_file(settings, graph);
+        return 0;
+    }
     bool changed = sync_conflict_file(settings, graph);
     stage_paths(settings.root, {std::string(k_conflict_file_name)});
     if (changed && settings.verbosity >= 0) {
@@ -148,7 +171,9 @@ CommandOptions hook_options() {
                  "install: write .git/hooks/pre-commit; run: what the hook does",
                  Positional::Presence::required});
     options.options.add_options()("force",
-                                  "install: replace a pre-commit hook that is not ecluse's");
+                                  "install: replace a pre-commit hook that is not ecluse's")(
+        "check", "run: only check that the staged conflict file matches the staged revisions' "
+                 "heads, rewriting nothing (what the pre-commit framework's hook runs)");
     return options;
 }
 
@@ -158,8 +183,12 @@ int run_hook(const Invocation& invocation) {
         return 0;
     }
     std::string action = (*values)["action"].as<std::string>();
+    bool check_only = values->count("check") != 0;
+    if (check_only && action != "run") {
+        throw UsageError("--check goes with `hook run`", "run `ecluse hook run --check`");
+    }
     if (action == "run") {
-        return hook_run(invocation);
+        return hook_run(invocation, check_only);
     }
     if (action != "install") {
         throw UsageError("unknown hook action " + quote_value(action),
