@@ -24,8 +24,10 @@ PACKAGES=(
 PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
 # The GitHub Actions example's test reads its YAML with python3-yaml; the
-# man pages and completions are checked with groff and the real shells.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml groff-base man-db bash-completion zsh fish)
+# man pages and completions are checked with groff and the real shells; the
+# hooks with the pre-commit framework.
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml groff-base man-db bash-completion
+  zsh fish pre-commit)
 
 install_missing() {
   local missing=()

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::abort();
         }
         (void)ecluse::render_finding(finding);
-        (void)ecluse::github_annotation(finding);
+        (void)ecluse::github_annotation(finding, finding.location.file);
     }
     return 0;
 }

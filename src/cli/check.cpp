@@ -53,8 +53,8 @@ void check_lint(const Settings& settings, Project& project, CheckReport& report)
             continue;
         }
         if (finding.severity == Severity::error) {
-            report.problems.push_back(
-                {finding.location, finding.rule + ": " + finding.message, finding.fix, false});
+            report.problems.push_back({finding.location, finding.rule + ": " + finding.message,
+                                       finding.fix, false, finding.rule});
         } else if (settings.format == OutputFormat::text && settings.verbosity >= 0) {
             warnings += "warning: " + render_finding(finding) + '\n';
         }
@@ -109,10 +109,15 @@ int run_check(const Invocation& invocation) {
         return exit_code;
     }
     if (invocation.settings.format == OutputFormat::github) {
+        AnnotationPaths paths(invocation.settings);
         for (const Diagnostic& problem : report.problems) {
-            std::cout << "::error file=" << problem.location.file
-                      << ",line=" << problem.location.line << ",col=" << problem.location.column
-                      << "::" << problem.message << '\n';
+            std::cout << github_annotation(true, paths.project_file(problem.location.file),
+                                           problem.location,
+                                           problem.rule.empty() ? "ecluse check" : problem.rule,
+                                           problem.hint.empty()
+                                               ? problem.message
+                                               : problem.message + " (fix: " + problem.hint + ")")
+                      << '\n';
         }
     }
     for (const Diagnostic& problem : report.problems) {

@@ -2,6 +2,7 @@
 
 #include "graph/conflict.hpp"
 #include "graph/snapshots.hpp"
+#include "script/git.hpp"
 #include "script/project.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -177,6 +178,31 @@ std::string display_path(const Settings& settings, const std::string& relative) 
         return relative;
     }
     return (settings.root / relative).lexically_normal().string();
+}
+
+AnnotationPaths::AnnotationPaths(const Settings& settings) : m_settings(settings) {
+    if (is_git_repository(settings.root)) {
+        std::error_code error;
+        m_top = std::filesystem::weakly_canonical(repository_top(settings.root), error);
+    }
+}
+
+std::string AnnotationPaths::project_file(const std::string& relative) const {
+    if (relative.empty()) {
+        return relative;
+    }
+    return m_top ? file(m_settings.root / relative) : display_path(m_settings, relative);
+}
+
+std::string AnnotationPaths::file(const std::filesystem::path& file) const {
+    if (!m_top || file.empty()) {
+        return file.string();
+    }
+    std::error_code error;
+    std::filesystem::path path = std::filesystem::weakly_canonical(file, error);
+    std::filesystem::path relative = path.lexically_relative(*m_top);
+    bool inside = !relative.empty() && *relative.begin() != "..";
+    return inside ? relative.string() : file.string();
 }
 
 std::string json_text(const nlohmann::json& value, int indent) {

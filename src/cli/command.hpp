@@ -133,6 +133,22 @@ bool sync_conflict_file(const Settings& settings, const RevisionGraph& graph);
 // current directory.
 std::string display_path(const Settings& settings, const std::string& relative);
 
+// Paths as GitHub annotations need them: relative to the top of the git
+// repository, which a workflow checks out, whatever folder of it the
+// project is in; outside git, as display_path gives them.
+class AnnotationPaths {
+public:
+    explicit AnnotationPaths(const Settings& settings);
+    // `relative`: under the project root.
+    std::string project_file(const std::string& relative) const;
+    // `file`: relative to the current folder, or absolute.
+    std::string file(const std::filesystem::path& file) const;
+
+private:
+    const Settings& m_settings;
+    std::optional<std::filesystem::path> m_top; // the repository's top, canonical
+};
+
 // The text of a JSON value, the one way every command writes JSON: `indent`
 // as nlohmann's dump takes it (-1: one line). Bytes that are not UTF-8 (a
 // hook's output, a file's text) become U+FFFD instead of throwing, so JSON

@@ -28,6 +28,7 @@ const char* k_settings_template =
 
 # [lint]
 # disable = []               # lint rule ids or families (ecluse lint --rules)
+# base = "origin/main"       # what lint compares with (default: integration_branch)
 
 # [migrate]
 # out_of_order = false       # apply revisions a merge left below applied ones

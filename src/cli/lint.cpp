@@ -5,6 +5,7 @@
 #include "lint/pending.hpp"
 #include "script/project.hpp"
 #include "util/file.hpp"
+#include "util/log.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,19 @@ const RevisionFile* find_by_path(const Settings& settings, const RevisionGraph& 
     return nullptr;
 }
 
+// What the revisions are compared with: --base, else [lint] base, else
+// [rebase] integration_branch, else the integration branch git finds.
+LintBase lint_base(const Settings& settings, const po::variables_map& values) {
+    if (values.count("base") != 0) {
+        return {values["base"].as<std::string>(), "--base"};
+    }
+    if (!settings.lint.base.empty()) {
+        return {settings.lint.base, "base in ecluse.toml's [lint] table"};
+    }
+    return {settings.rebase.integration_branch,
+            "integration_branch in ecluse.toml's [rebase] table"};
+}
+
 void print_rules() {
     for (const Rule& each : lint_rules()) {
         std::cout << each.id << " (" << family_name(each.family) << ", "
@@ -53,7 +67,12 @@ CommandOptions lint_options() {
     CommandOptions options("lint");
     options.add({"targets", "REV|FILE", "revisions (id, prefix, pre@head...) or revision files",
                  Positional::Presence::optional, true});
-    options.options.add_options()("all", "lint every revision, not only those missing upstream")(
+    options.options.add_options()(
+        "base", po::value<std::string>()->value_name("REF"),
+        "lint the revisions that are not in the merge base of HEAD with REF (default: [lint] base "
+        "in ecluse.toml, else the integration branch: [rebase] integration_branch, else the "
+        "remote's default branch, else main, else master, local or remote; without one, every "
+        "revision)")("all", "lint every revision, not only those missing from the base")(
         "rules", "list the rules and exit");
     return options;
 }
@@ -76,6 +95,10 @@ int run_lint(const Invocation& invocation) {
 
     std::vector<RevisionFile> outside;
     LintSelection selection;
+    if (values->count("base") != 0 && (values->count("targets") + values->count("all")) != 0) {
+        throw UsageError("--base chooses the revisions to lint, as --all and REV|FILE arguments do",
+                         "pass only one of them");
+    }
     if (values->count("targets") != 0) {
         if (values->count("all") != 0) {
             throw UsageError("--all and REV|FILE arguments exclude each other");
@@ -102,15 +125,32 @@ int run_lint(const Invocation& invocation) {
         }
         selection.description = "all " + std::to_string(revisions.size()) + " revisions";
     } else {
-        selection = revisions_not_upstream(settings.root, revisions);
+        selection = revisions_not_in_base(settings.root, revisions, lint_base(settings, *values));
+        if (!selection.no_base.empty()) {
+            log::warn("lint: " + selection.no_base + ": linting every revision; name the base " +
+                      "with --base REF or `base` in ecluse.toml's [lint] table");
+        }
     }
 
     LintReport report = lint_revisions(project, selection.revisions, rules);
     project.save_cache();
+    // GitHub's paths are taken before the project's files are shown as
+    // the user opens them from the current folder.
+    std::optional<AnnotationPaths> annotation_paths;
+    std::vector<std::string> annotation_files;
+    if (settings.format == OutputFormat::github) {
+        annotation_paths.emplace(settings);
+    }
     for (Finding& finding : report.findings) {
-        if (std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
-                return r.path == finding.location.file;
-            }) == outside.end()) {
+        bool in_project = std::find_if(outside.begin(), outside.end(), [&](const RevisionFile& r) {
+                              return r.path == finding.location.file;
+                          }) == outside.end();
+        if (annotation_paths) {
+            annotation_files.push_back(in_project
+                                           ? annotation_paths->project_file(finding.location.file)
+                                           : annotation_paths->file(finding.location.file));
+        }
+        if (in_project) {
             finding.location.file = display_path(settings, finding.location.file);
         }
     }
@@ -132,11 +172,11 @@ int run_lint(const Invocation& invocation) {
                     {"findings", findings}});
         return exit_code;
     }
-    for (const Finding& finding : report.findings) {
-        if (settings.format == OutputFormat::github) {
-            std::cout << github_annotation(finding) << '\n';
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+        if (annotation_paths) {
+            std::cout << github_annotation(report.findings[i], annotation_files[i]) << '\n';
         }
-        std::cerr << render_finding(finding) << '\n';
+        std::cerr << render_finding(report.findings[i]) << '\n';
     }
     std::ostream& summary = errors > 0 || report.bad_input ? std::cerr : std::cout;
     if (settings.verbosity >= 0 || errors > 0) {

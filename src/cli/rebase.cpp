@@ -34,7 +34,8 @@ std::vector<Rechain> plan_from_git(const Settings& settings,
     if (!integration) {
         return {};
     }
-    if (auto branch = integration_branch(settings.root, settings.rebase.integration_branch)) {
+    if (auto branch = integration_branch(settings.root, settings.rebase.integration_branch,
+                                         "integration_branch in ecluse.toml's [rebase] table")) {
         return plan_rebase(revisions, integration_revision_paths(settings.root, *branch), true);
     }
     if (integration->kind == GitIntegration::Kind::merge) {

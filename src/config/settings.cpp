@@ -150,13 +150,23 @@ std::optional<std::size_t> find_too_deep(std::string_view text) {
 }
 
 const char* k_lint_keys_hint = "[lint] takes `enable` and `disable`, lists of rule ids such as "
-                               "[\"locking-lock-table\"] (`ecluse lint --rules` lists them)";
+                               "[\"locking-lock-table\"] (`ecluse lint --rules` lists them), and "
+                               "`base`, the git branch to compare with, such as \"origin/main\"";
 
 LintSettings read_lint_table(const toml::table& table, const std::string& path) {
     LintSettings lint;
     lint.file = path;
     for (const auto& [key, value] : table) {
         int line = static_cast<int>(value.location().line());
+        if (key == "base") {
+            if (!value.is_string() || value.as_string().str.empty()) {
+                throw InputError(SourceLocation{path, line},
+                                 "[lint] `base` must be a git branch or commit",
+                                 "for example base = \"origin/main\"");
+            }
+            lint.base = value.as_string().str;
+            continue;
+        }
         if (key != "enable" && key != "disable") {
             throw InputError(SourceLocation{path, line}, "unknown [lint] setting `" + key + "`",
                              k_lint_keys_hint);

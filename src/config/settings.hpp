@@ -18,10 +18,12 @@ namespace ecluse {
 enum class OutputFormat { text, json, github };
 
 // ecluse.toml's [lint] table: lint rule ids (or families) switched on or
-// off for the project; the lint library checks the ids.
+// off for the project, which the lint library checks, and the git ref
+// `lint` compares with.
 struct LintSettings {
     std::vector<std::string> enable;
     std::vector<std::string> disable;
+    std::string base;     // empty: the integration branch (see `lint --base`)
     std::string file;     // the settings file, for errors
     int enable_line = 0;  // line of `enable`; 0 when absent
     int disable_line = 0; // line of `disable`; 0 when absent
@@ -108,7 +110,8 @@ struct SettingsFile {
 // Parses ecluse.toml's content; throws InputError at file:line for bad
 // TOML, an unknown key or table, a value of the wrong type, an unknown
 // output format or a malformed duration. [lint] takes `enable` and
-// `disable`, arrays of strings (the lint library checks the ids); [deploy]
+// `disable`, arrays of strings (the lint library checks the ids), and
+// `base`, a string; [deploy]
 // takes `hook` and `hook_timeout`, strings.
 SettingsFile parse_settings_file(const std::string& content, const std::string& path);
 

@@ -377,13 +377,26 @@ std::string escape_annotation(std::string_view text, bool property) {
 
 } // namespace
 
-std::string github_annotation(const Finding& finding) {
-    return "::" + std::string(finding.severity == Severity::error ? "error" : "warning") +
-           " file=" + escape_annotation(finding.location.file, true) +
-           ",line=" + std::to_string(finding.location.line) +
-           ",col=" + std::to_string(finding.location.column) +
-           ",title=" + escape_annotation(finding.rule, true) +
-           "::" + escape_annotation(finding.message + " (fix: " + finding.fix + ")", false);
+std::string github_annotation(bool error, const std::string& file, const SourceLocation& location,
+                              const std::string& title, const std::string& message) {
+    std::string properties;
+    if (!file.empty()) {
+        properties = "file=" + escape_annotation(file, true);
+        if (location.line > 0) {
+            properties += ",line=" + std::to_string(location.line);
+        }
+        if (location.column > 0) {
+            properties += ",col=" + std::to_string(location.column);
+        }
+        properties += ",";
+    }
+    return "::" + std::string(error ? "error" : "warning") + " " + properties +
+           "title=" + escape_annotation(title, true) + "::" + escape_annotation(message, false);
+}
+
+std::string github_annotation(const Finding& finding, const std::string& file) {
+    return github_annotation(finding.severity == Severity::error, file, finding.location,
+                             finding.rule, finding.message + " (fix: " + finding.fix + ")");
 }
 
 std::string revision_guidance(Branch branch) {

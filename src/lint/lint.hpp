@@ -67,8 +67,15 @@ std::string render_finding(const Finding& finding);
 // {"file", "line", "column", "rule", "severity", "message", "fix"}
 nlohmann::json finding_json(const Finding& finding);
 
-// A GitHub workflow annotation (`::error file=...,line=...,col=...,title=RULE::message`).
-std::string github_annotation(const Finding& finding);
+// A GitHub workflow annotation, `::error file=F,line=L,col=C,title=TITLE::MESSAGE`
+// (`::warning ...` unless `error`), escaped as GitHub reads it. `file` is
+// relative to the repository's top; without one, no file, line or col.
+std::string github_annotation(bool error, const std::string& file, const SourceLocation& location,
+                              const std::string& title, const std::string& message);
+
+// A finding as a GitHub annotation titled with its rule, its fix in the
+// message; `file`: the finding's file relative to the repository's top.
+std::string github_annotation(const Finding& finding, const std::string& file);
 
 // A short reminder of what belongs in a branch, printed by `revision`.
 std::string revision_guidance(Branch branch);

@@ -2,22 +2,11 @@
 
 #include "script/git.hpp"
 #include "util/error.hpp"
-#include "util/process.hpp"
 #include "util/strings.hpp"
 
 namespace ecluse {
 
 namespace {
-
-std::optional<std::string> git_line(const std::filesystem::path& root,
-                                    std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), {"git", "-C", root.string()});
-    ProcessResult result = run_process(arguments);
-    if (result.exit_code != 0 || trim(result.output).empty()) {
-        return std::nullopt;
-    }
-    return std::string(trim(result.output));
-}
 
 LintSelection everything(const std::vector<RevisionFile>& revisions, const std::string& why) {
     LintSelection selection;
@@ -25,43 +14,44 @@ LintSelection everything(const std::vector<RevisionFile>& revisions, const std::
         selection.revisions.push_back(&revision);
     }
     selection.description = "all " + std::to_string(revisions.size()) + " revisions (" + why + ")";
+    selection.no_base = why;
     return selection;
 }
 
 } // namespace
 
-LintSelection revisions_not_upstream(const std::filesystem::path& root,
-                                     const std::vector<RevisionFile>& revisions) {
+LintSelection revisions_not_in_base(const std::filesystem::path& root,
+                                    const std::vector<RevisionFile>& revisions,
+                                    const LintBase& base) {
     if (!is_git_repository(root)) {
-        return everything(revisions, "not a git work tree, so no upstream to compare with");
-    }
-    std::optional<std::string> upstream;
-    std::string upstream_name;
-    for (const char* candidate : {"@{upstream}", "origin/HEAD", "main", "master"}) {
-        upstream = git_line(root, {"rev-parse", "--verify", "--quiet", "--end-of-options",
-                                   std::string(candidate) + "^{commit}"});
-        if (upstream) {
-            upstream_name = candidate;
-            break;
+        if (!base.ref.empty()) {
+            throw UsageError("the lint base " + quote_value(base.ref) + " (" + base.named_by +
+                                 ") needs a git work tree, and " + root.string() + " is not in one",
+                             "run ecluse inside the repository, or lint named revisions: "
+                             "`ecluse lint REV...` or `ecluse lint --all`");
         }
+        return everything(revisions, "not a git work tree, so no integration branch to compare "
+                                     "with");
     }
-    if (!upstream) {
-        return everything(revisions, "no upstream branch, origin/HEAD, main or master");
+    std::optional<std::string> branch = integration_branch(root, base.ref, base.named_by);
+    if (!branch) {
+        return everything(revisions, "no remote default branch (origin/HEAD), main or master to "
+                                     "compare with");
     }
-    std::optional<std::string> base = git_line(root, {"merge-base", "HEAD", *upstream});
-    if (!base) {
-        return everything(revisions, "HEAD has no commit in common with " + upstream_name);
+    std::optional<std::string> common = merge_base(root, "HEAD", *branch);
+    if (!common) {
+        return everything(revisions, "HEAD has no commit in common with " + *branch);
     }
-    std::set<std::string> upstream_paths = revision_paths_at(root, *base);
+    std::set<std::string> base_paths = revision_paths_at(root, *common);
     LintSelection selection;
     for (const auto& revision : revisions) {
-        if (upstream_paths.count(revision.path) == 0) {
+        if (base_paths.count(revision.path) == 0) {
             selection.revisions.push_back(&revision);
         }
     }
     selection.description = std::to_string(selection.revisions.size()) + " revision" +
-                            (selection.revisions.size() == 1 ? "" : "s") + " not in " +
-                            upstream_name + " (merge base " + base->substr(0, 12) + ")";
+                            (selection.revisions.size() == 1 ? "" : "s") + " not in " + *branch +
+                            " (merge base " + common->substr(0, 12) + ")";
     return selection;
 }
 

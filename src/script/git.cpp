@@ -82,20 +82,22 @@ bool is_commit(const fs::path& root, const std::string& name) {
 
 } // namespace
 
-std::optional<std::string> integration_branch(const fs::path& root, const std::string& configured) {
+std::optional<std::string> integration_branch(const fs::path& root, const std::string& configured,
+                                              const std::string& configured_by) {
     if (!configured.empty()) {
         if (!is_commit(root, configured)) {
-            throw UsageError("the integration branch " + quote_value(configured) +
-                                 " (integration_branch in ecluse.toml's [rebase] table) is not "
-                                 "a branch git knows",
+            throw UsageError("the integration branch " + quote_value(configured) + " (" +
+                                 configured_by + ") is not a branch git knows",
                              "fetch it (`git fetch`), or name an existing branch");
         }
         return configured;
     }
+    std::vector<std::string> remotes;
     for (const std::string& remote : split(git_output(root, {"remote"}), '\n')) {
         if (remote.empty()) {
             continue;
         }
+        remotes.push_back(remote);
         ProcessResult head =
             git(root, {"symbolic-ref", "--quiet", "--short", "refs/remotes/" + remote + "/HEAD"});
         if (head.exit_code == 0 && !trim(head.output).empty()) {
@@ -103,11 +105,33 @@ std::optional<std::string> integration_branch(const fs::path& root, const std::s
         }
     }
     for (const char* name : {"main", "master"}) {
-        if (is_commit(root, name)) {
+        if (is_commit(root, "refs/heads/" + std::string(name))) {
             return std::string(name);
+        }
+        for (const std::string& remote : remotes) {
+            if (is_commit(root, "refs/remotes/" + remote + "/" + name)) {
+                return remote + "/" + name;
+            }
         }
     }
     return std::nullopt;
+}
+
+std::optional<std::string> merge_base(const fs::path& root, const std::string& a,
+                                      const std::string& b) {
+    ProcessResult result = git(root, {"merge-base", a, b});
+    if (result.exit_code != 0 || trim(result.output).empty()) {
+        return std::nullopt;
+    }
+    return std::string(trim(result.output));
+}
+
+std::string repository_prefix(const fs::path& root) {
+    return std::string(trim(git_output(root, {"rev-parse", "--show-prefix"})));
+}
+
+fs::path repository_top(const fs::path& root) {
+    return std::string(trim(git_output(root, {"rev-parse", "--show-toplevel"})));
 }
 
 std::set<std::string> integration_revision_paths(const fs::path& root, const std::string& branch) {

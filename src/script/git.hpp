@@ -27,12 +27,27 @@ bool is_git_repository(const std::filesystem::path& root);
 // way in the repository, or nullopt. Throws Error when git fails.
 std::optional<GitIntegration> detect_integration(const std::filesystem::path& root);
 
-// The branch whose revisions `rebase` never moves: `configured` when not
-// empty (UsageError when git does not know it), else the remote's default
-// branch (refs/remotes/REMOTE/HEAD), else main, else master; nullopt when
-// there is none. Returned as git names it ("origin/main", "main").
+// The branch work is integrated into, whose revisions `rebase` never moves
+// and `lint` compares with: `configured` when not empty (UsageError naming
+// `configured_by`, such as "--base", when git does not know it), else the
+// remote's default branch (refs/remotes/REMOTE/HEAD), else main, else
+// master, local or a remote's; nullopt when there is none. Returned as git
+// names it ("origin/main", "main").
 std::optional<std::string> integration_branch(const std::filesystem::path& root,
-                                              const std::string& configured);
+                                              const std::string& configured,
+                                              const std::string& configured_by);
+
+// The best common ancestor of two commits, or nullopt when they have none.
+std::optional<std::string> merge_base(const std::filesystem::path& root, const std::string& a,
+                                      const std::string& b);
+
+// The project root's folder inside its repository, with a trailing slash
+// ("db/"), or "" at the repository's top. Throws Error when git fails.
+std::string repository_prefix(const std::filesystem::path& root);
+
+// The top folder of the work tree holding `root`, absolute, as git prints
+// it. Throws Error when git fails.
+std::filesystem::path repository_top(const std::filesystem::path& root);
 
 // The `.sql` paths of an integration branch: those of the branch, and of
 // the local branch of the same name when it is a remote's ("main" for

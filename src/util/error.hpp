@@ -29,6 +29,8 @@ struct Diagnostic {
     // Malformed input (a file that cannot be read as a revision) rather
     // than a failed check: decides between exit code 2 and 1.
     bool bad_input = false;
+    // The id of the lint rule that found it; empty for other checks.
+    std::string rule = {};
 
     std::string to_string() const;
 };

@@ -102,6 +102,33 @@ TEST_SUITE("e2e lint") {
               std::string::npos);
     }
 
+    TEST_CASE("github annotations name files from the repository's top, with the rule as title") {
+        TempDir dir;
+        fs::path project = dir.path() / "services/db";
+        fs::create_directories(project);
+        copy_example(project);
+        git(dir.path(), {"init", "-q", "-b", "main"});
+        fs::path path = add_pre_revision(project, "ALTER TABLE bookings DROP COLUMN amount;");
+        std::string from_top = fs::relative(path, dir.path()).string();
+        std::string annotation =
+            "::error file=" + from_top + ",line=8,col=1,title=pre-drop-column::";
+
+        ProcessResult lint = run_ecluse(project, {"--format", "github", "lint", "--all"});
+        CHECK(lint.exit_code == 1);
+        CHECK(lint.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+        ProcessResult from_above =
+            run_ecluse(dir.path(), {"-C", "services/db", "--format", "github", "lint", "--all"});
+        CHECK(from_above.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+        ProcessResult file = run_ecluse(
+            project, {"--format", "github", "lint", fs::relative(path, project).string()});
+        CHECK(file.output.find(annotation + "DROP COLUMN bookings.amount") == 0);
+
+        ProcessResult check = run_ecluse(project, {"--format", "github", "check"});
+        CHECK(check.exit_code == 1);
+        CHECK(check.output.find(annotation + "pre-drop-column: DROP COLUMN bookings.amount") == 0);
+        CHECK(check.output.find("(fix: stop using the column in code N+1") != std::string::npos);
+    }
+
     TEST_CASE("an ignore with a reason makes it pass; without a reason it is an error") {
         TempDir dir;
         copy_example(dir.path());
@@ -153,6 +180,64 @@ TEST_SUITE("e2e lint") {
         CHECK_MESSAGE(lint.exit_code == 0, lint.errors);
         CHECK(lint.output.find("lint: 1 revision not in main (merge base ") == 0);
         CHECK(lint.output.find("): 1 statement, 0 errors, 0 warnings\n") != std::string::npos);
+    }
+
+    TEST_CASE("a pushed feature branch is compared with the remote's default branch") {
+        TempDir dir;
+        fs::path remote = dir.path() / "remote.git";
+        fs::path work = dir.path() / "work";
+        git(dir.path(), {"init", "-q", "--bare", "-b", "main", remote.string()});
+        fs::create_directories(work);
+        copy_example(work);
+        git(work, {"init", "-q", "-b", "main"});
+        git(work, {"add", "."});
+        git(work, {"commit", "-q", "-m", "example"});
+        git(work, {"remote", "add", "origin", remote.string()});
+        git(work, {"push", "-q", "-u", "origin", "main"});
+        git(work, {"remote", "set-head", "origin", "main"});
+        git(work, {"checkout", "-q", "-b", "feature"});
+        add_pre_revision(work, "ALTER TABLE bookings DROP COLUMN amount;");
+        git(work, {"add", "."});
+        git(work, {"commit", "-q", "-m", "drop amount"});
+        git(work, {"push", "-q", "-u", "origin", "feature"}); // its upstream: origin/feature
+        ProcessResult lint = run_ecluse(work, {"lint"});
+        CHECK(lint.exit_code == 1);
+        CHECK(lint.errors.find("pre-drop-column error: DROP COLUMN bookings.amount") !=
+              std::string::npos);
+        CHECK(lint.errors.find("lint: 1 revision not in origin/main (merge base ") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("without an integration branch: every revision, said on stderr; --base names one") {
+        TempDir dir;
+        copy_example(dir.path());
+        git(dir.path(), {"init", "-q", "-b", "trunk"});
+        git(dir.path(), {"add", "."});
+        git(dir.path(), {"commit", "-q", "-m", "example"});
+        git(dir.path(), {"checkout", "-q", "-b", "feature"});
+        add_pre_revision(dir.path(), "ALTER TABLE bookings ADD COLUMN note text;");
+
+        ProcessResult lint = run_ecluse(dir.path(), {"lint"});
+        CHECK_MESSAGE(lint.exit_code == 0, lint.errors);
+        CHECK(lint.errors.find("lint: no remote default branch (origin/HEAD), main or master to "
+                               "compare with: linting every revision; name the base with --base "
+                               "REF or `base` in ecluse.toml's [lint] table") != std::string::npos);
+        CHECK(lint.output.find("lint: all 13 revisions (no remote default branch") == 0);
+
+        ProcessResult named = run_ecluse(dir.path(), {"lint", "--base", "trunk"});
+        CHECK_MESSAGE(named.exit_code == 0, named.errors);
+        CHECK(named.errors.empty());
+        CHECK(named.output.find("lint: 1 revision not in trunk (merge base ") == 0);
+
+        write(dir.path() / "ecluse.toml", "[lint]\nbase = \"trunk\"\n");
+        ProcessResult configured = run_ecluse(dir.path(), {"lint"});
+        CHECK_MESSAGE(configured.exit_code == 0, configured.errors);
+        CHECK(configured.output.find("lint: 1 revision not in trunk (merge base ") == 0);
+
+        ProcessResult unknown = run_ecluse(dir.path(), {"lint", "--base", "nope"});
+        CHECK(unknown.exit_code == 2);
+        CHECK(unknown.errors.find("the integration branch \"nope\" (--base) is not a branch git "
+                                  "knows") != std::string::npos);
     }
 
     TEST_CASE("without git: every revision, and it says so") {

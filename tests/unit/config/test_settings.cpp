@@ -403,6 +403,23 @@ TEST_SUITE("settings file: [lint]") {
         LintSettings lint = parse_settings_file("schema = \"s\"\n", "ecluse.toml").lint;
         CHECK(lint.enable.empty());
         CHECK(lint.disable.empty());
+        CHECK(lint.base.empty());
+    }
+
+    TEST_CASE("base is the git ref lint compares with; it must be a non-empty string") {
+        LintSettings lint =
+            parse_settings_file("[lint]\nbase = \"origin/develop\"\n", "ecluse.toml").lint;
+        CHECK(lint.base == "origin/develop");
+        for (const char* text : {"[lint]\nbase = \"\"\n", "[lint]\nbase = [\"main\"]\n"}) {
+            try {
+                parse_settings_file(text, "ecluse.toml");
+                FAIL("no error");
+            } catch (const InputError& error) {
+                CHECK(std::string(error.what()) ==
+                      "ecluse.toml:2: [lint] `base` must be a git branch or commit");
+                CHECK(error.hint() == "for example base = \"origin/main\"");
+            }
+        }
     }
 
     TEST_CASE("another key, or a value that is not a list of strings, is refused at its line") {
