@@ -72,7 +72,8 @@ po::options_description global_options() {
                           "project root (default: the current directory)")(
         "database-url,d", po::value<std::string>()->value_name("URL"),
         "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
-        "format", po::value<std::string>()->value_name("text|json|github"), "output format")(
+        "format", po::value<std::string>()->value_name("text|json|github|mermaid"),
+        "output format (mermaid: `history`'s graph)")(
         "lock-timeout", po::value<std::string>()->value_name("DURATION"),
         "lock_timeout per migration (default 5s)")("statement-timeout",
                                                    po::value<std::string>()->value_name("DURATION"),
