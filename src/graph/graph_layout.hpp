@@ -48,7 +48,8 @@ struct GraphLayout {
 // (newest first): there a branch's lane ends when the files below were
 // deleted. `snapshots` oldest first, as load_snapshot_files gives them.
 // Requires an acyclic graph with known parents: valid, or whose only
-// problems are branches with several heads.
+// problems are branches with several heads. The rows point into `graph`
+// and `snapshots`, which must outlive the layout.
 GraphLayout layout_graph(const RevisionGraph& graph, const std::vector<SnapshotFile>& snapshots);
 
 } // namespace ecluse
