@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <iostream>
 #include <map>
 #include <utility>
@@ -221,23 +222,39 @@ std::string revision_marks(const GraphRow& row, const DatabaseMarks& marks) {
     return out;
 }
 
-// The line drawn above a row whose column other lanes join: `|/`, or
-// `|_|/` across a lane in between.
-std::string join_line(const GraphRow& row) {
-    std::string line(row.cells.size() * 2, ' ');
-    for (std::size_t column = 0; column < row.cells.size(); ++column) {
-        if (row.cells[column] != GraphCell::empty) {
-            line[column * 2] = '|';
+// The lines drawn above a row whose column other lanes join, as git draws
+// them: each joining lane steps one column left per line (`|/ /`, then
+// `|/`); one with a lane passing in between runs under it (`|_|/`).
+std::string join_lines(const GraphRow& row) {
+    std::vector<std::size_t> moving = row.joins; // their columns, this line
+    std::string out;
+    while (!moving.empty()) {
+        std::string line(row.cells.size() * 2, ' ');
+        for (std::size_t column = 0; column < row.cells.size(); ++column) {
+            if (row.cells[column] != GraphCell::empty) {
+                line[column * 2] = '|';
+            }
         }
-    }
-    for (std::size_t join : row.joins) {
-        line[join * 2 - 1] = '/';
-        for (std::size_t at = row.column * 2 + 1; at + 1 < join * 2; ++at) {
-            line[at] = line[at] == ' ' ? '_' : line[at];
+        std::vector<std::size_t> next;
+        for (std::size_t column : moving) {
+            line[column * 2 - 1] = '/';
+            bool crossing = false;
+            for (std::size_t between = row.column + 1; between < column; ++between) {
+                crossing = crossing || row.cells[between] != GraphCell::empty;
+            }
+            if (crossing) {
+                for (std::size_t at = row.column * 2 + 1; at + 1 < column * 2; ++at) {
+                    line[at] = line[at] == ' ' ? '_' : line[at];
+                }
+            } else if (column - 1 != row.column) {
+                next.push_back(column - 1);
+            }
         }
+        line.erase(line.find_last_not_of(' ') + 1);
+        out += line + "\n";
+        moving = std::move(next);
     }
-    line.erase(line.find_last_not_of(' ') + 1);
-    return line;
+    return out;
 }
 
 std::string text_graph(const GraphLayout& layout, const RevisionGraph& graph,
@@ -245,7 +262,7 @@ std::string text_graph(const GraphLayout& layout, const RevisionGraph& graph,
     std::string out;
     for (const GraphRow& row : layout.rows) {
         if (!row.joins.empty()) {
-            out += join_line(row) + "\n";
+            out += join_lines(row);
         }
         std::string lanes;
         for (GraphCell cell : row.cells) {
@@ -269,8 +286,8 @@ std::string text_graph(const GraphLayout& layout, const RevisionGraph& graph,
         out += "\n";
     }
     for (const RevisionStatus& orphan : marks.orphans) {
-        out += "orphan: " + orphan.revision + " (" + std::string(branch_name(orphan.branch)) +
-               ") [applied], " + orphan.message + ": applied, missing from disk\n";
+        out += "orphan " + orphan.revision + " (" + std::string(branch_name(orphan.branch)) +
+               "), " + orphan.message + ": applied, missing from disk\n";
     }
     return out;
 }
@@ -296,9 +313,20 @@ std::string mermaid_label(std::string_view text) {
     return out;
 }
 
-std::string mermaid_id(const GraphRow& row, std::size_t index) {
-    return row.revision != nullptr ? "r_" + row.revision->revision
-                                   : "snapshot_" + std::to_string(index);
+// A node id: `r_` and the revision id, or `snapshot_` and the snapshot's
+// file name in letters, digits and `_`, so that ids stay the same from one
+// run to the next (a diff of the chart shows what changed).
+std::string mermaid_id(const GraphRow& row) {
+    if (row.revision != nullptr) {
+        return "r_" + row.revision->revision;
+    }
+    std::string_view name = row.snapshot->name;
+    name = name.ends_with(".sql") ? name.substr(0, name.size() - 4) : name;
+    std::string id = "snapshot_";
+    for (char c : name) {
+        id += std::isalnum(static_cast<unsigned char>(c)) != 0 ? c : '_';
+    }
+    return id;
 }
 
 // The same graph as a Mermaid flowchart: a subgraph per branch, newest at
@@ -308,15 +336,14 @@ std::string mermaid_graph(const GraphLayout& layout, const RevisionGraph& graph,
                           const DatabaseMarks& marks) {
     std::map<std::string, std::string, std::less<>> node_of;          // revision id -> node
     std::map<std::string, std::string, std::less<>> snapshot_of_head; // deleted head -> node
-    for (std::size_t i = 0; i < layout.rows.size(); ++i) {
-        const GraphRow& row = layout.rows[i];
+    for (const GraphRow& row : layout.rows) {
         if (row.revision != nullptr) {
-            node_of[row.revision->revision] = mermaid_id(row, i);
+            node_of[row.revision->revision] = mermaid_id(row);
         } else {
             for (Branch branch : k_branches) {
                 const auto& head = row.snapshot->head(branch);
                 if (head && graph.find(*head) == nullptr) {
-                    snapshot_of_head.emplace(*head, mermaid_id(row, i));
+                    snapshot_of_head.emplace(*head, mermaid_id(row));
                 }
             }
         }
@@ -326,24 +353,29 @@ std::string mermaid_graph(const GraphLayout& layout, const RevisionGraph& graph,
     for (Branch branch : k_branches) {
         std::string name(branch_name(branch));
         out += "  subgraph " + name + "_branch [\"" + name + "\"]\n";
-        for (std::size_t i = 0; i < layout.rows.size(); ++i) {
-            const GraphRow& row = layout.rows[i];
+        for (const GraphRow& row : layout.rows) {
             if (row.revision == nullptr || row.revision->branch != branch) {
                 continue;
             }
-            out += "    " + mermaid_id(row, i) + "[\"" + row.revision->revision + " " +
+            out += "    " + mermaid_id(row) + "[\"" + row.revision->revision + " " +
                    mermaid_label(revision_marks(row, marks)) + "<br/>" +
                    mermaid_label(row.revision->message) + "\"]\n";
             if (auto it = marks.state.find(row.revision->revision); it != marks.state.end()) {
-                by_state[it->second].push_back(mermaid_id(row, i));
+                by_state[it->second].push_back(mermaid_id(row));
+            }
+        }
+        for (const RevisionStatus& orphan : marks.orphans) {
+            if (orphan.branch == branch) {
+                out += "    r_" + orphan.revision + "[\"" + orphan.revision + " (" + name +
+                       ") [orphan]<br/>" + mermaid_label(orphan.message) + "\"]\n";
+                by_state["orphan"].push_back("r_" + orphan.revision);
             }
         }
         out += "  end\n";
     }
     std::string edges;
-    for (std::size_t i = 0; i < layout.rows.size(); ++i) {
-        const GraphRow& row = layout.rows[i];
-        std::string id = mermaid_id(row, i);
+    for (const GraphRow& row : layout.rows) {
+        std::string id = mermaid_id(row);
         if (row.snapshot != nullptr) {
             out += "  " + id + "[(\"snapshot " + mermaid_label(row.snapshot->name) + "<br/>" +
                    mermaid_label(snapshot_summary(*row.snapshot)) + "\")]\n";

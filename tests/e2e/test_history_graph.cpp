@@ -64,6 +64,25 @@ TEST_SUITE("history_graph") {
         CHECK(contains(result.errors, "ecluse rebase"));
     }
 
+    TEST_CASE("three lines of work on one revision join it a column a line, as git draws it") {
+        Project project;
+        project.add({"abcdefabcde1", "pre", "one", "SELECT 1;\n"});
+        for (const char* id : {"abcdefabcde2", "abcdefabcde3", "abcdefabcde4"}) {
+            write(project.root() / "migrations" / "pre" /
+                      ("20260102T000000_" + std::string(id) + "_x.sql"),
+                  Project::render({id, "pre", std::string("line ") + id, "SELECT 2;\n"},
+                                  "abcdefabcde1"));
+        }
+        ProcessResult result = run_ecluse(project.root(), {"history", "--graph"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(result.output == "*      abcdefabcde4 (pre) (head), line abcdefabcde4\n"
+                               "| *    abcdefabcde3 (pre) (head), line abcdefabcde3\n"
+                               "| | *  abcdefabcde2 (pre) (head), line abcdefabcde2\n"
+                               "|/ /\n"
+                               "|/\n"
+                               "*      abcdefabcde1 (pre) (branchpoint), one\n");
+    }
+
     TEST_CASE("--format mermaid prints the graph as a flowchart, before or after the command") {
         Project project;
         write_users(project);
@@ -162,6 +181,25 @@ TEST_SUITE("history_graph") {
                                "*  ccccccccccc1 (pre) [applied], one\n");
     }
 
+    TEST_CASE("with a database, a revision applied but gone from disk follows as an orphan") {
+        Project project;
+        project.add({"abababababa1", "pre", "one", "SELECT 1;\n"});
+        fs::path two = project.add({"abababababa2", "pre", "two", "SELECT 2;\n"});
+        std::string url = create_database();
+        REQUIRE(run_ecluse(project.root(), {"-d", url, "upgrade", "heads"}).exit_code == 0);
+        project.remove(two, "pre", "abababababa1");
+        ProcessResult result = run_ecluse(project.root(), {"-d", url, "history", "--graph"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.errors);
+        CHECK(result.output == "*  abababababa1 (pre) (head) [applied], one\n"
+                               "orphan abababababa2 (pre), two: applied, missing from disk\n");
+        ProcessResult mermaid =
+            run_ecluse(project.root(), {"-d", url, "--format", "mermaid", "history"});
+        REQUIRE_MESSAGE(mermaid.exit_code == 0, mermaid.errors);
+        CHECK(contains(mermaid.output,
+                       "    r_abababababa2[\"abababababa2 (pre) [orphan]<br/>two\"]\n"));
+        CHECK(contains(mermaid.output, "  class r_abababababa2 problem\n"));
+    }
+
     TEST_CASE("a snapshot is drawn with what it replaces, where the deleted history ends") {
         Project project;
         fs::path first = project.add(
@@ -173,6 +211,9 @@ TEST_SUITE("history_graph") {
              fs::directory_iterator(project.root() / "migrations" / "snapshot")) {
             name = entry.path().filename().string();
         }
+        REQUIRE(name.ends_with("_fffffffffff1_none.sql"));
+        // The node id: the file name without .sql, all letters, digits and _.
+        std::string snapshot_id = name.substr(0, name.size() - 4);
         project.add(
             {"fffffffffff2", "pre", "create u", "CREATE TABLE u (id int);\n", "DROP TABLE u;\n"});
         std::string summary = ", replaces 1 pre revision up to fffffffffff1 and no post revision\n";
@@ -190,9 +231,9 @@ TEST_SUITE("history_graph") {
                                     name + summary);
         ProcessResult mermaid = run_ecluse(project.root(), {"--format", "mermaid", "history"});
         REQUIRE_MESSAGE(mermaid.exit_code == 0, mermaid.errors);
-        CHECK(contains(mermaid.output, "  snapshot_1[(\"snapshot " + name +
+        CHECK(contains(mermaid.output, "  snapshot_" + snapshot_id + "[(\"snapshot " + name +
                                            "<br/>replaces 1 pre revision up to fffffffffff1 and "
                                            "no post revision\")]\n"));
-        CHECK(contains(mermaid.output, "  r_fffffffffff2 --> snapshot_1\n"));
+        CHECK(contains(mermaid.output, "  r_fffffffffff2 --> snapshot_" + snapshot_id + "\n"));
     }
 }
