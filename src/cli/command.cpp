@@ -22,7 +22,8 @@ const std::vector<CommandSpec>& commands() {
          run_revision},
         {"heads", "print each branch's head, as the conflict file records them", heads_options,
          run_heads},
-        {"history", "list revisions, newest first", history_options, run_history},
+        {"history", "list revisions, newest first, or draw both branches (--graph)",
+         history_options, run_history},
         {"show", "print one revision: header, checksum, statements", show_options, run_show},
         {"check", "CI gate: revision files, graph, conflict file, SQL syntax, lint", check_options,
          run_check},
@@ -73,7 +74,8 @@ po::options_description global_options() {
                           "project root (default: the current directory)")(
         "database-url,d", po::value<std::string>()->value_name("URL"),
         "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
-        "format", po::value<std::string>()->value_name("text|json|github"), "output format")(
+        "format", po::value<std::string>()->value_name("text|json|github|mermaid"),
+        "output format (mermaid: `history`'s graph)")(
         "lock-timeout", po::value<std::string>()->value_name("DURATION"),
         "lock_timeout per migration (default 5s)")("statement-timeout",
                                                    po::value<std::string>()->value_name("DURATION"),

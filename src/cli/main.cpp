@@ -88,6 +88,11 @@ int run(int argc, char** argv) {
         values.count("directory") != 0 ? values["directory"].as<std::string>() : ".";
     cli::Invocation invocation{
         name, {rest.begin() + 1, rest.end()}, load_settings(root, verbosity, flags)};
+    if (invocation.settings.format == OutputFormat::mermaid && name != "history") {
+        throw UsageError("ecluse " + name + ": the output format mermaid is only for `history`",
+                         "`ecluse history --graph --format mermaid` draws the revision graph; " +
+                             name + " prints text, json or github");
+    }
     return command->run(invocation);
 }
 

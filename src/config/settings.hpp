@@ -15,7 +15,9 @@
 
 namespace ecluse {
 
-enum class OutputFormat { text, json, github };
+// `mermaid` is the revision graph as a Mermaid flowchart: `history` alone
+// prints it, every other command refuses it.
+enum class OutputFormat { text, json, github, mermaid };
 
 // ecluse.toml's [lint] table: lint rule ids (or families) switched on or
 // off for the project, which the lint library checks, and the git ref

@@ -179,7 +179,7 @@ TEST_SUITE("settings") {
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
             CHECK(std::string(error.what()) == "ECLUSE_FORMAT: unknown output format \"xml\"");
-            CHECK(error.hint() == "use text, json or github");
+            CHECK(error.hint() == "use text, json, github or mermaid (history only)");
             CHECK(error.exit_code() == 2);
         }
         try {
@@ -224,7 +224,7 @@ TEST_SUITE("settings") {
             CHECK(error.location().file == path);
             CHECK(error.location().line == 2);
             CHECK(error.bare_message() == "unknown output format \"xml\"");
-            CHECK(error.hint() == "use text, json or github");
+            CHECK(error.hint() == "use text, json, github or mermaid (history only)");
             CHECK(error.exit_code() == 2);
         }
     }
@@ -241,10 +241,11 @@ TEST_SUITE("settings") {
         }
     }
 
-    TEST_CASE("parse_output_format knows text, json and github") {
+    TEST_CASE("parse_output_format knows text, json, github and mermaid") {
         CHECK(parse_output_format("text") == OutputFormat::text);
         CHECK(parse_output_format("json") == OutputFormat::json);
         CHECK(parse_output_format("github") == OutputFormat::github);
+        CHECK(parse_output_format("mermaid") == OutputFormat::mermaid);
         CHECK_THROWS_AS(parse_output_format("JSON"), UsageError);
         CHECK_THROWS_AS(parse_output_format(""), UsageError);
     }
