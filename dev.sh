@@ -88,6 +88,17 @@ step() {
   return 0
 }
 
+# Mermaid's parser, for the test of history's Mermaid output, from the npm
+# registry with the machine's node (tests/mermaid/run skips without it).
+install_mermaid() {
+  local dir=$1/tests/mermaid
+  [ -d "$dir/node_modules/mermaid" ] && return 0
+  command -v npm >/dev/null || { echo "npm is missing: the Mermaid test will be skipped"; return 0; }
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error mermaid@11 >/dev/null ||
+    echo "npm could not install mermaid: the Mermaid test will be skipped"
+}
+
 run_tests() {
   install_missing "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
   local logs=() status=0 broken_builds=0
@@ -95,6 +106,7 @@ run_tests() {
   rm -rf build-test build-san build-fuzz
   echo "== plain build (warnings are errors)"
   if build_in build-test -Dwerror=true; then
+    install_mermaid build-test
     meson test -C build-test --print-errorlogs --num-processes 2 || status=1
     logs+=(build-test/meson-logs/testlog.json)
     # The package from this build rather than a third compilation.
@@ -119,8 +131,10 @@ run_tests() {
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (clang, with the fuzz targets)"
   if CXX=clang++ build_in build-san -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dfuzz_seconds="${ECLUSE_FUZZ_SECONDS:-30}"; then
+    install_mermaid build-san
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
       meson test -C build-san --print-errorlogs --num-processes 2 --no-suite lint --no-suite fuzz \
+      --no-suite docs \
       --logbase sanitizers || status=1
     logs+=(build-san/meson-logs/sanitizers.json)
     echo "== fuzz targets (libFuzzer, ASan + UBSan, ${ECLUSE_FUZZ_SECONDS:-30} s each)"
