@@ -15,12 +15,17 @@ namespace ecluse::cli {
 
 namespace {
 
+// A problem of the project: a graph problem has no file, a file problem no
+// line; what is not known is null.
 nlohmann::json problem_json(const Diagnostic& problem) {
-    return {{"file", problem.location.file},
-            {"line", problem.location.line},
-            {"column", problem.location.column},
+    auto number = [](int value) {
+        return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+    };
+    return {{"file", text_or_null(problem.location.file)},
+            {"line", number(problem.location.line)},
+            {"column", number(problem.location.column)},
             {"message", problem.message},
-            {"hint", problem.hint},
+            {"hint", text_or_null(problem.hint)},
             {"kind", problem.bad_input ? "input" : "check"}};
 }
 
@@ -99,13 +104,12 @@ int run_check(const Invocation& invocation) {
         for (const Diagnostic& problem : report.problems) {
             problems.push_back(problem_json(problem));
         }
-        auto head = [](const std::optional<std::string>& h) {
-            return h ? nlohmann::json(*h) : nlohmann::json(nullptr);
-        };
-        print_json({{"ok", report.problems.empty()},
-                    {"revisions", report.revisions},
-                    {"heads", {{"pre", head(report.heads.pre)}, {"post", head(report.heads.post)}}},
-                    {"problems", problems}});
+        print_json(
+            {{"ok", report.problems.empty()},
+             {"revisions", report.revisions},
+             {"heads",
+              {{"pre", json_or_null(report.heads.pre)}, {"post", json_or_null(report.heads.post)}}},
+             {"problems", problems}});
         return exit_code;
     }
     if (invocation.settings.format == OutputFormat::github) {

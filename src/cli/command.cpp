@@ -184,6 +184,14 @@ void print_json(const nlohmann::json& document) {
     std::cout << json_text(document, 2) << '\n';
 }
 
+nlohmann::json json_or_null(const std::optional<std::string>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json text_or_null(const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {
     bool is_head = false;
     for (const RevisionFile* head : graph.heads(revision.branch)) {
@@ -192,8 +200,7 @@ nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& 
     return {
         {"revision", revision.revision},
         {"branch", branch_name(revision.branch)},
-        {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
-                                                 : nlohmann::json(nullptr)},
+        {"down_revision", json_or_null(revision.down_revision)},
         {"depends_on", revision.depends_on},
         {"message", revision.message},
         {"created", revision.created},

@@ -130,6 +130,12 @@ std::string json_text(const nlohmann::json& value, int indent = -1);
 // Prints a JSON document on stdout.
 void print_json(const nlohmann::json& document);
 
+// A value that may be missing, as every JSON document gives one: null, never
+// "" nor an absent key (docs/json.md).
+nlohmann::json json_or_null(const std::optional<std::string>& value);
+// `text`, or null when it is empty (a reason, a hint, a note not given).
+nlohmann::json text_or_null(const std::string& text);
+
 // A revision as JSON, the shape every command shares.
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph);
 

@@ -24,17 +24,13 @@ std::string milliseconds(double ms) {
     return text;
 }
 
-nlohmann::json at(const std::optional<std::string>& revision) {
-    return revision ? nlohmann::json(*revision) : nlohmann::json(nullptr);
-}
-
 nlohmann::json step_json(const Step& step) {
     const RevisionFile& revision = *step.revision;
     return {{"revision", revision.revision},
             {"branch", branch_name(revision.branch)},
             {"message", revision.message},
             {"path", revision.path},
-            {"reason", step.reason}};
+            {"reason", text_or_null(step.reason)}};
 }
 
 void print_line(const nlohmann::json& event) {
@@ -92,7 +88,7 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
                 {"attempts", event.attempts}};
         if (event.kind == DeployEvent::Kind::migration_applied) {
             line["duration_ms"] = event.duration_ms;
-            line["note"] = event.text;
+            line["note"] = text_or_null(event.text);
         } else {
             line["why"] = event.text;
         }
@@ -115,10 +111,8 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
         line = {{"event", "deploy_finished"},
                 {"deploy_id", deploy_id},
                 {"outcome", event.text},
-                {"exit_code", event.exit_code}};
-        if (!event.detail.empty()) {
-            line["message"] = event.detail;
-        }
+                {"exit_code", event.exit_code},
+                {"message", text_or_null(event.detail)}};
         break;
     }
     print_line(line);
@@ -215,8 +209,10 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
             }
             print_line(line);
         }
-        print_line({{"event", "plan_finished"},
-                    {"target", {{"pre", at(plan.target.pre)}, {"post", at(plan.target.post)}}}});
+        print_line(
+            {{"event", "plan_finished"},
+             {"target",
+              {{"pre", json_or_null(plan.target.pre)}, {"post", json_or_null(plan.target.post)}}}});
         return 0;
     }
     auto list = [](const char* title, const std::vector<Step>& steps) {
