@@ -39,7 +39,21 @@ const RevisionFile* find_by_path(const Settings& settings, const RevisionGraph& 
     return nullptr;
 }
 
-void print_rules() {
+// `lint --rules`: every rule, as text or one JSON document.
+void print_rules(OutputFormat format) {
+    if (format == OutputFormat::json) {
+        nlohmann::json rules = nlohmann::json::array();
+        for (const Rule& each : lint_rules()) {
+            rules.push_back({{"id", each.id},
+                             {"family", family_name(each.family)},
+                             {"severity", severity_name(each.severity)},
+                             {"on_by_default", each.on_by_default},
+                             {"reason", each.reason},
+                             {"fix", each.fix}});
+        }
+        print_json({{"rules", rules}});
+        return;
+    }
     for (const Rule& each : lint_rules()) {
         std::cout << each.id << " (" << family_name(each.family) << ", "
                   << severity_name(each.severity) << (each.on_by_default ? "" : ", off by default")
@@ -64,7 +78,7 @@ int run_lint(const Invocation& invocation) {
         return 0;
     }
     if (values->count("rules") != 0) {
-        print_rules();
+        print_rules(invocation.settings.format);
         return 0;
     }
     const Settings& settings = invocation.settings;
@@ -138,14 +152,15 @@ int run_lint(const Invocation& invocation) {
         }
         std::cerr << render_finding(finding) << '\n';
     }
-    std::ostream& summary = errors > 0 || report.bad_input ? std::cerr : std::cout;
+    // On stdout whatever it says, so that a pipeline finds it in one place;
+    // the findings are on stderr.
     if (settings.verbosity >= 0 || errors > 0) {
         auto plural = [](std::size_t n, const char* word) {
             return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
         };
-        summary << "lint: " << selection.description << ": "
-                << plural(report.statements, "statement") << ", " << plural(errors, "error") << ", "
-                << plural(warnings, "warning") << '\n';
+        std::cout << "lint: " << selection.description << ": "
+                  << plural(report.statements, "statement") << ", " << plural(errors, "error")
+                  << ", " << plural(warnings, "warning") << '\n';
     }
     return exit_code;
 }
