@@ -55,10 +55,10 @@ std::string toml_message(const std::string& what) {
 }
 
 bool is_output_format(const std::string& text) {
-    return text == "text" || text == "json" || text == "github";
+    return text == "text" || text == "json" || text == "github" || text == "markdown";
 }
 
-const char* k_output_format_hint = "use text, json or github";
+const char* k_output_format_hint = "use text, json, github or markdown";
 
 std::string closest_setting(const std::string& key) {
     std::string best;
@@ -94,6 +94,9 @@ OutputFormat parse_output_format(const std::string& text) {
     }
     if (text == "github") {
         return OutputFormat::github;
+    }
+    if (text == "markdown") {
+        return OutputFormat::markdown;
     }
     throw UsageError("unknown output format " + quote_value(text), k_output_format_hint);
 }

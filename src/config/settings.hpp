@@ -14,7 +14,9 @@
 
 namespace ecluse {
 
-enum class OutputFormat { text, json, github };
+// markdown: a GitHub-flavoured table, for the commands that list things
+// (deploy --plan, lint, check, status); the others refuse it.
+enum class OutputFormat { text, json, github, markdown };
 
 // ecluse.toml's [lint] table: lint rule ids (or families) switched on or
 // off for the project; the lint library checks the ids.
