@@ -187,6 +187,12 @@ int run_deploy(const Invocation& invocation) {
         return 0;
     }
     const Settings& settings = invocation.settings;
+    if (settings.format == OutputFormat::markdown && values->count("plan") == 0) {
+        throw UsageError("--format markdown is for `deploy --plan`: a deploy prints its progress "
+                         "as it happens, as text or JSON events",
+                         "add --plan for the table of what would run, or use --format text or "
+                         "json");
+    }
     auto optional = [&](const char* name) -> std::optional<std::string> {
         if (values->count(name) == 0) {
             return std::nullopt;

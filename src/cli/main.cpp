@@ -206,6 +206,11 @@ int run(int argc, char** argv, Reporting& reporting) {
         name, {rest.begin() + 1, rest.end()}, load_settings(root, verbosity, flags)};
     reporting.format = invocation.settings.format;
     reporting.database_url = invocation.settings.database_url.value_or("");
+    if (invocation.settings.format == OutputFormat::markdown && !cli::prints_markdown(name)) {
+        throw UsageError("--format markdown is for " + std::string(cli::k_markdown_commands) +
+                             ", not " + name,
+                         "use --format text or json for " + name);
+    }
     return command->run(invocation);
 }
 
