@@ -67,6 +67,23 @@ void check_lint(const Settings& settings, Project& project, CheckReport& report)
     std::cerr << warnings;
 }
 
+// `check --format markdown`: the outcome as the heading, one row per problem.
+std::string check_markdown(const CheckReport& report) {
+    std::vector<std::vector<std::string>> rows;
+    for (const Diagnostic& problem : report.problems) {
+        rows.push_back({markdown_code(problem.location.file.empty() ? std::string()
+                                                                    : problem.location.to_string()),
+                        problem.message, problem.hint});
+    }
+    std::string heading = report.problems.empty()
+                              ? "ecluse check passed: " + std::to_string(report.revisions) +
+                                    " revisions, pre head " + report.heads.pre.value_or("(none)") +
+                                    ", post head " + report.heads.post.value_or("(none)")
+                              : "ecluse check failed: " + std::to_string(report.problems.size()) +
+                                    " problem" + (report.problems.size() == 1 ? "" : "s");
+    return markdown_table(heading, {"Where", "Problem", "Hint"}, rows);
+}
+
 } // namespace
 
 CommandOptions check_options() {
@@ -121,6 +138,10 @@ int run_check(const Invocation& invocation) {
     }
     for (const Diagnostic& problem : report.problems) {
         std::cerr << problem.to_string() << '\n';
+    }
+    if (invocation.settings.format == OutputFormat::markdown) {
+        std::cout << check_markdown(report);
+        return exit_code;
     }
     if (!report.problems.empty()) {
         std::cerr << "check failed: " << report.problems.size() << " problem"

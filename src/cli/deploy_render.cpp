@@ -33,6 +33,42 @@ nlohmann::json step_json(const Step& step) {
             {"reason", text_or_null(step.reason)}};
 }
 
+std::string hook_command(const std::vector<std::string>& hook) {
+    std::string command;
+    for (const std::string& word : hook) {
+        command += (command.empty() ? "" : " ") + word;
+    }
+    return command;
+}
+
+// `deploy --plan --format markdown`: one row per migration, phase by phase,
+// and one for the hook.
+std::string plan_markdown(const DeployPlan& plan, const std::vector<std::string>& hook) {
+    std::vector<std::vector<std::string>> rows;
+    auto add = [&](const char* phase, const std::vector<Step>& steps) {
+        if (steps.empty()) {
+            rows.push_back({phase, "", "nothing to apply", ""});
+        }
+        for (const Step& step : steps) {
+            rows.push_back({phase, markdown_code(step.revision->revision), step.revision->message,
+                            step.reason});
+        }
+    };
+    add("pre", plan.pre);
+    if (plan.hook) {
+        rows.push_back({"deploy", "",
+                        hook.empty() ? "no hook is configured: `ecluse deploy` would refuse to "
+                                       "start"
+                                     : "run " + markdown_code(hook_command(hook)),
+                        ""});
+    }
+    add("post", plan.post);
+    return markdown_table("ecluse deploy --plan: pre head " + plan.target.pre.value_or("(none)") +
+                              ", post head " + plan.target.post.value_or("(none)") +
+                              " (nothing is changed)",
+                          {"Phase", "Revision", "Message", "Note"}, rows);
+}
+
 void print_line(const nlohmann::json& event) {
     std::cout << json_text(event) << std::endl;
 }
@@ -215,6 +251,10 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
               {{"pre", json_or_null(plan.target.pre)}, {"post", json_or_null(plan.target.post)}}}});
         return 0;
     }
+    if (settings.format == OutputFormat::markdown) {
+        std::cout << plan_markdown(plan, hook);
+        return 0;
+    }
     auto list = [](const char* title, const std::vector<Step>& steps) {
         std::cout << title << ": "
                   << (steps.empty() ? std::string("nothing to apply")
@@ -235,11 +275,7 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
                      "pass --hook CMD, set `hook` in ecluse.toml's [deploy] table, or create an "
                      "executable deploy/hook\n";
     } else if (plan.hook) {
-        std::string command;
-        for (const std::string& word : hook) {
-            command += (command.empty() ? "" : " ") + word;
-        }
-        std::cout << "deploy: run " << command << '\n';
+        std::cout << "deploy: run " << hook_command(hook) << '\n';
     }
     list("post", plan.post);
     return 0;

@@ -39,8 +39,21 @@ const RevisionFile* find_by_path(const Settings& settings, const RevisionGraph& 
     return nullptr;
 }
 
-// `lint --rules`: every rule, as text or one JSON document.
+// `lint --rules`: every rule, as text, one JSON document or a Markdown table.
 void print_rules(OutputFormat format) {
+    if (format == OutputFormat::markdown) {
+        std::vector<std::vector<std::string>> rows;
+        for (const Rule& each : lint_rules()) {
+            rows.push_back(
+                {markdown_code(std::string(each.id)), std::string(family_name(each.family)),
+                 std::string(severity_name(each.severity)), each.on_by_default ? "yes" : "no",
+                 std::string(each.reason), std::string(each.fix)});
+        }
+        std::cout << markdown_table(
+            "ecluse lint --rules: " + std::to_string(rows.size()) + " rules",
+            {"Rule", "Family", "Severity", "On by default", "Why", "Fix"}, rows);
+        return;
+    }
     if (format == OutputFormat::json) {
         nlohmann::json rules = nlohmann::json::array();
         for (const Rule& each : lint_rules()) {
@@ -152,15 +165,25 @@ int run_lint(const Invocation& invocation) {
         }
         std::cerr << render_finding(finding) << '\n';
     }
+    auto plural = [](std::size_t n, const char* word) {
+        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    std::string summary = "lint: " + selection.description + ": " +
+                          plural(report.statements, "statement") + ", " + plural(errors, "error") +
+                          ", " + plural(warnings, "warning");
     // On stdout whatever it says, so that a pipeline finds it in one place;
     // the findings are on stderr.
-    if (settings.verbosity >= 0 || errors > 0) {
-        auto plural = [](std::size_t n, const char* word) {
-            return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-        };
-        std::cout << "lint: " << selection.description << ": "
-                  << plural(report.statements, "statement") << ", " << plural(errors, "error")
-                  << ", " << plural(warnings, "warning") << '\n';
+    if (settings.format == OutputFormat::markdown) {
+        std::vector<std::vector<std::string>> rows;
+        for (const Finding& finding : report.findings) {
+            rows.push_back(
+                {markdown_code(finding.location.to_string()), markdown_code(finding.rule),
+                 std::string(severity_name(finding.severity)), finding.message, finding.fix});
+        }
+        std::cout << markdown_table("ecluse " + summary,
+                                    {"Where", "Rule", "Severity", "Finding", "Fix"}, rows);
+    } else if (settings.verbosity >= 0 || errors > 0) {
+        std::cout << summary << '\n';
     }
     return exit_code;
 }
