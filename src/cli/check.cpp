@@ -15,12 +15,17 @@ namespace ecluse::cli {
 
 namespace {
 
+// A problem of the project: a graph problem has no file, a file problem no
+// line; what is not known is null.
 nlohmann::json problem_json(const Diagnostic& problem) {
-    return {{"file", problem.location.file},
-            {"line", problem.location.line},
-            {"column", problem.location.column},
+    auto number = [](int value) {
+        return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+    };
+    return {{"file", text_or_null(problem.location.file)},
+            {"line", number(problem.location.line)},
+            {"column", number(problem.location.column)},
             {"message", problem.message},
-            {"hint", problem.hint},
+            {"hint", text_or_null(problem.hint)},
             {"kind", problem.bad_input ? "input" : "check"}};
 }
 
@@ -62,6 +67,23 @@ void check_lint(const Settings& settings, Project& project, CheckReport& report)
     std::cerr << warnings;
 }
 
+// `check --format markdown`: the outcome as the heading, one row per problem.
+std::string check_markdown(const CheckReport& report) {
+    std::vector<std::vector<std::string>> rows;
+    for (const Diagnostic& problem : report.problems) {
+        rows.push_back({markdown_code(problem.location.file.empty() ? std::string()
+                                                                    : problem.location.to_string()),
+                        problem.message, problem.hint});
+    }
+    std::string heading = report.problems.empty()
+                              ? "ecluse check passed: " + std::to_string(report.revisions) +
+                                    " revisions, pre head " + report.heads.pre.value_or("(none)") +
+                                    ", post head " + report.heads.post.value_or("(none)")
+                              : "ecluse check failed: " + std::to_string(report.problems.size()) +
+                                    " problem" + (report.problems.size() == 1 ? "" : "s");
+    return markdown_table(heading, {"Where", "Problem", "Hint"}, rows);
+}
+
 } // namespace
 
 CommandOptions check_options() {
@@ -99,13 +121,12 @@ int run_check(const Invocation& invocation) {
         for (const Diagnostic& problem : report.problems) {
             problems.push_back(problem_json(problem));
         }
-        auto head = [](const std::optional<std::string>& h) {
-            return h ? nlohmann::json(*h) : nlohmann::json(nullptr);
-        };
-        print_json({{"ok", report.problems.empty()},
-                    {"revisions", report.revisions},
-                    {"heads", {{"pre", head(report.heads.pre)}, {"post", head(report.heads.post)}}},
-                    {"problems", problems}});
+        print_json(
+            {{"ok", report.problems.empty()},
+             {"revisions", report.revisions},
+             {"heads",
+              {{"pre", json_or_null(report.heads.pre)}, {"post", json_or_null(report.heads.post)}}},
+             {"problems", problems}});
         return exit_code;
     }
     if (invocation.settings.format == OutputFormat::github) {
@@ -122,6 +143,10 @@ int run_check(const Invocation& invocation) {
     }
     for (const Diagnostic& problem : report.problems) {
         std::cerr << problem.to_string() << '\n';
+    }
+    if (invocation.settings.format == OutputFormat::markdown) {
+        std::cout << check_markdown(report);
+        return exit_code;
     }
     if (!report.problems.empty()) {
         std::cerr << "check failed: " << report.problems.size() << " problem"

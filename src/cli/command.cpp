@@ -74,12 +74,12 @@ po::options_description global_options() {
                           "project root (default: the current directory)")(
         "database-url,d", po::value<std::string>()->value_name("URL"),
         "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
-        "format", po::value<std::string>()->value_name("text|json|github|mermaid"),
-        "output format (mermaid: `history`'s graph)")(
-        "lock-timeout", po::value<std::string>()->value_name("DURATION"),
-        "lock_timeout per migration (default 5s)")("statement-timeout",
-                                                   po::value<std::string>()->value_name("DURATION"),
-                                                   "statement_timeout per migration (default 60s)")(
+        "format", po::value<std::string>()->value_name("text|json|github|markdown|mermaid"),
+        "output format (markdown: deploy --plan, lint, check, status; mermaid: `history`'s "
+        "graph)")("lock-timeout", po::value<std::string>()->value_name("DURATION"),
+                  "lock_timeout per migration (default 5s)")(
+        "statement-timeout", po::value<std::string>()->value_name("DURATION"),
+        "statement_timeout per migration (default 60s)")(
         "lock-wait", po::value<std::string>()->value_name("DURATION"),
         "how long to wait for another ecluse's lock (default 60s)")(
         "progress-interval", po::value<std::string>()->value_name("DURATION"),
@@ -215,6 +215,63 @@ void print_json(const nlohmann::json& document) {
     std::cout << json_text(document, 2) << '\n';
 }
 
+bool prints_markdown(std::string_view command) {
+    return command == "deploy" || command == "lint" || command == "check" || command == "status";
+}
+
+namespace {
+
+std::string markdown_cell(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '|') {
+            out += "\\|";
+        } else if (c == '\r') {
+            out += text.compare(i, 2, "\r\n") == 0 ? "" : "<br>";
+        } else if (c == '\n') {
+            out += "<br>";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string markdown_code(const std::string& text) {
+    return text.empty() ? text : "`" + text + "`";
+}
+
+std::string markdown_table(const std::string& heading, const std::vector<std::string>& columns,
+                           const std::vector<std::vector<std::string>>& rows) {
+    auto line = [](const std::vector<std::string>& cells) {
+        std::string out = "|";
+        for (const std::string& cell : cells) {
+            out += " " + markdown_cell(cell) + " |";
+        }
+        return out + "\n";
+    };
+    std::string out = "### " + markdown_cell(heading) + "\n\n" + line(columns) + "|";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        out += " --- |";
+    }
+    out += "\n";
+    for (const auto& row : rows) {
+        out += line(row);
+    }
+    return out;
+}
+
+nlohmann::json json_or_null(const std::optional<std::string>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json text_or_null(const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {
     bool is_head = false;
     for (const RevisionFile* head : graph.heads(revision.branch)) {
@@ -223,8 +280,7 @@ nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& 
     return {
         {"revision", revision.revision},
         {"branch", branch_name(revision.branch)},
-        {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
-                                                 : nlohmann::json(nullptr)},
+        {"down_revision", json_or_null(revision.down_revision)},
         {"depends_on", revision.depends_on},
         {"message", revision.message},
         {"created", revision.created},

@@ -158,6 +158,27 @@ std::string json_text(const nlohmann::json& value, int indent = -1);
 // Prints a JSON document on stdout.
 void print_json(const nlohmann::json& document);
 
+// The commands that print --format markdown (deploy only with --plan), for
+// the usage error of the others.
+bool prints_markdown(std::string_view command);
+inline constexpr const char* k_markdown_commands = "deploy --plan, lint, check and status";
+
+// A GitHub-flavoured Markdown table under a heading line, the one way a
+// command prints --format markdown: a pipeline appends it to
+// $GITHUB_STEP_SUMMARY or posts it on a pull request. Cells are text:
+// `|` is escaped and line breaks become <br>, so that a message never
+// breaks the table.
+std::string markdown_table(const std::string& heading, const std::vector<std::string>& columns,
+                           const std::vector<std::vector<std::string>>& rows);
+// `text` as a Markdown code span (a revision id, a file), escaped as a cell.
+std::string markdown_code(const std::string& text);
+
+// A value that may be missing, as every JSON document gives one: null, never
+// "" nor an absent key (docs/json.md).
+nlohmann::json json_or_null(const std::optional<std::string>& value);
+// `text`, or null when it is empty (a reason, a hint, a note not given).
+nlohmann::json text_or_null(const std::string& text);
+
 // A revision as JSON, the shape every command shares.
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph);
 

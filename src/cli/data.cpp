@@ -71,7 +71,9 @@ int run_data(const Invocation& invocation) {
         DatabaseSession session = open_database(settings, false);
         dump_data(session.scratch ? session.scratch->url() : settings.database_url.value_or(""),
                   settings.schema, file);
-        if (settings.verbosity >= 0 && settings.format == OutputFormat::text) {
+        if (settings.format == OutputFormat::json) {
+            print_json({{"file", file}});
+        } else if (settings.verbosity >= 0) {
             std::cout << "wrote " << file << '\n';
         }
         return 0;

@@ -168,7 +168,7 @@ CommandOptions deploy_options() {
         "phase", po::value<std::string>()->value_name("pre|deploy|post"),
         "run one phase alone (for pipelines that run them as separate jobs)")(
         "plan", "print what would run, changing nothing (without a hook, says that none is "
-                "configured)")(
+                "configured); --format markdown prints it as a table for a job summary")(
         "deploy-id", po::value<std::string>()->value_name("ID"),
         "the id in the event log and the hook's ECLUSE_DEPLOY_ID (default: $ECLUSE_DEPLOY_ID, "
         "else the unfinished deploy's of the same heads, else a new one)")(
@@ -187,6 +187,12 @@ int run_deploy(const Invocation& invocation) {
         return 0;
     }
     const Settings& settings = invocation.settings;
+    if (settings.format == OutputFormat::markdown && values->count("plan") == 0) {
+        throw UsageError("--format markdown is for `deploy --plan`: a deploy prints its progress "
+                         "as it happens, as text or JSON events",
+                         "add --plan for the table of what would run, or use --format text or "
+                         "json");
+    }
     auto optional = [&](const char* name) -> std::optional<std::string> {
         if (values->count(name) == 0) {
             return std::nullopt;

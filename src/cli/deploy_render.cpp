@@ -24,17 +24,49 @@ std::string milliseconds(double ms) {
     return text;
 }
 
-nlohmann::json at(const std::optional<std::string>& revision) {
-    return revision ? nlohmann::json(*revision) : nlohmann::json(nullptr);
-}
-
 nlohmann::json step_json(const Step& step) {
     const RevisionFile& revision = *step.revision;
     return {{"revision", revision.revision},
             {"branch", branch_name(revision.branch)},
             {"message", revision.message},
             {"path", revision.path},
-            {"reason", step.reason}};
+            {"reason", text_or_null(step.reason)}};
+}
+
+std::string hook_command(const std::vector<std::string>& hook) {
+    std::string command;
+    for (const std::string& word : hook) {
+        command += (command.empty() ? "" : " ") + word;
+    }
+    return command;
+}
+
+// `deploy --plan --format markdown`: one row per migration, phase by phase,
+// and one for the hook.
+std::string plan_markdown(const DeployPlan& plan, const std::vector<std::string>& hook) {
+    std::vector<std::vector<std::string>> rows;
+    auto add = [&](const char* phase, const std::vector<Step>& steps) {
+        if (steps.empty()) {
+            rows.push_back({phase, "", "nothing to apply", ""});
+        }
+        for (const Step& step : steps) {
+            rows.push_back({phase, markdown_code(step.revision->revision), step.revision->message,
+                            step.reason});
+        }
+    };
+    add("pre", plan.pre);
+    if (plan.hook) {
+        rows.push_back({"deploy", "",
+                        hook.empty() ? "no hook is configured: `ecluse deploy` would refuse to "
+                                       "start"
+                                     : "run " + markdown_code(hook_command(hook)),
+                        ""});
+    }
+    add("post", plan.post);
+    return markdown_table("ecluse deploy --plan: pre head " + plan.target.pre.value_or("(none)") +
+                              ", post head " + plan.target.post.value_or("(none)") +
+                              " (nothing is changed)",
+                          {"Phase", "Revision", "Message", "Note"}, rows);
 }
 
 void print_line(const nlohmann::json& event) {
@@ -92,7 +124,7 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
                 {"attempts", event.attempts}};
         if (event.kind == DeployEvent::Kind::migration_applied) {
             line["duration_ms"] = event.duration_ms;
-            line["note"] = event.text;
+            line["note"] = text_or_null(event.text);
         } else {
             line["why"] = event.text;
         }
@@ -129,10 +161,8 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id) {
         line = {{"event", "deploy_finished"},
                 {"deploy_id", deploy_id},
                 {"outcome", event.text},
-                {"exit_code", event.exit_code}};
-        if (!event.detail.empty()) {
-            line["message"] = event.detail;
-        }
+                {"exit_code", event.exit_code},
+                {"message", text_or_null(event.detail)}};
         break;
     }
     print_line(line);
@@ -236,8 +266,14 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
             }
             print_line(line);
         }
-        print_line({{"event", "plan_finished"},
-                    {"target", {{"pre", at(plan.target.pre)}, {"post", at(plan.target.post)}}}});
+        print_line(
+            {{"event", "plan_finished"},
+             {"target",
+              {{"pre", json_or_null(plan.target.pre)}, {"post", json_or_null(plan.target.post)}}}});
+        return 0;
+    }
+    if (settings.format == OutputFormat::markdown) {
+        std::cout << plan_markdown(plan, hook);
         return 0;
     }
     auto list = [](const char* title, const std::vector<Step>& steps) {
@@ -260,11 +296,7 @@ int print_plan(const Settings& settings, const DeployPlan& plan,
                      "pass --hook CMD, set `hook` in ecluse.toml's [deploy] table, or create an "
                      "executable deploy/hook\n";
     } else if (plan.hook) {
-        std::string command;
-        for (const std::string& word : hook) {
-            command += (command.empty() ? "" : " ") + word;
-        }
-        std::cout << "deploy: run " << command << '\n';
+        std::cout << "deploy: run " << hook_command(hook) << '\n';
     }
     list("post", plan.post);
     return 0;

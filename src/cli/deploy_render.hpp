@@ -18,7 +18,8 @@ void print_json_event(const DeployEvent& event, const std::string& deploy_id);
 void print_text_event(const DeployEvent& event, const std::string& deploy_id,
                       const Settings& settings, const RevisionGraph& graph);
 
-// `deploy --plan`: what would run, in settings.format; returns the exit code (0).
+// `deploy --plan`: what would run, in settings.format (text, json or
+// markdown); returns the exit code (0).
 int print_plan(const Settings& settings, const DeployPlan& plan,
                const std::vector<std::string>& hook);
 

@@ -127,7 +127,7 @@ int print_lines_of_work(const Invocation& invocation, const RevisionGraph& graph
         for (const auto& [revision, mark] : lines_of_work(graph, branch)) {
             if (json) {
                 nlohmann::json entry = revision_json(*revision, graph);
-                entry["mark"] = mark;
+                entry["mark"] = text_or_null(mark);
                 list.push_back(entry);
             } else {
                 append_history_line(out, *revision, graph, &mark);

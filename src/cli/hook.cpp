@@ -9,6 +9,7 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -97,18 +98,20 @@ int hook_run(const Invocation& invocation, bool check_only) {
     bool touches_migrations = std::any_of(staged.begin(), staged.end(), [&](const std::string& p) {
         return p.substr(0, prefix.size()) == prefix;
     });
-    if (!touches_migrations) {
-        return 0;
+    bool changed = false;
+    if (touches_migrations) {
+        RevisionGraph graph = load_project(settings).graph;
+        graph.require_valid();
+        if (check_only) {
+            check_staged_conflict_file(settings, graph);
+        } else {
+            changed = sync_conflict_file(settings, graph);
+            stage_paths(settings.root, {std::string(k_conflict_file_name)});
+        }
     }
-    RevisionGraph graph = load_project(settings).graph;
-    graph.require_valid();
-    if (check_only) {
-        check_staged_conflict_file(settings, graph);
-        return 0;
-    }
-    bool changed = sync_conflict_file(settings, graph);
-    stage_paths(settings.root, {std::string(k_conflict_file_name)});
-    if (changed && settings.verbosity >= 0) {
+    if (settings.format == OutputFormat::json) {
+        print_json({{"conflict_file_rewritten", changed}});
+    } else if (changed && settings.verbosity >= 0) {
         std::cerr << "ecluse: rewrote and staged " << k_conflict_file_name << '\n';
     }
     return 0;
@@ -198,7 +201,12 @@ int run_hook(const Invocation& invocation) {
         throw UsageError(invocation.settings.root.string() + " is not in a git work tree",
                          "run `git init` first");
     }
-    std::cout << install_hook(invocation.settings.root, values->count("force") != 0) << '\n';
+    std::string installed = install_hook(invocation.settings.root, values->count("force") != 0);
+    if (invocation.settings.format == OutputFormat::json) {
+        print_json({{"hook", installed}});
+    } else {
+        std::cout << installed << '\n';
+    }
     return 0;
 }
 

@@ -6,6 +6,8 @@
 #include "script/project.hpp"
 #include "util/file.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <iostream>
 
 namespace ecluse::cli {
@@ -73,16 +75,23 @@ int run_init(const Invocation& invocation) {
         write_file_atomically(toml, k_settings_template);
         created.push_back(display_path(settings, std::string(k_settings_file_name)));
     }
+    std::optional<std::string> hook;
+    bool git = is_git_repository(settings.root);
+    if (values->count("no-hook") == 0 && git) {
+        hook = install_hook(settings.root, false);
+    }
+    if (settings.format == OutputFormat::json) {
+        print_json({{"created", created}, {"hook", json_or_null(hook)}});
+        return 0;
+    }
     for (const auto& path : created) {
         std::cout << "created " << path << '\n';
     }
-    if (values->count("no-hook") == 0) {
-        if (is_git_repository(settings.root)) {
-            std::cout << install_hook(settings.root, false) << '\n';
-        } else {
-            std::cout << "not a git repository: run `git init` then `ecluse hook install` to keep "
-                      << k_conflict_file_name << " up to date on every commit\n";
-        }
+    if (hook) {
+        std::cout << *hook << '\n';
+    } else if (values->count("no-hook") == 0) {
+        std::cout << "not a git repository: run `git init` then `ecluse hook install` to keep "
+                  << k_conflict_file_name << " up to date on every commit\n";
     }
     if (created.empty()) {
         std::cout << "the layout was already there; nothing else to do\n";

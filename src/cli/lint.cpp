@@ -53,7 +53,34 @@ LintBase lint_base(const Settings& settings, const po::variables_map& values) {
             "integration_branch in ecluse.toml's [rebase] table"};
 }
 
-void print_rules() {
+// `lint --rules`: every rule, as text, one JSON document or a Markdown table.
+void print_rules(OutputFormat format) {
+    if (format == OutputFormat::markdown) {
+        std::vector<std::vector<std::string>> rows;
+        for (const Rule& each : lint_rules()) {
+            rows.push_back(
+                {markdown_code(std::string(each.id)), std::string(family_name(each.family)),
+                 std::string(severity_name(each.severity)), each.on_by_default ? "yes" : "no",
+                 std::string(each.reason), std::string(each.fix)});
+        }
+        std::cout << markdown_table(
+            "ecluse lint --rules: " + std::to_string(rows.size()) + " rules",
+            {"Rule", "Family", "Severity", "On by default", "Why", "Fix"}, rows);
+        return;
+    }
+    if (format == OutputFormat::json) {
+        nlohmann::json rules = nlohmann::json::array();
+        for (const Rule& each : lint_rules()) {
+            rules.push_back({{"id", each.id},
+                             {"family", family_name(each.family)},
+                             {"severity", severity_name(each.severity)},
+                             {"on_by_default", each.on_by_default},
+                             {"reason", each.reason},
+                             {"fix", each.fix}});
+        }
+        print_json({{"rules", rules}});
+        return;
+    }
     for (const Rule& each : lint_rules()) {
         std::cout << each.id << " (" << family_name(each.family) << ", "
                   << severity_name(each.severity) << (each.on_by_default ? "" : ", off by default")
@@ -83,7 +110,7 @@ int run_lint(const Invocation& invocation) {
         return 0;
     }
     if (values->count("rules") != 0) {
-        print_rules();
+        print_rules(invocation.settings.format);
         return 0;
     }
     const Settings& settings = invocation.settings;
@@ -178,14 +205,25 @@ int run_lint(const Invocation& invocation) {
         }
         std::cerr << render_finding(report.findings[i]) << '\n';
     }
-    std::ostream& summary = errors > 0 || report.bad_input ? std::cerr : std::cout;
-    if (settings.verbosity >= 0 || errors > 0) {
-        auto plural = [](std::size_t n, const char* word) {
-            return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-        };
-        summary << "lint: " << selection.description << ": "
-                << plural(report.statements, "statement") << ", " << plural(errors, "error") << ", "
-                << plural(warnings, "warning") << '\n';
+    auto plural = [](std::size_t n, const char* word) {
+        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    std::string summary = "lint: " + selection.description + ": " +
+                          plural(report.statements, "statement") + ", " + plural(errors, "error") +
+                          ", " + plural(warnings, "warning");
+    // On stdout whatever it says, so that a pipeline finds it in one place;
+    // the findings are on stderr.
+    if (settings.format == OutputFormat::markdown) {
+        std::vector<std::vector<std::string>> rows;
+        for (const Finding& finding : report.findings) {
+            rows.push_back(
+                {markdown_code(finding.location.to_string()), markdown_code(finding.rule),
+                 std::string(severity_name(finding.severity)), finding.message, finding.fix});
+        }
+        std::cout << markdown_table("ecluse " + summary,
+                                    {"Where", "Rule", "Severity", "Finding", "Fix"}, rows);
+    } else if (settings.verbosity >= 0 || errors > 0) {
+        std::cout << summary << '\n';
     }
     return exit_code;
 }

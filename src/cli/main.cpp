@@ -3,8 +3,12 @@
 
 #include "cli/command.hpp"
 #include "ecluse_version.hpp"
+#include "pg/conninfo.hpp"
+#include "runtime/migrator.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -17,25 +21,107 @@ using namespace ecluse;
 
 namespace {
 
+// How an error is reported: in the format asked for (known once the
+// global options, then the settings, are read), without the password of
+// the database URL, whatever the message quotes of it.
+struct Reporting {
+    OutputFormat format = OutputFormat::text;
+    std::string database_url;
+
+    std::string redact(const std::string& text) const {
+        return database_url.empty() ? text : pg::without_password(text, database_url);
+    }
+};
+
 // The error, then what it happened in: each error nested in an
 // ErrorContext, on lines of its own.
-void print_error(const std::exception& error) {
+void print_error(const std::exception& error, const Reporting& reporting) {
     bool first = true;
     for_each_nested(error, [&](const std::exception& each) {
-        std::cerr << (first ? "ecluse: error: " : "  because: ") << each.what() << '\n';
+        std::cerr << (first ? "ecluse: error: " : "  because: ") << reporting.redact(each.what())
+                  << '\n';
         first = false;
         if (const auto* typed = dynamic_cast<const Error*>(&each)) {
             for (const auto& detail : typed->details()) {
-                std::cerr << "  " << detail.to_string() << '\n';
+                std::cerr << "  " << reporting.redact(detail.to_string()) << '\n';
             }
             if (!typed->hint().empty()) {
-                std::cerr << "  hint: " << typed->hint() << '\n';
+                std::cerr << "  hint: " << reporting.redact(typed->hint()) << '\n';
             }
         }
     });
 }
 
-int run(int argc, char** argv) {
+// The error as the JSON object of docs/json.md: every key present, null
+// when not known.
+nlohmann::json error_json(const std::exception& error, int code, const Reporting& reporting) {
+    auto text = [&](const std::string& value) {
+        return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(reporting.redact(value));
+    };
+    auto number = [](int value) {
+        return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+    };
+    nlohmann::json because = nlohmann::json::array();
+    nlohmann::json details = nlohmann::json::array();
+    std::string hints;
+    std::string message;
+    std::string sqlstate;
+    std::string revision;
+    SourceLocation location;
+    bool outermost = true;
+    for_each_nested(error, [&](const std::exception& each) {
+        if (outermost) {
+            message = reporting.redact(each.what());
+            outermost = false;
+        } else {
+            because.push_back(reporting.redact(each.what()));
+        }
+        const auto* typed = dynamic_cast<const Error*>(&each);
+        if (typed == nullptr) {
+            return;
+        }
+        for (const Diagnostic& detail : typed->details()) {
+            details.push_back({{"file", text(detail.location.file)},
+                               {"line", number(detail.location.line)},
+                               {"column", number(detail.location.column)},
+                               {"message", reporting.redact(detail.message)},
+                               {"hint", text(detail.hint)}});
+        }
+        if (!typed->hint().empty()) {
+            hints += (hints.empty() ? "" : "\n") + typed->hint();
+        }
+        if (const auto* failed = dynamic_cast<const MigrationFailed*>(&each)) {
+            sqlstate = failed->sqlstate();
+            revision = failed->revision();
+            location = failed->location();
+        } else if (const auto* input = dynamic_cast<const InputError*>(&each)) {
+            location = input->location();
+        }
+    });
+    return {{"error",
+             {{"code", code},
+              {"message", message},
+              {"hint", text(hints)},
+              {"because", because},
+              {"details", details},
+              {"sqlstate", text(sqlstate)},
+              {"revision", text(revision)},
+              {"file", text(location.file)},
+              {"line", number(location.line)},
+              {"column", number(location.column)}}}};
+}
+
+// Prints the error on stderr, and with --format json its JSON object on
+// stdout as well; returns the exit code.
+int report(const std::exception& error, int code, const Reporting& reporting) {
+    print_error(error, reporting);
+    if (reporting.format == OutputFormat::json) {
+        std::cout << cli::json_text(error_json(error, code, reporting)) << '\n';
+    }
+    return code;
+}
+
+int run(int argc, char** argv, Reporting& reporting) {
     po::options_description options = cli::global_options();
     po::variables_map values;
     std::vector<std::string> rest;
@@ -49,6 +135,18 @@ int run(int argc, char** argv) {
         rest = po::collect_unrecognized(parsed.options, po::include_positional);
     } catch (const po::error& error) {
         throw UsageError(error.what(), "see `ecluse --help`");
+    }
+    // Before the settings are read, so that an error in reading them is
+    // reported in the format asked for too.
+    std::optional<std::string> format = values.count("format") != 0
+                                            ? values["format"].as<std::string>()
+                                            : process_environment("ECLUSE_FORMAT");
+    if (format) {
+        try {
+            reporting.format = parse_output_format(*format);
+        } catch (const Error&) {
+            // load_settings says what is wrong with it.
+        }
     }
     if (values.count("version") != 0) {
         std::cout << "ecluse " << ECLUSE_VERSION << '\n';
@@ -88,10 +186,17 @@ int run(int argc, char** argv) {
         values.count("directory") != 0 ? values["directory"].as<std::string>() : ".";
     cli::Invocation invocation{
         name, {rest.begin() + 1, rest.end()}, load_settings(root, verbosity, flags)};
+    reporting.format = invocation.settings.format;
+    reporting.database_url = invocation.settings.database_url.value_or("");
     if (invocation.settings.format == OutputFormat::mermaid && name != "history") {
         throw UsageError("ecluse " + name + ": the output format mermaid is only for `history`",
                          "`ecluse history --graph --format mermaid` draws the revision graph; " +
                              name + " prints text, json or github");
+    }
+    if (invocation.settings.format == OutputFormat::markdown && !cli::prints_markdown(name)) {
+        throw UsageError("--format markdown is for " + std::string(cli::k_markdown_commands) +
+                             ", not " + name,
+                         "use --format text or json for " + name);
     }
     return command->run(invocation);
 }
@@ -162,14 +267,19 @@ bool stdout_written() {
 }
 
 int run_and_report(int argc, char** argv) {
+    Reporting reporting;
     try {
-        return run(argc, argv);
+        return run(argc, argv, reporting);
     } catch (const Error& error) {
-        print_error(error);
-        return exit_code_of(error);
+        return report(error, exit_code_of(error), reporting);
     } catch (const std::exception& error) {
-        std::cerr << "ecluse: internal error: " << error.what() << '\n'
-                  << "  hint: this is a bug in ecluse; please report it with the command you ran\n";
+        std::string hint = "this is a bug in ecluse; please report it with the command you ran";
+        std::cerr << "ecluse: internal error: " << reporting.redact(error.what()) << '\n'
+                  << "  hint: " << hint << '\n';
+        if (reporting.format == OutputFormat::json) {
+            OperationFailed internal("internal error: " + std::string(error.what()), hint);
+            std::cout << cli::json_text(error_json(internal, k_exit_failed, reporting)) << '\n';
+        }
         return k_exit_failed;
     }
 }

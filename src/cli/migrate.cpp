@@ -46,7 +46,7 @@ struct Report {
                  {"message", revision.message},
                  {"duration_ms", outcome.duration_ms},
                  {"attempts", outcome.attempts},
-                 {"reason", step.reason},
+                 {"reason", text_or_null(step.reason)},
                  {"resumed_at_statement", outcome.resumed_at == 0
                                               ? nlohmann::json(nullptr)
                                               : nlohmann::json(outcome.resumed_at)}});

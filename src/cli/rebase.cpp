@@ -140,15 +140,15 @@ int run_rebase(const Invocation& invocation) {
         for (const Rechain& edit : edits) {
             list.push_back({{"revision", edit.revision},
                             {"path", edit.path},
-                            {"old_down_revision", edit.old_parent.value_or("none")},
+                            {"old_down_revision", json_or_null(edit.old_parent)},
                             {"new_down_revision", edit.new_parent}});
         }
         print_json({{"rechained", list},
                     {"conflict_file_rewritten", conflict_changed},
                     {"staged", staged},
                     {"heads",
-                     {{"pre", result.head(Branch::pre).value_or("")},
-                      {"post", result.head(Branch::post).value_or("")}}}});
+                     {{"pre", json_or_null(result.head(Branch::pre))},
+                      {"post", json_or_null(result.head(Branch::post))}}}});
         return 0;
     }
     if (integration) {

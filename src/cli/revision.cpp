@@ -100,16 +100,11 @@ int run_revision(const Invocation& invocation) {
 
     std::vector<RevisionFile> revisions = graph.revisions();
     revisions.push_back(revision);
-    sync_conflict_file(invocation.settings,
-                       RevisionGraph(std::move(revisions), graph.replaced_all()));
+    RevisionGraph updated(std::move(revisions), graph.replaced_all());
+    sync_conflict_file(invocation.settings, updated);
 
     if (invocation.settings.format == OutputFormat::json) {
-        print_json(
-            {{"revision", revision.revision},
-             {"branch", branch_name(branch)},
-             {"down_revision", revision.down_revision ? nlohmann::json(*revision.down_revision)
-                                                      : nlohmann::json(nullptr)},
-             {"path", display_path(invocation.settings, revision.path)}});
+        print_json(revision_json(*updated.find(revision.revision), updated));
     } else {
         std::cout << display_path(invocation.settings, revision.path) << '\n';
         if (invocation.settings.verbosity >= 0) {

@@ -1,6 +1,8 @@
 #include "cli/command.hpp"
 #include "scratch/scratch_server.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <iostream>
 
@@ -24,7 +26,11 @@ int run_scratch(const Invocation& invocation) {
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     auto server = ScratchServer::start();
-    std::cout << server->url() << std::endl;
+    if (invocation.settings.format == OutputFormat::json) {
+        std::cout << json_text({{"url", server->url()}}) << std::endl;
+    } else {
+        std::cout << server->url() << std::endl;
+    }
     std::cerr << "a private PostgreSQL is running (folder " << server->socket_directory().string()
               << "); press Ctrl-C to stop it and remove everything\n";
     int received = 0;

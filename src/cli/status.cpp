@@ -76,6 +76,22 @@ int run_status(const Invocation& invocation) {
         print_json({{"revisions", list}});
         return 0;
     }
+    if (invocation.settings.format == OutputFormat::markdown) {
+        std::vector<std::vector<std::string>> rows;
+        std::size_t pending = 0;
+        for (const auto& state : states) {
+            pending += state.state == RevisionState::pending ? 1 : 0;
+            rows.push_back({std::string(branch_name(state.branch)), markdown_code(state.revision),
+                            std::string(state_name(state.state)), state.message,
+                            state.applied_at +
+                                (state.progress.empty() || state.applied_at.empty() ? "" : " ") +
+                                state.progress});
+        }
+        std::cout << markdown_table("ecluse status: " + std::to_string(states.size()) +
+                                        " revisions, " + std::to_string(pending) + " pending",
+                                    {"Branch", "Revision", "State", "Message", "Applied"}, rows);
+        return 0;
+    }
     for (const auto& state : states) {
         std::string name(state_name(state.state));
         std::cout << branch_name(state.branch) << (state.branch == Branch::pre ? "   " : "  ")

@@ -51,10 +51,11 @@ std::string toml_message(const std::string& what) {
 }
 
 bool is_output_format(const std::string& text) {
-    return text == "text" || text == "json" || text == "github" || text == "mermaid";
+    return text == "text" || text == "json" || text == "github" || text == "markdown" ||
+           text == "mermaid";
 }
 
-const char* k_output_format_hint = "use text, json, github or mermaid (history only)";
+const char* k_output_format_hint = "use text, json, github, markdown or mermaid (history only)";
 
 std::string closest_setting(const std::string& key) {
     std::string best;
@@ -97,6 +98,9 @@ OutputFormat parse_output_format(const std::string& text) {
     }
     if (text == "mermaid") {
         return OutputFormat::mermaid;
+    }
+    if (text == "markdown") {
+        return OutputFormat::markdown;
     }
     throw UsageError("unknown output format " + quote_value(text), k_output_format_hint);
 }

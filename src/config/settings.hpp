@@ -16,8 +16,9 @@
 namespace ecluse {
 
 // `mermaid` is the revision graph as a Mermaid flowchart: `history` alone
-// prints it, every other command refuses it.
-enum class OutputFormat { text, json, github, mermaid };
+// prints it. markdown: a GitHub-flavoured table, for the commands that list
+// things (deploy --plan, lint, check, status). The others refuse both.
+enum class OutputFormat { text, json, github, markdown, mermaid };
 
 // ecluse.toml's [lint] table: lint rule ids (or families) switched on or
 // off for the project, which the lint library checks, and the git ref

@@ -165,7 +165,8 @@ void Migrator::fail(const RevisionFile& revision, Direction direction, const Sta
     } catch (...) {
         // The connection may be gone; the error below says what matters.
     }
-    throw MigrationFailed(message, hint, server.sqlstate, where);
+    throw MigrationFailed(message, hint, server.sqlstate, where, ErrorKind::migration,
+                          revision.revision);
 }
 
 void Migrator::lost_connection(const RevisionFile& revision, Direction direction,
@@ -181,7 +182,7 @@ void Migrator::lost_connection(const RevisionFile& revision, Direction direction
             revision.revision + " (" + revision.path + ")" + why,
         left_applied + ". The server's log says why (an administrator, a restart, a "
                        "crash, the network); run the same command again once it is back",
-        server.sqlstate, SourceLocation{revision.path}, ErrorKind::connection);
+        server.sqlstate, SourceLocation{revision.path}, ErrorKind::connection, revision.revision);
 }
 
 void Migrator::run_transactional(const RevisionFile& revision, Direction direction,

@@ -28,16 +28,20 @@ namespace ecluse {
 class MigrationFailed : public Error {
 public:
     // `kind` is ErrorKind::connection when the connection was lost (exit 4).
+    // `revision` is empty when the failure is not one revision's (a data load).
     MigrationFailed(const std::string& message, std::string hint, std::string sqlstate,
-                    SourceLocation location, ErrorKind kind = ErrorKind::migration)
+                    SourceLocation location, ErrorKind kind = ErrorKind::migration,
+                    std::string revision = {})
         : Error(kind, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
-          m_location(std::move(location)) {}
+          m_location(std::move(location)), m_revision(std::move(revision)) {}
     const std::string& sqlstate() const { return m_sqlstate; }
     const SourceLocation& location() const { return m_location; }
+    const std::string& revision() const { return m_revision; }
 
 private:
     std::string m_sqlstate;
     SourceLocation m_location;
+    std::string m_revision;
 };
 
 struct MigratorOptions {

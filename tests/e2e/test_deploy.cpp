@@ -562,15 +562,19 @@ TEST_SUITE("deploy") {
         CHECK(events.back()["exit_code"] == 0);
         CHECK(events.back()["outcome"] == "succeeded");
 
-        // A failure ends with its exit code too.
+        // A failure ends with its exit code too, then the error object.
         Deploy failing;
         write(failing.file("hook-exit"), "1\n");
         ProcessResult failed = failing.run({"--format", "json", "deploy"});
         CHECK(failed.exit_code == 11);
         auto failed_events = json_lines(failed.output);
-        CHECK(failed_events.back()["event"] == "deploy_finished");
-        CHECK(failed_events.back()["exit_code"] == 11);
-        CHECK(failed_events.back()["outcome"] == "failed");
+        REQUIRE(failed_events.size() >= 2);
+        const nlohmann::json& finished = failed_events[failed_events.size() - 2];
+        CHECK(finished["event"] == "deploy_finished");
+        CHECK(finished["exit_code"] == 11);
+        CHECK(finished["outcome"] == "failed");
+        CHECK(failed_events.back()["error"]["code"] == 11);
+        CHECK(failed_events.back()["error"]["message"] == finished["message"]);
     }
 
     TEST_CASE("--format json: a hook printing bytes that are not UTF-8 finishes its rollout, "

@@ -78,6 +78,9 @@ TEST_SUITE("e2e lint") {
                                "still reads and writes this column") == 0);
         CHECK(text.errors.find("\n    fix: stop using the column in code N+1, then drop it in a "
                                "post revision\n") != std::string::npos);
+        // The summary is on stdout, as when nothing is found; the findings on stderr.
+        CHECK(text.output == "lint: all 13 revisions: 24 statements, 1 error, 0 warnings\n");
+        CHECK(text.errors.find("lint: ") == std::string::npos);
 
         ProcessResult json =
             run_ecluse(dir.path(), {"--format", "json", "lint", pre_head(dir.path())});
@@ -204,7 +207,8 @@ TEST_SUITE("e2e lint") {
         CHECK(lint.exit_code == 1);
         CHECK(lint.errors.find("pre-drop-column error: DROP COLUMN bookings.amount") !=
               std::string::npos);
-        CHECK(lint.errors.find("lint: 1 revision not in origin/main (merge base ") !=
+        // The summary is on stdout, findings or not.
+        CHECK(lint.output.find("lint: 1 revision not in origin/main (merge base ") !=
               std::string::npos);
     }
 

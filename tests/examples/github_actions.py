@@ -8,11 +8,14 @@ would use: `bash -e {0}` when the step (or the job's or workflow's
 for `shell: bash`. `ecluse` on PATH is the built binary, the database a
 private PostgreSQL (`ecluse scratch`), and the project has a post revision
 that fails: the pre and deploy steps must succeed, and the post step must
-fail, whatever pipes it holds.
+fail, whatever pipes it holds. Each step that writes to $GITHUB_STEP_SUMMARY
+must append a Markdown table to it, and must still fail when ecluse fails
+(here: a database that cannot be reached).
 
 Environment: ECLUSE_BIN (the binary), ECLUSE_SOURCE_ROOT (the repository).
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +47,15 @@ def argv_of(shell, script):
     if template is None:  # a custom shell: "command [options] {0}"
         template = shell.split()
     return [script if word == "{0}" else word for word in template]
+
+
+def has_markdown_table(text):
+    """A heading line, then a header row and its delimiter row: what
+    GitHub renders as a table in a job summary."""
+    lines = text.splitlines()
+    return any(lines[i].startswith("### ecluse ") and lines[i + 2].startswith("| ")
+               and re.fullmatch(r"\|( --- \|)+", lines[i + 3])
+               for i in range(len(lines) - 3))
 
 
 def main():
@@ -90,10 +102,46 @@ def main():
                    ECLUSE_DEPLOY_ID="gha-test")
         expected = {"pre": "succeed", "deploy": "succeed", "post": "fail"}
         seen = set()
+        summaries = 0
+
+        def run_step(argv, step_env):
+            return subprocess.run(argv, cwd=project, env=step_env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=300)
+
         for job_name, job in workflow["jobs"].items():
             for index, step in enumerate(job.get("steps", [])):
                 block = step.get("run")
-                if not block or "ecluse" not in block or " deploy" not in block:
+                if not block or "ecluse" not in block:
+                    continue
+                name = step.get("name", block.strip())
+                if "GITHUB_STEP_SUMMARY" in block:
+                    script = work / f"{job_name}-{index}.sh"
+                    script.write_text(block)
+                    argv = argv_of(shell_of(workflow, job, step), str(script))
+                    summary = work / f"{job_name}-{index}.md"  # one file per step, as GitHub
+                    summary.write_text("")
+                    result = run_step(argv, dict(env, GITHUB_STEP_SUMMARY=str(summary)))
+                    print(f"{job_name} / {name}: {' '.join(argv[:-1])} -> exit "
+                          f"{result.returncode}")
+                    if result.returncode != 0:
+                        print(result.stdout)
+                        failures.append(f"{job_name} / {name}: exit {result.returncode}, but "
+                                        "a summary step must succeed")
+                    elif not has_markdown_table(summary.read_text()):
+                        failures.append(f"{job_name} / {name}: no Markdown table in "
+                                        f"$GITHUB_STEP_SUMMARY: {summary.read_text()!r}")
+                    broken = run_step(argv, dict(
+                        env, GITHUB_STEP_SUMMARY=str(summary),
+                        ECLUSE_DATABASE_URL="postgresql://nobody@127.0.0.1:1/nowhere"))
+                    print(f"{job_name} / {name}, the database unreachable -> exit "
+                          f"{broken.returncode}")
+                    if broken.returncode == 0:
+                        failures.append(f"{job_name} / {name}: succeeded although ecluse "
+                                        "failed")
+                    summaries += 1
+                    continue
+                if " deploy" not in block:
                     continue
                 phase = next((p for p in ("pre", "deploy", "post")
                               if f"--phase {p}" in block), None)
@@ -106,11 +154,8 @@ def main():
                 script = work / f"{job_name}-{index}.sh"
                 script.write_text(block)
                 argv = argv_of(shell_of(workflow, job, step), str(script))
-                result = subprocess.run(argv, cwd=project, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, timeout=300)
+                result = run_step(argv, env)
                 ok = result.returncode == 0
-                name = step.get("name", block.strip())
                 print(f"{job_name} / {name}: {' '.join(argv[:-1])} -> exit {result.returncode}")
                 if ok != (expected[phase] == "succeed"):
                     print(result.stdout)
@@ -120,6 +165,8 @@ def main():
         for phase in expected:
             if phase not in seen:
                 failures.append(f"no step runs `ecluse deploy --phase {phase}`")
+        if summaries == 0:
+            failures.append("no step appends ecluse's Markdown to $GITHUB_STEP_SUMMARY")
     finally:
         scratch.send_signal(2)
         scratch.wait(timeout=60)

@@ -179,7 +179,7 @@ TEST_SUITE("settings") {
             FAIL("load_settings did not throw");
         } catch (const UsageError& error) {
             CHECK(std::string(error.what()) == "ECLUSE_FORMAT: unknown output format \"xml\"");
-            CHECK(error.hint() == "use text, json, github or mermaid (history only)");
+            CHECK(error.hint() == "use text, json, github, markdown or mermaid (history only)");
             CHECK(error.exit_code() == 2);
         }
         try {
@@ -213,6 +213,18 @@ TEST_SUITE("settings") {
         CHECK(settings.lock_timeout.value() == std::chrono::milliseconds(1500));
     }
 
+    TEST_CASE("markdown is a format in ecluse.toml and ECLUSE_FORMAT, the flag first") {
+        TemporaryProject project;
+        project.write_settings("format = \"markdown\"\n");
+        CHECK(load_settings(project.root(), 0, {}, environment({})).format ==
+              OutputFormat::markdown);
+        CHECK(load_settings(project.root(), 0, {{"format", "json"}}, environment({})).format ==
+              OutputFormat::json);
+        TemporaryProject plain;
+        CHECK(load_settings(plain.root(), 0, {}, environment({{"ECLUSE_FORMAT", "markdown"}}))
+                  .format == OutputFormat::markdown);
+    }
+
     TEST_CASE("a bad format in ecluse.toml names the file and line") {
         TemporaryProject project;
         project.write_settings("schema = \"s\"\nformat = \"xml\"\n");
@@ -224,7 +236,7 @@ TEST_SUITE("settings") {
             CHECK(error.location().file == path);
             CHECK(error.location().line == 2);
             CHECK(error.bare_message() == "unknown output format \"xml\"");
-            CHECK(error.hint() == "use text, json, github or mermaid (history only)");
+            CHECK(error.hint() == "use text, json, github, markdown or mermaid (history only)");
             CHECK(error.exit_code() == 2);
         }
     }
@@ -241,10 +253,11 @@ TEST_SUITE("settings") {
         }
     }
 
-    TEST_CASE("parse_output_format knows text, json, github and mermaid") {
+    TEST_CASE("parse_output_format knows text, json, github, markdown and mermaid") {
         CHECK(parse_output_format("text") == OutputFormat::text);
         CHECK(parse_output_format("json") == OutputFormat::json);
         CHECK(parse_output_format("github") == OutputFormat::github);
+        CHECK(parse_output_format("markdown") == OutputFormat::markdown);
         CHECK(parse_output_format("mermaid") == OutputFormat::mermaid);
         CHECK_THROWS_AS(parse_output_format("JSON"), UsageError);
         CHECK_THROWS_AS(parse_output_format(""), UsageError);
