@@ -3,6 +3,7 @@
 // In-memory revision files for the graph tests: no files, no database.
 
 #include "script/revision_file.hpp"
+#include "script/snapshot_file.hpp"
 
 #include <doctest/doctest.h>
 
@@ -67,6 +68,27 @@ std::vector<std::string> ids(const Revisions& revisions) {
         }
     }
     return out;
+}
+
+// A revision as a snapshot records what it replaces.
+inline ReplacedRevision replaced(const RevisionFile& revision) {
+    return {revision.branch,     revision.revision,          revision.down_revision,
+            revision.depends_on, upgrade_checksum(revision), revision.message};
+}
+
+// A snapshot at these heads replacing these revisions.
+inline SnapshotFile snapshot_of(const std::string& name, std::optional<std::string> pre_head,
+                                std::optional<std::string> post_head,
+                                const std::vector<RevisionFile>& revisions) {
+    SnapshotFile snapshot;
+    snapshot.name = name;
+    snapshot.path = "migrations/snapshot/" + name;
+    snapshot.pre_head = std::move(pre_head);
+    snapshot.post_head = std::move(post_head);
+    for (const RevisionFile& revision : revisions) {
+        snapshot.replaces.push_back(replaced(revision));
+    }
+    return snapshot;
 }
 
 } // namespace ecluse::test

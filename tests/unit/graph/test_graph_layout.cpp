@@ -35,25 +35,6 @@ std::string id(char c) {
     return std::string(12, c);
 }
 
-ReplacedRevision replaced(const RevisionFile& revision) {
-    return {revision.branch, revision.revision, revision.down_revision, revision.depends_on, "",
-            revision.message};
-}
-
-SnapshotFile snapshot_of(const std::string& name, std::optional<std::string> pre_head,
-                         std::optional<std::string> post_head,
-                         const std::vector<RevisionFile>& revisions) {
-    SnapshotFile snapshot;
-    snapshot.name = name;
-    snapshot.path = "migrations/snapshot/" + name;
-    snapshot.pre_head = std::move(pre_head);
-    snapshot.post_head = std::move(post_head);
-    for (const RevisionFile& revision : revisions) {
-        snapshot.replaces.push_back(replaced(revision));
-    }
-    return snapshot;
-}
-
 } // namespace
 
 TEST_SUITE("graph_layout") {

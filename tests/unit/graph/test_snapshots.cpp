@@ -10,26 +10,6 @@ using namespace ecluse::test;
 
 namespace {
 
-ReplacedRevision replaced(const RevisionFile& revision) {
-    return {revision.branch,     revision.revision,          revision.down_revision,
-            revision.depends_on, upgrade_checksum(revision), revision.message};
-}
-
-// A snapshot at these heads replacing these revisions.
-SnapshotFile snapshot_of(const std::string& name, std::optional<std::string> pre_head,
-                         std::optional<std::string> post_head,
-                         const std::vector<RevisionFile>& revisions) {
-    SnapshotFile snapshot;
-    snapshot.name = name;
-    snapshot.path = "migrations/snapshot/" + name;
-    snapshot.pre_head = std::move(pre_head);
-    snapshot.post_head = std::move(post_head);
-    for (const RevisionFile& revision : revisions) {
-        snapshot.replaces.push_back(replaced(revision));
-    }
-    return snapshot;
-}
-
 // The project of the graph's revisions (built with their SQL), in memory.
 Project project_of(const RevisionGraph& graph) {
     return Project::from_revisions(graph.revisions());
