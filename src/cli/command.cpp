@@ -73,7 +73,8 @@ po::options_description global_options() {
     options.add_options()("directory,C", po::value<std::string>()->value_name("DIR"),
                           "project root (default: the current directory)")(
         "database-url,d", po::value<std::string>()->value_name("URL"),
-        "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, then libpq's PG* variables)")(
+        "database (default: $ECLUSE_DATABASE_URL, $DATABASE_URL, database_url in ecluse.toml, then "
+        "libpq's PG* variables)")(
         "format", po::value<std::string>()->value_name("text|json|github|markdown|mermaid"),
         "output format (markdown: deploy --plan, lint, check, status; mermaid: `history`'s "
         "graph)")("lock-timeout", po::value<std::string>()->value_name("DURATION"),

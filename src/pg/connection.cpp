@@ -164,7 +164,8 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
     std::string why;
     if (!parse_connection_string(url, &why)) {
         throw UsageError("cannot connect: libpq cannot read the connection string (" + why + ")",
-                         "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL): "
+                         "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL or "
+                         "database_url in ecluse.toml): "
                          "postgresql://user@host:5432/database, with %-escapes in the password");
     }
     std::string redacted = redact_connection_string(url);
@@ -186,7 +187,8 @@ Connection::Connection(const std::string& url) : m_impl(std::make_unique<Impl>()
             "cannot connect to " +
                 (redacted.empty() ? std::string("the default database") : redacted) + ": " +
                 without_password(reason, url),
-            "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL) or libpq's PG* variables");
+            "check the URL (-d, $ECLUSE_DATABASE_URL, $DATABASE_URL or database_url in "
+            "ecluse.toml) or libpq's PG* variables");
     }
     PQsetNoticeProcessor(m_impl->raw, log_notice, nullptr);
     // The server reports standard_conforming_strings at connection start

@@ -1341,6 +1341,18 @@ TEST_SUITE("passwords") {
         }
     }
 
+    TEST_CASE("a URL from ecluse.toml that cannot connect: the hint names ecluse.toml, "
+              "never the password") {
+        Project project;
+        write(project.root() / "ecluse.toml",
+              "database_url = \"postgresql://u:s3cret@/db?host=/nonexistent\"\n");
+        ProcessResult result = run_ecluse(project.root(), {"status"});
+        CHECK_MESSAGE(result.exit_code == 4, result.errors);
+        CHECK_MESSAGE(contains(result.errors, "cannot connect to "), result.errors);
+        CHECK_MESSAGE(contains(result.errors, "database_url in ecluse.toml"), result.errors);
+        CHECK_MESSAGE(!contains(result.errors + result.output, "s3cret"), result.errors);
+    }
+
     TEST_CASE("a password in a URL libpq cannot read never appears, whatever the command, "
               "format or verbosity") {
         Project project;
