@@ -104,24 +104,16 @@ mode_t current_umask() {
     return 022;
 }
 
-} // namespace
+// What a buffer starts at: most revision files fit in one read.
+constexpr std::size_t k_small_file = 64 * 1024;
 
-std::optional<std::string> read_file_if_exists(const std::filesystem::path& path,
-                                               std::size_t limit) {
-    // The buffer is kept per thread: resizing a new string to 64 KiB zeroed
-    // it for every file, which cost more than reading the file.
-    thread_local std::vector<char> buffer;
-    struct stat info {};
-    auto size = read_file_at(AT_FDCWD, path.c_str(), path.string(), buffer, info, limit);
-    if (!size) {
-        return std::nullopt;
-    }
-    return std::string(buffer.data(), *size);
-}
-
+// Reads the whole of `name`, relative to the folder open as `folder_fd`
+// (AT_FDCWD: relative to the current directory), into `buffer`, which
+// keeps its size from call to call (no clearing, no shrinking). Returns the
+// file's length, or nullopt when it does not exist; `info` gets its status.
+// Errors name the file as `shown`.
 std::optional<std::size_t> read_file_at(int folder_fd, const char* name, const std::string& shown,
-                                        std::vector<char>& buffer, struct stat& info,
-                                        std::size_t limit) {
+                                        std::string& buffer, struct stat& info, std::size_t limit) {
     FileDescriptor fd(open_regular_file(folder_fd, name, shown, info));
     if (fd.get() < 0) {
         return std::nullopt;
@@ -137,7 +129,7 @@ std::optional<std::size_t> read_file_at(int folder_fd, const char* name, const s
     std::size_t cap = limit + 1;
     std::size_t wanted = std::min(static_cast<std::size_t>(info.st_size) + 1, cap);
     if (buffer.size() < wanted) {
-        buffer.resize(std::max<std::size_t>(wanted, std::min<std::size_t>(64 * 1024, cap)));
+        buffer.resize(std::max<std::size_t>(wanted, std::min<std::size_t>(k_small_file, cap)));
     }
     std::size_t filled = 0;
     while (true) {
@@ -162,6 +154,29 @@ std::optional<std::size_t> read_file_at(int folder_fd, const char* name, const s
         }
     }
     return filled;
+}
+
+} // namespace
+
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path,
+                                               std::size_t limit) {
+    // Small files go through a buffer kept per thread, then are copied out:
+    // resizing a new string to 64 KiB zeroed it for every file, which cost
+    // more than reading the file. A larger buffer is handed over whole
+    // instead (the cache file is megabytes: no second copy, and the thread
+    // does not keep it).
+    thread_local std::string buffer;
+    struct stat info {};
+    auto size = read_file_at(AT_FDCWD, path.c_str(), path.string(), buffer, info, limit);
+    if (!size) {
+        return std::nullopt;
+    }
+    if (buffer.size() <= k_small_file) {
+        return buffer.substr(0, *size);
+    }
+    std::string content = std::exchange(buffer, std::string());
+    content.resize(*size);
+    return content;
 }
 
 std::string read_file(const std::filesystem::path& path, std::size_t limit) {

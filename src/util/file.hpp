@@ -33,15 +33,6 @@ std::string read_file(const std::filesystem::path& path, std::size_t limit = k_m
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& path,
                                                std::size_t limit = k_max_input_file_size);
 
-// Reads the whole of `name`, relative to the folder open as `folder_fd`
-// (AT_FDCWD: relative to the current directory), into `buffer`, which
-// keeps its size from call to call (no clearing, no shrinking). Returns the
-// file's length, or nullopt when it does not exist; `info` gets its status.
-// Errors name the file as `shown`.
-std::optional<std::size_t> read_file_at(int folder_fd, const char* name, const std::string& shown,
-                                        std::vector<char>& buffer, struct stat& info,
-                                        std::size_t limit = k_max_input_file_size);
-
 // Replaces a file's content atomically (write to a temporary file in the
 // same folder, then rename), so that an interrupted write loses nothing.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
