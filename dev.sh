@@ -25,9 +25,9 @@ PACKAGE_PACKAGES=(dpkg-dev patchelf binutils)
 # Only the tests need these: the fuzz targets build with clang's libFuzzer.
 # The GitHub Actions example's test reads its YAML with python3-yaml; the
 # man pages and completions are checked with groff and the real shells; the
-# hooks with the pre-commit framework.
+# hooks with the pre-commit framework; `adopt` with a real Alembic project.
 TEST_PACKAGES=(clang libclang-rt-14-dev clang-format python3-yaml groff-base man-db bash-completion
-  zsh fish pre-commit)
+  zsh fish pre-commit python3-alembic python3-psycopg2)
 
 install_missing() {
   local missing=()

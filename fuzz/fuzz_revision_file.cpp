@@ -1,7 +1,10 @@
 // Fuzzes the revision file parser: any input either parses or throws
 // ecluse::Error; what parses renders back to a file that parses to the same
-// values, and its sections split or throw ecluse::Error.
+// values, and its sections split or throw ecluse::Error. The adoption block
+// `ecluse adopt` reads at the top of an upgrade section parses or throws
+// too, and what parses renders back to the same block.
 
+#include "script/adoption.hpp"
 #include "script/revision_file.hpp"
 #include "script/sql_splitter.hpp"
 #include "util/error.hpp"
@@ -9,6 +12,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -57,6 +62,25 @@ void split_or_refuse(const ecluse::RevisionFile& revision, const ecluse::Section
     }
 }
 
+void adoption_round_trip(const ecluse::Section& upgrade) {
+    std::optional<ecluse::Adoption> adoption;
+    try {
+        adoption = ecluse::parse_adoption(upgrade.text, "fuzz.sql", 1);
+    } catch (const ecluse::Error&) {
+        return;
+    }
+    if (!adoption) {
+        return;
+    }
+    std::string rendered = ecluse::render_adoption(*adoption);
+    auto again = ecluse::parse_adoption(rendered, "fuzz.sql", 1);
+    if (!again || again->tool != adoption->tool || again->schema != adoption->schema ||
+        again->table != adoption->table || again->no_owner != adoption->no_owner ||
+        again->no_privileges != adoption->no_privileges || again->position != adoption->position) {
+        mismatch("adoption block", rendered);
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -79,5 +103,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require_same_values(revision, again, rendered);
     split_or_refuse(revision, revision.upgrade);
     split_or_refuse(revision, revision.downgrade);
+    adoption_round_trip(revision.upgrade);
     return 0;
 }

@@ -45,6 +45,10 @@ const std::vector<CommandSpec>& commands() {
          deploy_options, run_deploy},
         {"snapshot", "write a baseline of both heads that fresh databases start from",
          snapshot_options, run_snapshot},
+        {"adopt",
+         "move a database from Alembic, Sequelize, TypeORM or Flyway: a baseline of its schema, "
+         "stamped; other databases compared with it",
+         adopt_options, run_adopt},
         {"env", "a database and its own role per pull request", env_options, run_env},
         {"data",
          "load a data-only dump in one transaction, checked first, or write one; ecluse's own "
