@@ -18,12 +18,9 @@ namespace {
 // A problem of the project: a graph problem has no file, a file problem no
 // line; what is not known is null.
 nlohmann::json problem_json(const Diagnostic& problem) {
-    auto number = [](int value) {
-        return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
-    };
     return {{"file", text_or_null(problem.location.file)},
-            {"line", number(problem.location.line)},
-            {"column", number(problem.location.column)},
+            {"line", positive_or_null(problem.location.line)},
+            {"column", positive_or_null(problem.location.column)},
             {"message", problem.message},
             {"hint", text_or_null(problem.hint)},
             {"kind", problem.bad_input ? "input" : "check"}};

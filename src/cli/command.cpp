@@ -277,6 +277,10 @@ nlohmann::json text_or_null(const std::string& text) {
     return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
+nlohmann::json positive_or_null(long long number) {
+    return number > 0 ? nlohmann::json(number) : nlohmann::json(nullptr);
+}
+
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph) {
     bool is_head = false;
     for (const RevisionFile* head : graph.heads(revision.branch)) {

@@ -178,6 +178,8 @@ std::string markdown_code(const std::string& text);
 nlohmann::json json_or_null(const std::optional<std::string>& value);
 // `text`, or null when it is empty (a reason, a hint, a note not given).
 nlohmann::json text_or_null(const std::string& text);
+// `number`, or null when it is not positive (a line, a column, a count not known).
+nlohmann::json positive_or_null(long long number);
 
 // A revision as JSON, the shape every command shares.
 nlohmann::json revision_json(const RevisionFile& revision, const RevisionGraph& graph);

@@ -71,8 +71,7 @@ int env_create(const Settings& settings, const po::variables_map& values, const 
     nlohmann::json out = {{"name", name},
                           {"database", name},
                           {"role", name},
-                          {"snapshot", created.snapshot ? nlohmann::json(*created.snapshot)
-                                                        : nlohmann::json(nullptr)},
+                          {"snapshot", json_or_null(created.snapshot)},
                           {"template", created.copied ? nlohmann::json(created.copied->name)
                                                       : nlohmann::json(nullptr)},
                           {"template_built", created.copied && created.copied->built},

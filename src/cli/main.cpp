@@ -56,10 +56,7 @@ void print_error(const std::exception& error, const Reporting& reporting) {
 // when not known.
 nlohmann::json error_json(const std::exception& error, int code, const Reporting& reporting) {
     auto text = [&](const std::string& value) {
-        return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(reporting.redact(value));
-    };
-    auto number = [](int value) {
-        return value > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+        return cli::text_or_null(reporting.redact(value));
     };
     nlohmann::json because = nlohmann::json::array();
     nlohmann::json details = nlohmann::json::array();
@@ -82,8 +79,8 @@ nlohmann::json error_json(const std::exception& error, int code, const Reporting
         }
         for (const Diagnostic& detail : typed->details()) {
             details.push_back({{"file", text(detail.location.file)},
-                               {"line", number(detail.location.line)},
-                               {"column", number(detail.location.column)},
+                               {"line", cli::positive_or_null(detail.location.line)},
+                               {"column", cli::positive_or_null(detail.location.column)},
                                {"message", reporting.redact(detail.message)},
                                {"hint", text(detail.hint)}});
         }
@@ -107,8 +104,8 @@ nlohmann::json error_json(const std::exception& error, int code, const Reporting
               {"sqlstate", text(sqlstate)},
               {"revision", text(revision)},
               {"file", text(location.file)},
-              {"line", number(location.line)},
-              {"column", number(location.column)}}}};
+              {"line", cli::positive_or_null(location.line)},
+              {"column", cli::positive_or_null(location.column)}}}};
 }
 
 // Prints the error on stderr, and with --format json its JSON object on

@@ -47,9 +47,7 @@ struct Report {
                  {"duration_ms", outcome.duration_ms},
                  {"attempts", outcome.attempts},
                  {"reason", text_or_null(step.reason)},
-                 {"resumed_at_statement", outcome.resumed_at == 0
-                                              ? nlohmann::json(nullptr)
-                                              : nlohmann::json(outcome.resumed_at)}});
+                 {"resumed_at_statement", positive_or_null(outcome.resumed_at)}});
             return;
         }
         if (settings.verbosity < 0) {
@@ -69,11 +67,10 @@ struct Report {
 
     void finish(const RevisionGraph& graph, const Position& position, std::size_t done) const {
         if (settings.format == OutputFormat::json) {
-            auto at = [](const std::optional<std::string>& r) {
-                return r ? nlohmann::json(*r) : nlohmann::json(nullptr);
-            };
-            print_json({{"steps", steps},
-                        {"position", {{"pre", at(position.pre)}, {"post", at(position.post)}}}});
+            print_json(
+                {{"steps", steps},
+                 {"position",
+                  {{"pre", json_or_null(position.pre)}, {"post", json_or_null(position.post)}}}});
         } else if (settings.verbosity >= 0) {
             std::cout << (done == 0 ? "nothing to do: "
                                     : std::to_string(done) + " revision" + (done == 1 ? "" : "s") +

@@ -78,10 +78,8 @@ int run_snapshot(const Invocation& invocation) {
         (std::filesystem::path(k_migrations_folder) / k_snapshot_folder / name).generic_string());
     if (settings.format == OutputFormat::json) {
         print_json({{"path", shown},
-                    {"pre", snapshot.pre_head ? nlohmann::json(*snapshot.pre_head)
-                                              : nlohmann::json(nullptr)},
-                    {"post", snapshot.post_head ? nlohmann::json(*snapshot.post_head)
-                                                : nlohmann::json(nullptr)},
+                    {"pre", json_or_null(snapshot.pre_head)},
+                    {"post", json_or_null(snapshot.post_head)},
                     {"replaces", snapshot.replaces.size()}});
     } else {
         std::cout << shown << '\n';

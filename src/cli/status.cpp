@@ -28,8 +28,7 @@ int run_current(const Invocation& invocation) {
         nlohmann::json out;
         for (Branch branch : k_branches) {
             out[std::string(branch_name(branch))] = {
-                {"revision",
-                 position[branch] ? nlohmann::json(*position[branch]) : nlohmann::json(nullptr)},
+                {"revision", json_or_null(position[branch])},
                 {"is_head",
                  position[branch].has_value() && position[branch] == graph.head(branch)}};
         }
@@ -62,16 +61,13 @@ int run_status(const Invocation& invocation) {
     if (invocation.settings.format == OutputFormat::json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& state : states) {
-            list.push_back(
-                {{"revision", state.revision},
-                 {"branch", branch_name(state.branch)},
-                 {"state", state_name(state.state)},
-                 {"message", state.message},
-                 {"path", state.path},
-                 {"applied_at", state.applied_at.empty() ? nlohmann::json(nullptr)
-                                                         : nlohmann::json(state.applied_at)},
-                 {"progress", state.progress.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(state.progress)}});
+            list.push_back({{"revision", state.revision},
+                            {"branch", branch_name(state.branch)},
+                            {"state", state_name(state.state)},
+                            {"message", state.message},
+                            {"path", state.path},
+                            {"applied_at", text_or_null(state.applied_at)},
+                            {"progress", text_or_null(state.progress)}});
         }
         print_json({{"revisions", list}});
         return 0;

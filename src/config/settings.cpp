@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 namespace ecluse {
 
@@ -50,9 +51,26 @@ std::string toml_message(const std::string& what) {
     return std::string(trim(text));
 }
 
+// Every output format, by the name --format and ecluse.toml give.
+constexpr std::array<std::pair<std::string_view, OutputFormat>, 5> k_output_formats = {{
+    {"text", OutputFormat::text},
+    {"json", OutputFormat::json},
+    {"github", OutputFormat::github},
+    {"markdown", OutputFormat::markdown},
+    {"mermaid", OutputFormat::mermaid},
+}};
+
+std::optional<OutputFormat> find_output_format(std::string_view text) {
+    for (const auto& [name, format] : k_output_formats) {
+        if (name == text) {
+            return format;
+        }
+    }
+    return std::nullopt;
+}
+
 bool is_output_format(const std::string& text) {
-    return text == "text" || text == "json" || text == "github" || text == "markdown" ||
-           text == "mermaid";
+    return find_output_format(text).has_value();
 }
 
 const char* k_output_format_hint = "use text, json, github, markdown or mermaid (history only)";
@@ -87,20 +105,8 @@ std::optional<std::string> process_environment(const std::string& name) {
 }
 
 OutputFormat parse_output_format(const std::string& text) {
-    if (text == "text") {
-        return OutputFormat::text;
-    }
-    if (text == "json") {
-        return OutputFormat::json;
-    }
-    if (text == "github") {
-        return OutputFormat::github;
-    }
-    if (text == "mermaid") {
-        return OutputFormat::mermaid;
-    }
-    if (text == "markdown") {
-        return OutputFormat::markdown;
+    if (auto format = find_output_format(text)) {
+        return *format;
     }
     throw UsageError("unknown output format " + quote_value(text), k_output_format_hint);
 }
