@@ -315,9 +315,31 @@ SchemaDifference compare_schemas(std::string_view baseline, std::string_view dat
     return {missing_from(expected, actual), missing_from(actual, expected)};
 }
 
+SnapshotFile take_adoption_snapshot(const std::string& url, const OldToolState& state,
+                                    const AdoptOptions& options, const RevisionGraph& graph,
+                                    const Project& project, const std::vector<SnapshotFile>& older,
+                                    SystemTime now) {
+    Adoption adoption = {state.tool,       state.schema,          state.table,
+                         options.no_owner, options.no_privileges, state.position};
+    SnapshotFile snapshot;
+    snapshot.pre_head = graph.head(Branch::pre);
+    snapshot.post_head = graph.head(Branch::post);
+    snapshot.created = format_iso8601_utc(now);
+    snapshot.replaces = replaced_by_new_snapshot(graph, project, older);
+    snapshot.sql =
+        render_adoption(adoption) +
+        baseline_sql(run_pg_dump(pg_dump_program(), url,
+                                 baseline_dump_arguments(adoption, options.ledger_schema)));
+    snapshot.name =
+        snapshot_file_name(format_compact_utc(now), snapshot.pre_head, snapshot.post_head);
+    snapshot.path =
+        (std::filesystem::path(k_migrations_folder) / k_snapshot_folder / snapshot.name).string();
+    return snapshot;
+}
+
 void check_adoptable(pg::Connection& connection, const std::string& url,
-                     const RevisionFile& baseline, const Adoption& recorded,
-                     const std::string& ledger_schema) {
+                     const std::string& baseline_path, std::string_view baseline_sql_text,
+                     const Adoption& recorded, const std::string& ledger_schema) {
     std::string tool(old_tool_name(recorded.tool));
     AdoptOptions options;
     options.from = recorded.tool;
@@ -331,8 +353,8 @@ void check_adoptable(pg::Connection& connection, const std::string& url,
         // takes its revision scripts to tell.
         std::string heads = listed(recorded.position);
         throw CheckFailed(
-            "this database is not at the alembic position of the baseline " + baseline.revision +
-                " (" + baseline.path + "): " + state.qualified_name() + " holds " +
+            "this database is not at the alembic position of the baseline " + baseline_path + ": " +
+                state.qualified_name() + " holds " +
                 (state.position.empty() ? "nothing" : listed(state.position)) +
                 ", the baseline was taken at " + heads,
             "bring it to the baseline's position first: `alembic upgrade " + heads +
@@ -342,14 +364,13 @@ void check_adoptable(pg::Connection& connection, const std::string& url,
     if (!position.same()) {
         std::string upgrade(old_tool_upgrade_command(recorded.tool));
         if (position.extra.empty()) {
-            throw CheckFailed("this database is behind the baseline " + baseline.revision + " (" +
-                                  baseline.path + "): " + tool + " has not applied " +
-                                  listed(position.missing) + " here",
+            throw CheckFailed("this database is behind the baseline " + baseline_path + ": " +
+                                  tool + " has not applied " + listed(position.missing) + " here",
                               "run " + tool + "'s pending migrations first (`" + upgrade +
                                   "`), then `ecluse adopt` again; nothing was changed");
         }
         throw CheckFailed(
-            "this database's " + tool + " position is not the baseline's (" + baseline.path +
+            "this database's " + tool + " position is not the baseline's (" + baseline_path +
                 "): the baseline has " +
                 (position.missing.empty() ? "nothing else" : listed(position.missing)) +
                 "; this database has " + listed(position.extra) + " instead",
@@ -360,7 +381,7 @@ void check_adoptable(pg::Connection& connection, const std::string& url,
 
     std::string dump = baseline_sql(
         run_pg_dump(pg_dump_program(), url, baseline_dump_arguments(recorded, ledger_schema)));
-    SchemaDifference schema = compare_schemas(baseline.upgrade.text, dump);
+    SchemaDifference schema = compare_schemas(baseline_sql_text, dump);
     if (!schema.same()) {
         std::vector<Diagnostic> details;
         for (const std::string& sql : schema.only_in_baseline) {
@@ -370,7 +391,7 @@ void check_adoptable(pg::Connection& connection, const std::string& url,
             details.push_back({SourceLocation{}, "only in this database: " + one_line(sql), ""});
         }
         throw CheckFailed(
-            "this database's schema is not the baseline's (" + baseline.path + "): " +
+            "this database's schema is not the baseline's (" + baseline_path + "): " +
                 std::to_string(schema.only_in_baseline.size() + schema.only_in_database.size()) +
                 " statements differ, though " + tool + "'s position is the same",
             "something changed the schema outside " + tool +

@@ -9,9 +9,12 @@
 // are the same may the baseline be stamped there. The old tool's table is
 // never changed.
 
+#include "graph/revision_graph.hpp"
 #include "pg/connection.hpp"
 #include "script/adoption.hpp"
+#include "script/project.hpp"
 #include "script/revision_file.hpp"
+#include "script/snapshot_file.hpp"
 #include "util/time.hpp"
 
 #include <optional>
@@ -73,6 +76,15 @@ struct Baseline {
 Baseline take_baseline(const std::string& url, const OldToolState& state,
                        const AdoptOptions& options, const std::string& revision_id, SystemTime now);
 
+// The baseline of a project that has revisions already, all of them
+// applied on the reference database at `url`: a snapshot at both heads of
+// `graph`, replacing them all (and what `older` snapshots replaced), its
+// adoption block at the top of its SQL. Empty databases start from it.
+SnapshotFile take_adoption_snapshot(const std::string& url, const OldToolState& state,
+                                    const AdoptOptions& options, const RevisionGraph& graph,
+                                    const Project& project, const std::vector<SnapshotFile>& older,
+                                    SystemTime now);
+
 // How another database's old-tool position stands against the recorded one.
 struct PositionDifference {
     std::vector<std::string> missing; // recorded, not in this database: it is behind
@@ -91,11 +103,11 @@ struct SchemaDifference {
 SchemaDifference compare_schemas(std::string_view baseline, std::string_view database);
 
 // Throws CheckFailed unless the database at `url` (through `connection`)
-// stands where the baseline `baseline` (its revision, read with its SQL)
-// was taken: the old tool's position, then the schema. The message names
+// stands where the baseline at `baseline_path`, whose SQL is
+// `baseline_sql`, was taken: the old tool's position, then the schema. The message names
 // what is missing or different and what to do.
 void check_adoptable(pg::Connection& connection, const std::string& url,
-                     const RevisionFile& baseline, const Adoption& recorded,
-                     const std::string& ledger_schema);
+                     const std::string& baseline_path, std::string_view baseline_sql,
+                     const Adoption& recorded, const std::string& ledger_schema);
 
 } // namespace ecluse

@@ -13,10 +13,6 @@
 
 namespace ecluse {
 
-namespace {
-
-// The revisions a new snapshot replaces: those an older snapshot replaced
-// whose files are gone, then every revision on disk in the order they apply.
 std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& graph,
                                                        const Project& project,
                                                        const std::vector<SnapshotFile>& older) {
@@ -36,6 +32,8 @@ std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& grap
     }
     return out;
 }
+
+namespace {
 
 // Brings the database at `url` to `targets` by replaying the revision
 // files (through one of `snapshots` where the history below them was

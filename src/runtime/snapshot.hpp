@@ -30,6 +30,12 @@ std::filesystem::path pg_dump_program();
 // pg_dump's arguments that leave the bookkeeping schema `ledger_schema` out.
 std::vector<std::string> without_ledger(const std::string& ledger_schema);
 
+// The revisions a new snapshot replaces: those an older snapshot replaced
+// whose files are gone, then every revision on disk in the order they apply.
+std::vector<ReplacedRevision> replaced_by_new_snapshot(const RevisionGraph& graph,
+                                                       const Project& project,
+                                                       const std::vector<SnapshotFile>& older);
+
 // A new snapshot at both heads of `graph` (valid; its SQL read from `project`): the
 // history replayed on `dev_url`, else on a new scratch server, and dumped.
 // `older` are the project's snapshots, whose replaced revisions that are no

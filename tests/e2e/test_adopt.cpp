@@ -328,7 +328,8 @@ TEST_SUITE("adopt from sequelize, typeorm and flyway") {
         CHECK_FALSE(ecluse_schema_exists(edited));
     }
 
-    TEST_CASE("auto refuses none and several old tools; a project with revisions is refused") {
+    TEST_CASE("auto refuses none and several old tools; a project with revisions not applied is "
+              "refused") {
         std::string empty = create_database();
         std::string both = create_database();
         psql(both, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
@@ -349,7 +350,66 @@ TEST_SUITE("adopt from sequelize, typeorm and flyway") {
                     .exit_code == 0);
         ProcessResult late = project.on(both, {"adopt", "--from", "alembic"});
         CHECK(late.exit_code == 1);
-        CHECK(contains(late.errors, "the project has revisions already"));
+        CHECK(contains(late.errors, "has not applied 1 of them"));
+        CHECK(contains(late.errors, "ecluse upgrade heads"));
         CHECK_FALSE(ecluse_schema_exists(both));
+    }
+}
+
+TEST_SUITE("adopt a project that has revisions already") {
+    TEST_CASE("the baseline is a snapshot at both heads; empty databases start from it") {
+        const char* old_schema =
+            "CREATE TABLE \"SequelizeMeta\" (name varchar(255) PRIMARY KEY);"
+            "CREATE TABLE shops (id int PRIMARY KEY, name text NOT NULL);"
+            "INSERT INTO \"SequelizeMeta\" VALUES ('20230101-create-shops.js');";
+        std::string production = create_database();
+        std::string staging = create_database();
+        std::string late = create_database();
+        for (const std::string& url : {production, staging, late}) {
+            psql(url, old_schema);
+        }
+        // The team wrote an ecluse revision on top of Sequelize's schema and
+        // applied it everywhere but on `late`.
+        AdoptProject project;
+        ProcessResult revision =
+            run_ecluse(project.root(), {"revision", "-m", "add city", "--head", "pre@head"});
+        REQUIRE_MESSAGE(revision.exit_code == 0, revision.errors);
+        fs::path file = project.root() / revision.output.substr(0, revision.output.size() - 1);
+        std::string text = read(file);
+        std::string marker = "-- ecluse:upgrade\n";
+        text.insert(text.find(marker) + marker.size(), "ALTER TABLE shops ADD COLUMN city text;\n");
+        write(file, text);
+        for (const std::string& url : {production, staging}) {
+            REQUIRE(project.on(url, {"upgrade", "heads"}).exit_code == 0);
+        }
+
+        ProcessResult adopted = project.on(production, {"--format", "json", "adopt"});
+        REQUIRE_MESSAGE(adopted.exit_code == 0, adopted.errors);
+        auto document = nlohmann::json::parse(adopted.output);
+        CHECK(document["snapshot"] == true);
+        CHECK(document["revision"].is_null());
+        CHECK(document["stamped"] == false);
+        std::string baseline = document["baseline"];
+        CHECK(contains(baseline, "migrations/snapshot/"));
+        std::string snapshot = read(project.root() / baseline);
+        CHECK(contains(snapshot, "-- adopted-from: sequelize"));
+        CHECK(contains(snapshot, "city text"));
+        CHECK(revision_files(project.root(), "pre").size() == 1);
+
+        // An empty database starts from the snapshot, with production's schema.
+        std::string fresh = create_database();
+        ProcessResult built = project.on(fresh, {"upgrade", "heads"});
+        REQUIRE_MESSAGE(built.exit_code == 0, built.errors);
+        CHECK(contains(built.output, "applied snapshot"));
+        CHECK(schema_of(fresh) == schema_of(production, "public.\"SequelizeMeta\""));
+
+        // Staging matches: nothing to stamp. `late` has not applied the revision.
+        ProcessResult matched = project.on(staging, {"adopt"});
+        CHECK_MESSAGE(matched.exit_code == 0, matched.errors);
+        CHECK(contains(matched.errors, "nothing was stamped"));
+        ProcessResult refused = project.on(late, {"adopt"});
+        CHECK(refused.exit_code == 1);
+        CHECK(contains(refused.errors, "has not applied 1 of the revisions the snapshot"));
+        CHECK_FALSE(ecluse_schema_exists(late));
     }
 }
