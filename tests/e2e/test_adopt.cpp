@@ -395,6 +395,8 @@ TEST_SUITE("adopt a project that has revisions already") {
         CHECK(contains(snapshot, "-- adopted-from: sequelize"));
         CHECK(contains(snapshot, "city text"));
         CHECK(revision_files(project.root(), "pre").size() == 1);
+        ProcessResult check = run_ecluse(project.root(), {"check"});
+        CHECK_MESSAGE(check.exit_code == 0, (check.output + check.errors));
 
         // An empty database starts from the snapshot, with production's schema.
         std::string fresh = create_database();
