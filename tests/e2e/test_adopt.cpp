@@ -29,6 +29,18 @@ struct AdoptProject {
     ProcessResult on(const std::string& url, const std::vector<std::string>& args) const {
         return run_on(root(), url, args);
     }
+    // A new pre revision whose upgrade is `sql`.
+    void add_revision(const std::string& message, const std::string& sql) const {
+        ProcessResult revision =
+            run_ecluse(root(), {"revision", "-m", message, "--head", "pre@head"});
+        REQUIRE_MESSAGE(revision.exit_code == 0, revision.errors);
+        fs::path file = root() / revision.output.substr(0, revision.output.size() - 1);
+        std::string text = read(file);
+        std::string marker = "-- ecluse:upgrade\n";
+        REQUIRE(text.find(marker) != std::string::npos);
+        text.insert(text.find(marker) + marker.size(), sql + "\n");
+        write(file, text);
+    }
     // The one revision file of the pre branch, the baseline.
     std::string baseline() const {
         auto files = revision_files(root(), "pre");
@@ -59,6 +71,16 @@ std::string schema_of(const std::string& url, const std::string& old_table = "")
         }
     }
     return out;
+}
+
+// `count` new databases, each given `sql`.
+std::vector<std::string> databases_with(const std::string& sql, int count) {
+    std::vector<std::string> urls;
+    for (int i = 0; i < count; ++i) {
+        urls.push_back(create_database());
+        psql(urls.back(), sql);
+    }
+    return urls;
 }
 
 bool ecluse_schema_exists(const std::string& url) {
@@ -171,16 +193,7 @@ TEST_SUITE("adopt from alembic") {
         CHECK(contains(caught_up.errors, "stamped it"));
 
         // From then on an ordinary project: a new revision deploys to both.
-        ProcessResult revision =
-            run_ecluse(project.root(), {"revision", "-m", "add nickname", "--head", "pre@head"});
-        REQUIRE_MESSAGE(revision.exit_code == 0, revision.errors);
-        fs::path file = project.root() / revision.output.substr(0, revision.output.size() - 1);
-        std::string text = read(file);
-        std::string marker = "-- ecluse:upgrade\n";
-        REQUIRE(text.find(marker) != std::string::npos);
-        text.insert(text.find(marker) + marker.size(),
-                    "ALTER TABLE public.users ADD COLUMN nickname text;\n");
-        write(file, text);
+        project.add_revision("add nickname", "ALTER TABLE public.users ADD COLUMN nickname text;");
         for (const std::string& url : {production, staging}) {
             ProcessResult deployed = project.on(url, {"deploy", "--hook", "true"});
             CHECK_MESSAGE(deployed.exit_code == 0, deployed.errors);
@@ -205,12 +218,10 @@ TEST_SUITE("adopt from sequelize, typeorm and flyway") {
         "INSERT INTO \"SequelizeMeta\" VALUES ('20240101-create-users.js');";
 
     TEST_CASE("sequelize: a database behind and one whose schema differs are refused") {
-        std::string production = create_database();
-        std::string behind = create_database();
-        std::string drifted = create_database();
-        for (const std::string& url : {production, behind, drifted}) {
-            psql(url, sequelize_schema);
-        }
+        auto urls = databases_with(sequelize_schema, 3);
+        const std::string& production = urls[0];
+        const std::string& behind = urls[1];
+        const std::string& drifted = urls[2];
         for (const std::string& url : {production, drifted}) {
             psql(url, "INSERT INTO \"SequelizeMeta\" VALUES ('20240201-add-users-name.js')");
         }
@@ -249,16 +260,15 @@ TEST_SUITE("adopt from sequelize, typeorm and flyway") {
     }
 
     TEST_CASE("typeorm: found by auto; a database ahead is refused with the difference") {
-        std::string production = create_database();
-        std::string ahead = create_database();
         const char* schema =
             "CREATE TABLE migrations (id serial PRIMARY KEY, \"timestamp\" bigint NOT NULL, "
             "name varchar NOT NULL);"
             "CREATE TABLE accounts (id uuid PRIMARY KEY, label text);"
             "INSERT INTO migrations (\"timestamp\", name) VALUES "
             "(1700000000000, 'CreateAccounts1700000000000');";
-        psql(production, schema);
-        psql(ahead, schema);
+        auto urls = databases_with(schema, 2);
+        const std::string& production = urls[0];
+        const std::string& ahead = urls[1];
         psql(ahead, "INSERT INTO migrations (\"timestamp\", name) VALUES "
                     "(1710000000000, 'AddLabelIndex1710000000000');"
                     "CREATE INDEX accounts_label ON accounts (label)");
@@ -295,12 +305,10 @@ TEST_SUITE("adopt from sequelize, typeorm and flyway") {
             "true), "
             "(2, NULL, 'titles', 'SQL', 'R__titles.sql', 111, 'app', now(), 2, true), "
             "(3, NULL, 'titles', 'SQL', 'R__titles.sql', 222, 'app', now(), 2, true);";
-        std::string production = create_database();
-        std::string edited = create_database();
-        std::string failed = create_database();
-        for (const std::string& url : {production, edited, failed}) {
-            psql(url, history);
-        }
+        auto urls = databases_with(history, 3);
+        const std::string& production = urls[0];
+        const std::string& edited = urls[1];
+        const std::string& failed = urls[2];
         // The same version, run from a file that was edited since.
         psql(edited, "UPDATE flyway_schema_history SET checksum = 7654321 WHERE version = '1'");
         psql(failed, "INSERT INTO flyway_schema_history VALUES (4, '2', 'add price', 'SQL', "
@@ -362,23 +370,14 @@ TEST_SUITE("adopt a project that has revisions already") {
             "CREATE TABLE \"SequelizeMeta\" (name varchar(255) PRIMARY KEY);"
             "CREATE TABLE shops (id int PRIMARY KEY, name text NOT NULL);"
             "INSERT INTO \"SequelizeMeta\" VALUES ('20230101-create-shops.js');";
-        std::string production = create_database();
-        std::string staging = create_database();
-        std::string late = create_database();
-        for (const std::string& url : {production, staging, late}) {
-            psql(url, old_schema);
-        }
+        auto urls = databases_with(old_schema, 3);
+        const std::string& production = urls[0];
+        const std::string& staging = urls[1];
+        const std::string& late = urls[2];
         // The team wrote an ecluse revision on top of Sequelize's schema and
         // applied it everywhere but on `late`.
         AdoptProject project;
-        ProcessResult revision =
-            run_ecluse(project.root(), {"revision", "-m", "add city", "--head", "pre@head"});
-        REQUIRE_MESSAGE(revision.exit_code == 0, revision.errors);
-        fs::path file = project.root() / revision.output.substr(0, revision.output.size() - 1);
-        std::string text = read(file);
-        std::string marker = "-- ecluse:upgrade\n";
-        text.insert(text.find(marker) + marker.size(), "ALTER TABLE shops ADD COLUMN city text;\n");
-        write(file, text);
+        project.add_revision("add city", "ALTER TABLE shops ADD COLUMN city text;");
         for (const std::string& url : {production, staging}) {
             REQUIRE(project.on(url, {"upgrade", "heads"}).exit_code == 0);
         }
