@@ -173,12 +173,17 @@ struct Project::State {
     }
 };
 
-Project::Project(fs::path root, RevisionCache cache) : m_state(std::make_unique<State>()) {
+Project::Project(fs::path root, RevisionCache cache)
+    : Project(std::move(root), [&cache] { return std::move(cache); }) {}
+
+Project::Project(fs::path root, const std::function<RevisionCache()>& open_cache)
+    : m_state(std::make_unique<State>()) {
     State& state = *m_state;
     state.root = std::move(root);
-    state.cache = std::move(cache);
     std::vector<Directory> folders;
-    std::vector<Candidate> candidates = list_candidates(state.root, folders, state.problems);
+    std::vector<Candidate> candidates;
+    both([&] { state.cache = open_cache(); },
+         [&] { candidates = list_candidates(state.root, folders, state.problems); });
 
     // Each file: its stamp, then its header from the cache or from the
     // file itself, in place: 20,000 headers are megabytes, not copied
@@ -263,7 +268,7 @@ Project::Project(fs::path root, RevisionCache cache) : m_state(std::make_unique<
 }
 
 Project Project::open(const Settings& settings) {
-    return Project(settings.root, open_revision_cache(settings));
+    return Project(settings.root, [&settings] { return open_revision_cache(settings); });
 }
 
 Project Project::from_revisions(std::vector<RevisionFile> revisions) {
